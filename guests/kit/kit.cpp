@@ -1,0 +1,103 @@
+// kit.cpp — the bare-metal guest kit: console, hypercalls, exceptions, test helpers.
+#include "kit.hpp"
+
+#include "format.hpp"
+
+namespace kit {
+
+namespace {
+
+ExceptionHandler g_handler = nullptr;
+
+/// Buffers output and sends it in CONSOLE_WRITE-sized pieces.
+class HvcSink final : public tessera::Sink {
+public:
+    void put(char c) override {
+        buf_[len_++] = c;
+        if (len_ == tessera::abi::CONSOLE_WRITE_MAX || c == '\n') flush();
+    }
+    void flush() {
+        if (len_ == 0) return;
+        u64 w[5] = {};
+        for (u64 i = 0; i < len_; ++i) w[i / 8] |= static_cast<u64>(static_cast<unsigned char>(buf_[i])) << (8 * (i % 8));
+        hvc(tessera::abi::TESSERA_CONSOLE_WRITE, len_, w[0], w[1], w[2], w[3], w[4]);
+        len_ = 0;
+    }
+
+private:
+    char buf_[tessera::abi::CONSOLE_WRITE_MAX];
+    u64 len_ = 0;
+};
+
+} // namespace
+
+CallResult hvc(u64 fid, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6) {
+    register u64 x0 asm("x0") = fid;
+    register u64 x1 asm("x1") = a1;
+    register u64 x2 asm("x2") = a2;
+    register u64 x3 asm("x3") = a3;
+    register u64 x4 asm("x4") = a4;
+    register u64 x5 asm("x5") = a5;
+    register u64 x6 asm("x6") = a6;
+    asm volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6)::"memory");
+    return {x0, x1, x2, x3};
+}
+
+CallResult smc(u64 fid, u64 a1, u64 a2, u64 a3) {
+    register u64 x0 asm("x0") = fid;
+    register u64 x1 asm("x1") = a1;
+    register u64 x2 asm("x2") = a2;
+    register u64 x3 asm("x3") = a3;
+    asm volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"memory");
+    return {x0, x1, x2, x3};
+}
+
+void print(const char* fmt, ...) {
+    HvcSink sink;
+    va_list ap;
+    va_start(ap, fmt);
+    tessera::vformat(sink, fmt, ap);
+    va_end(ap);
+    sink.flush();
+}
+
+void exit(u64 code) {
+    hvc(tessera::abi::TESSERA_VM_EXIT, code);
+    for (;;) asm volatile("wfi");
+}
+
+void poweroff() {
+    hvc(tessera::abi::PSCI_SYSTEM_OFF);
+    for (;;) asm volatile("wfi");
+}
+
+VmInfo vm_info() {
+    const CallResult r = hvc(tessera::abi::TESSERA_VM_INFO);
+    return {r.x1, r.x2, r.x3};
+}
+
+void set_exception_handler(ExceptionHandler handler) { g_handler = handler; }
+
+void check(bool ok, const char* what) {
+    if (ok) return;
+    print("FAIL: %s\n", what);
+    exit(1);
+}
+
+void pass() {
+    print("PASS\n");
+    exit(0);
+}
+
+} // namespace kit
+
+/// Called by vectors.S for every exception taken to EL1.
+extern "C" void kit_exception(kit::ExceptionFrame* frame, tessera::u64 kind) {
+    if (kit::g_handler != nullptr && kit::g_handler(*frame, kind)) return;
+    kit::print("FAIL: unexpected exception kind %llu ESR %#llx FAR %#llx ELR %#llx\n", static_cast<unsigned long long>(kind),
+               static_cast<unsigned long long>(frame->esr), static_cast<unsigned long long>(frame->far),
+               static_cast<unsigned long long>(frame->elr));
+    kit::exit(2);
+}
+
+extern "C" [[noreturn]] void kit_exit(tessera::u64 code) { kit::exit(code); }

@@ -1,0 +1,56 @@
+// kit.hpp — the bare-metal guest kit: console, hypercalls, exceptions, and test helpers.
+//
+// A guest program defines `int main()`; returning ends the VM with that exit
+// code (0 = clean). See docs/guest-kit.md.
+#pragma once
+
+#include "hypercall_abi.hpp"
+#include "types.hpp"
+
+namespace kit {
+
+using tessera::u64;
+
+/// Registers x0..x3 after an SMCCC call.
+struct CallResult {
+    u64 x0, x1, x2, x3;
+};
+
+/// Issues `hvc #0` with function `fid` and arguments x1..x6.
+CallResult hvc(u64 fid, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0, u64 a4 = 0, u64 a5 = 0, u64 a6 = 0);
+/// Issues `smc #0` likewise (trapped and answered by the hypervisor).
+CallResult smc(u64 fid, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0);
+
+/// printf to the VM's console (tagged with the VM's name by the hypervisor).
+void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/// Ends the VM with `code` (0 = ended cleanly). Never returns.
+[[noreturn]] void exit(u64 code);
+/// Powers the VM off through PSCI SYSTEM_OFF. Never returns.
+[[noreturn]] void poweroff();
+
+/// Who this vCPU is.
+struct VmInfo {
+    u64 vm_id, vcpu_index, vcpu_count;
+};
+VmInfo vm_info();
+
+/// What the vectors saved when an exception reached EL1.
+struct ExceptionFrame {
+    u64 x[31];
+    u64 elr, spsr, esr, far;
+    u64 pad;
+};
+static_assert(sizeof(ExceptionFrame) == 288, "vectors.S reserves 288 bytes");
+
+/// Handles an exception; return true if handled (the frame, with any change
+/// to elr, is resumed), false to let the kit report it and fail the VM.
+using ExceptionHandler = bool (*)(ExceptionFrame& frame, u64 kind);
+void set_exception_handler(ExceptionHandler handler);
+
+/// Fails the test with `what` (printing "FAIL: what") unless `ok`.
+void check(bool ok, const char* what);
+/// Prints "PASS" and ends the VM cleanly.
+[[noreturn]] void pass();
+
+} // namespace kit

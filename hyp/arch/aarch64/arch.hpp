@@ -1,0 +1,47 @@
+// arch.hpp (aarch64) — what the portable core asks of the architecture.
+#pragma once
+
+#include "addr.hpp"
+#include "types.hpp"
+
+namespace tessera {
+struct PerCore;
+struct Vcpu;
+struct Vm;
+} // namespace tessera
+
+namespace tessera::arch {
+
+/// Sets `v`'s registers as after a reset: EL1h, interrupts masked, MMU off,
+/// PC = `entry`, x0 = `x0`.
+void vcpu_reset(Vcpu& v, Ipa entry, u64 x0);
+
+/// Makes `v` current on `core` (switching EL1 state and stage-2 if another
+/// vCPU was loaded) and enters it. Never returns; the next exit arrives in
+/// tessera_guest_exit.
+[[noreturn]] void run_vcpu(PerCore& core, Vcpu& v);
+
+/// Raises a synchronous external abort in the loaded vCPU `v`, as a bus error
+/// on its access at virtual address `far` would. Returns the guest PC of the
+/// vector it will run next.
+u64 inject_external_abort(Vcpu& v, u64 far, bool instruction, bool write);
+
+/// Raises an Undefined Instruction exception in the loaded vCPU `v`.
+void inject_undefined(Vcpu& v);
+
+/// Makes `v`'s data visible to a guest that starts with its MMU and caches off.
+void clean_dcache_to_poc(const void* p, u64 size);
+
+/// Interrupts `core` so that it reschedules (e.g. its vCPU was stopped).
+void kick_core(unsigned core);
+
+/// Sleeps until an interrupt is pending for this core.
+void idle_wait();
+
+/// Powers the machine off through PSCI. Never returns.
+[[noreturn]] void system_off();
+
+/// Prints the panic report for `reason`, stops every other core and powers off.
+[[noreturn]] void panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+} // namespace tessera::arch

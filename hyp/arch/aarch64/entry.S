@@ -1,0 +1,118 @@
+// entry.S — EL2 exception vectors, guest exit (save) and guest entry (restore).
+#include "layout.hpp"
+
+.macro ventry target, kind
+    .align 7
+    stp     x0, x1, [sp, #-16]!
+    mov     x1, #\kind
+    b       \target
+.endm
+
+.section .text, "ax"
+.align 11
+.global el2_vectors
+el2_vectors:
+    // Current EL with SP_EL0: never used by Tessera.
+    ventry  el2_unexpected, EXIT_SYNC
+    ventry  el2_unexpected, EXIT_IRQ
+    ventry  el2_unexpected, EXIT_FIQ
+    ventry  el2_unexpected, EXIT_SERROR
+    // Current EL with SP_EL2: a fault in the hypervisor itself.
+    ventry  el2_unexpected, EXIT_SYNC
+    ventry  el2_unexpected, EXIT_IRQ
+    ventry  el2_unexpected, EXIT_FIQ
+    ventry  el2_unexpected, EXIT_SERROR
+    // Lower EL, AArch64: a guest trapped or was interrupted.
+    ventry  guest_exit, EXIT_SYNC
+    ventry  guest_exit, EXIT_IRQ
+    ventry  guest_exit, EXIT_FIQ
+    ventry  guest_exit, EXIT_SERROR
+    // Lower EL, AArch32: only a guest's EL0 can be AArch32; same path.
+    ventry  guest_exit, EXIT_SYNC
+    ventry  guest_exit, EXIT_IRQ
+    ventry  guest_exit, EXIT_FIQ
+    ventry  guest_exit, EXIT_SERROR
+
+// Save the guest's general registers into the current vCPU's GuestRegs
+// (TPIDR_EL2 -> PerCore, whose first field points at them), then hand over to
+// C++ on this core's stack. x0/x1 of the guest are on the stack; x1 = kind.
+guest_exit:
+    mrs     x0, tpidr_el2
+    ldr     x0, [x0]
+    stp     x2, x3, [x0, #16]
+    stp     x4, x5, [x0, #32]
+    stp     x6, x7, [x0, #48]
+    stp     x8, x9, [x0, #64]
+    stp     x10, x11, [x0, #80]
+    stp     x12, x13, [x0, #96]
+    stp     x14, x15, [x0, #112]
+    stp     x16, x17, [x0, #128]
+    stp     x18, x19, [x0, #144]
+    stp     x20, x21, [x0, #160]
+    stp     x22, x23, [x0, #176]
+    stp     x24, x25, [x0, #192]
+    stp     x26, x27, [x0, #208]
+    stp     x28, x29, [x0, #224]
+    mov     x19, x1
+    ldp     x2, x3, [sp], #16
+    stp     x2, x3, [x0, #GREGS_X0]
+    mrs     x2, sp_el0
+    stp     x30, x2, [x0, #GREGS_X30]
+    mrs     x2, elr_el2
+    mrs     x3, spsr_el2
+    stp     x2, x3, [x0, #GREGS_ELR]
+    mrs     x0, tpidr_el2
+    mov     x1, x19
+    bl      tessera_guest_exit      // never returns: ends in arch_enter_guest
+
+// void arch_enter_guest(GuestRegs* regs, u64 stack_top) — load and eret.
+.global arch_enter_guest
+arch_enter_guest:
+    mov     sp, x1
+    ldp     x30, x2, [x0, #GREGS_X30]
+    msr     sp_el0, x2
+    ldp     x2, x3, [x0, #GREGS_ELR]
+    msr     elr_el2, x2
+    msr     spsr_el2, x3
+    ldp     x2, x3, [x0, #16]
+    ldp     x4, x5, [x0, #32]
+    ldp     x6, x7, [x0, #48]
+    ldp     x8, x9, [x0, #64]
+    ldp     x10, x11, [x0, #80]
+    ldp     x12, x13, [x0, #96]
+    ldp     x14, x15, [x0, #112]
+    ldp     x16, x17, [x0, #128]
+    ldp     x18, x19, [x0, #144]
+    ldp     x20, x21, [x0, #160]
+    ldp     x22, x23, [x0, #176]
+    ldp     x24, x25, [x0, #192]
+    ldp     x26, x27, [x0, #208]
+    ldp     x28, x29, [x0, #224]
+    ldp     x0, x1, [x0, #GREGS_X0]
+    eret
+    dsb     nsh                     // no speculation past eret
+    isb
+
+// An exception taken from EL2 itself: save all registers in a frame on this
+// stack for the panic report. x0/x1 are already pushed; x1 = kind.
+el2_unexpected:
+    sub     sp, sp, #(GREGS_SIZE - 16)
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x19, [sp, #144]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    ldp     x2, x3, [sp, #(GREGS_SIZE - 16)]
+    stp     x2, x3, [sp, #GREGS_X0]
+    str     x30, [sp, #GREGS_X30]
+    mov     x0, sp
+    bl      tessera_el2_exception   // never returns

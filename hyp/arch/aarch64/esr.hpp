@@ -1,0 +1,26 @@
+// esr.hpp — decoding the Exception Syndrome Register (ARM ARM D17.2.37).
+#pragma once
+
+#include "types.hpp"
+
+namespace tessera::arch {
+
+namespace ec {
+inline constexpr u32 unknown = 0x00;
+inline constexpr u32 wfx = 0x01;
+inline constexpr u32 hvc64 = 0x16;
+inline constexpr u32 smc64 = 0x17;
+inline constexpr u32 sysreg = 0x18;
+inline constexpr u32 iabt_lower = 0x20;
+inline constexpr u32 iabt_same = 0x21;
+inline constexpr u32 dabt_lower = 0x24;
+inline constexpr u32 dabt_same = 0x25;
+} // namespace ec
+
+inline constexpr u32 esr_ec(u64 esr) { return static_cast<u32>(esr >> 26) & 0x3f; }
+inline constexpr u32 esr_iss(u64 esr) { return static_cast<u32>(esr) & 0x1ffffff; }
+
+/// A human name for exception class `ec`, for panic reports and logs.
+const char* esr_class_name(u32 ec);
+
+} // namespace tessera::arch

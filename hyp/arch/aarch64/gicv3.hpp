@@ -1,0 +1,31 @@
+// gicv3.hpp — the physical GICv3 as the hypervisor uses it: SGIs between cores.
+#pragma once
+
+#include "addr.hpp"
+
+namespace tessera::arch {
+
+/// Software-generated interrupts Tessera sends between its cores.
+enum class Sgi : u32 {
+    stop = 0,  ///< panic: stop this core
+    kick = 1,  ///< reschedule: the current vCPU may have been stopped
+};
+
+/// Enables the distributor (boot core, once). `gicr` is the redistributor region.
+void gic_init_distributor(PhysAddr gicd, PhysRange gicr);
+/// Wakes this core's redistributor, enables our SGIs and the CPU interface.
+/// Returns false if no redistributor matches this core's affinity.
+bool gic_init_cpu(u64 mpidr);
+/// Sends `sgi` to the core with affinity `mpidr`.
+void gic_send_sgi(Sgi sgi, u64 mpidr);
+/// Sends `sgi` to every core but this one.
+void gic_send_sgi_others(Sgi sgi);
+/// Acknowledges the highest-priority pending interrupt; returns its INTID
+/// (1023 if none). Must be followed by gic_end() for real INTIDs.
+u32 gic_ack();
+/// Signals the end of interrupt `intid`.
+void gic_end(u32 intid);
+/// True once the distributor is set up.
+bool gic_ready();
+
+} // namespace tessera::arch

@@ -1,0 +1,99 @@
+// mmu.cpp (aarch64) — EL2 stage-1 translation with W^X, and the trap configuration for guests.
+#include "mmu.hpp"
+
+#include "sysreg.hpp"
+
+extern "C" char __image_start[], __text_end[], __rodata_end[], __payload_region_end[], __image_end[];
+
+namespace tessera::arch {
+
+namespace {
+
+u64 addr(const char* sym) { return reinterpret_cast<u64>(sym); }
+
+/// TCR_EL2/VTCR_EL2.PS from the PE's supported physical address size.
+u64 pa_size_field() { return id_aa64mmfr0_el1::read() & 0x7; }
+
+// HCR_EL2 (D17.2.48): what a guest may not do on its own.
+constexpr u64 HCR_VM = 1ull << 0;    // stage-2 translation on
+constexpr u64 HCR_SWIO = 1ull << 1;  // set/way invalidate becomes clean+invalidate
+constexpr u64 HCR_FMO = 1ull << 3;   // physical FIQ/IRQ/SError go to EL2
+constexpr u64 HCR_IMO = 1ull << 4;
+constexpr u64 HCR_AMO = 1ull << 5;
+constexpr u64 HCR_FB = 1ull << 9;    // broadcast TLB/cache maintenance inner shareable
+constexpr u64 HCR_BSU_IS = 1ull << 10;
+constexpr u64 HCR_TSC = 1ull << 19;  // SMC traps: guests never reach the firmware
+constexpr u64 HCR_TIDCP = 1ull << 20;// implementation-defined registers trap
+constexpr u64 HCR_TACR = 1ull << 21; // ACTLR_EL1 traps
+constexpr u64 HCR_RW = 1ull << 31;   // EL1 is AArch64
+
+} // namespace
+
+Status el2_map_image(El2Table& table, PageAllocator& alloc) {
+    using Mem = MapAttrs::Mem;
+    const MapAttrs rx{true, false, true, Mem::normal};
+    const MapAttrs ro{true, false, false, Mem::normal};
+    const MapAttrs rw{true, true, false, Mem::normal};
+    struct Part {
+        u64 start, end;
+        MapAttrs attrs;
+    };
+    const Part parts[] = {
+        {addr(__image_start), addr(__text_end), rx},
+        {addr(__text_end), addr(__payload_region_end), ro},
+        {addr(__payload_region_end), addr(__image_end), rw},
+    };
+    for (const Part& p : parts) {
+        if (p.end == p.start) continue;
+        if (Status s = table.map(p.start, PhysAddr(p.start), p.end - p.start, p.attrs, alloc); s != Status::ok) return s;
+    }
+    return Status::ok;
+}
+
+void el2_mmu_enable(const El2Table& table) {
+    mair_el2::write(El2Format::MAIR);
+    const u64 tcr = (1ull << 31) | (1ull << 23)  // RES1
+                    | (pa_size_field() << 16)    // PS
+                    | (3ull << 12)               // SH0 inner shareable
+                    | (1ull << 10) | (1ull << 8) // ORGN0, IRGN0 write-back
+                    | (64 - pt::INPUT_BITS);     // T0SZ
+    tcr_el2::write(tcr);
+    ttbr0_el2::write(table.root().raw());
+    isb();
+    asm volatile("tlbi alle2" ::: "memory");
+    dsb_sy();
+    isb();
+    constexpr u64 M = 1ull << 0, C = 1ull << 2, SA = 1ull << 3, I = 1ull << 12, WXN = 1ull << 19;
+    sctlr_el2::write(sctlr_el2::read() | M | C | SA | I | WXN);
+    isb();
+}
+
+void virt_init_core() {
+    hcr_el2::write(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TSC | HCR_TIDCP |
+                   HCR_TACR | HCR_RW);
+    const u64 vtcr = (1ull << 31)                // RES1
+                     | (pa_size_field() << 16)   // PS
+                     | (3ull << 12)              // SH0
+                     | (1ull << 10) | (1ull << 8)// ORGN0, IRGN0
+                     | (1ull << 6)               // SL0 = 1: start at level 1
+                     | (64 - pt::INPUT_BITS);    // T0SZ
+    vtcr_el2::write(vtcr);
+    vttbr_el2::write(0);
+    // Counter readable at EL1/EL0; the EL1 physical timer traps (the
+    // hypervisor owns physical timing; guests use their virtual timer).
+    cnthctl_el2::write(1ull << 0);
+    cntvoff_el2::write(0);
+    vpidr_el2::write(midr_el1::read());
+    // Debug and PMU registers trap (TDRA, TDOSA, TDA, TPM, TPMCR); HPMN keeps
+    // every counter on the guest side of the split.
+    const u64 hpmn = (pmcr_el0::read() >> 11) & 0x1f;
+    mdcr_el2::write((1ull << 11) | (1ull << 10) | (1ull << 9) | (1ull << 6) | (1ull << 5) | hpmn);
+    // FP/SIMD stays untrapped: each core carries one guest at a time for now.
+    cptr_el2::write(0x33ff);
+    isb();
+    asm volatile("tlbi alle1is" ::: "memory");
+    dsb_ish();
+    isb();
+}
+
+} // namespace tessera::arch

@@ -1,0 +1,56 @@
+// smp.cpp (aarch64) — inter-core signals, idling, and the halt that follows a panic.
+#include "smp.hpp"
+
+#include "arch.hpp"
+#include "gicv3.hpp"
+#include "sysreg.hpp"
+
+namespace tessera::arch {
+
+namespace {
+u32 g_stopped = 0; ///< cores that have halted on a stop request
+
+[[noreturn]] void halt_this_core(PerCore& core) {
+    log_force("core %u stopped", core.index);
+    __atomic_fetch_add(&g_stopped, 1u, __ATOMIC_ACQ_REL);
+    for (;;) wfi(); // interrupts stay masked: nothing wakes it for good
+}
+} // namespace
+
+void handle_core_interrupts(PerCore& core) {
+    if (!gic_ready()) return;
+    for (;;) {
+        const u32 intid = gic_ack();
+        if (intid >= 1020) return; // nothing (more) pending
+        gic_end(intid);
+        if (intid == static_cast<u32>(Sgi::stop)) halt_this_core(core);
+        // Sgi::kick needs no action: returning to the scheduler is the point.
+    }
+}
+
+void stop_other_cores() {
+    if (!gic_ready()) return;
+    unsigned others = 0;
+    for (unsigned i = 0; i < g_core_count; ++i) others += g_cores[i].online ? 1 : 0;
+    if (others > 0) --others; // not this core
+    gic_send_sgi_others(Sgi::stop);
+    for (u64 spin = 0; spin < (1ull << 26); ++spin) {
+        if (__atomic_load_n(&g_stopped, __ATOMIC_ACQUIRE) >= others) return;
+    }
+}
+
+void kick_core(unsigned core) {
+    if (core >= g_core_count || !gic_ready()) return;
+    const PerCore* self = reinterpret_cast<const PerCore*>(tpidr_el2::read());
+    if (self == &g_cores[core]) return; // returning from the exit reschedules anyway
+    gic_send_sgi(Sgi::kick, g_cores[core].mpidr);
+}
+
+void idle_wait() {
+    // Interrupts stay masked at EL2; WFI still wakes on a pending one, which
+    // we then take by hand.
+    wfi();
+    handle_core_interrupts(*reinterpret_cast<PerCore*>(tpidr_el2::read()));
+}
+
+} // namespace tessera::arch

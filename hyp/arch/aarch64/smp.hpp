@@ -1,0 +1,15 @@
+// smp.hpp (aarch64) — cores talking to cores: stop on panic, kick to reschedule.
+#pragma once
+
+#include "sched.hpp"
+
+namespace tessera::arch {
+
+/// Acknowledges and handles every pending physical interrupt of `core`
+/// (SGIs from other cores). On a stop request the core halts here for good.
+void handle_core_interrupts(PerCore& core);
+
+/// Stops every other online core and waits (bounded) until they confirm.
+void stop_other_cores();
+
+} // namespace tessera::arch

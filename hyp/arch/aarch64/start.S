@@ -1,0 +1,67 @@
+// start.S — entry at EL2 for the boot core (from QEMU/firmware) and for secondaries (PSCI CPU_ON).
+#include "layout.hpp"
+
+.section .text.boot, "ax"
+
+// The image starts with an arm64 Linux Image header (Documentation/arch/arm64/
+// booting.rst), so any loader that boots Linux (QEMU -kernel, U-Boot booti)
+// boots Tessera the same way: at EL2, MMU off, x0 = device tree.
+.global _start
+_start:
+    b       boot_core                   // code0
+    .long   0                           // code1
+    .quad   TESSERA_TEXT_OFFSET         // text_offset from the 2 MiB aligned RAM base
+    .quad   __image_effective_size      // image_size: image, bss, stacks and boot pool
+    .quad   0x2                         // flags: little endian, 4 KiB pages, near RAM base
+    .quad   0, 0, 0                     // res2..res4
+    .ascii  "ARM\x64"                   // magic
+    .long   0                           // res5: no PE header
+
+// Boot core: x0 = device tree. Everything before the first C++ call lives here.
+boot_core:
+    msr     daifset, #0xf
+    mov     x19, x0                 // device tree
+    mov     x20, #0                 // core index 0
+
+    // Clear .bss with registers only: the boot stack lives past it.
+    adrp    x1, __bss_start
+    add     x1, x1, :lo12:__bss_start
+    adrp    x2, __bss_end
+    add     x2, x2, :lo12:__bss_end
+1:  cmp     x1, x2
+    b.hs    2f
+    stp     xzr, xzr, [x1], #16
+    b       1b
+2:  bl      cpu_common_setup
+    mov     x0, x19
+    bl      boot_main               // never returns
+
+// Secondary cores: x0 = PSCI context id = our core index.
+.global secondary_entry
+secondary_entry:
+    msr     daifset, #0xf
+    mov     x20, x0
+    bl      cpu_common_setup
+    mov     x0, x20
+    bl      secondary_main          // never returns
+
+// Per-core state that must exist before C++: stack, vectors, FP access, MMU off.
+// In: x20 = core index. Clobbers x0–x2.
+cpu_common_setup:
+    adrp    x1, __stacks_start
+    add     x1, x1, :lo12:__stacks_start
+    add     x2, x20, #1
+    lsl     x2, x2, #TESSERA_STACK_SHIFT
+    add     x1, x1, x2
+    mov     sp, x1
+    // CPTR_EL2: RES1 bits only, so FP/SIMD does not trap (libfdt uses it at boot).
+    mov     x1, #0x33ff
+    msr     cptr_el2, x1
+    // SCTLR_EL2: RES1 bits; MMU and caches off until our tables exist.
+    ldr     x1, =0x30c50830
+    msr     sctlr_el2, x1
+    adrp    x1, el2_vectors
+    add     x1, x1, :lo12:el2_vectors
+    msr     vbar_el2, x1
+    isb
+    ret

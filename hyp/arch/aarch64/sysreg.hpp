@@ -1,0 +1,86 @@
+// sysreg.hpp — typed accessors for AArch64 system registers and barriers.
+#pragma once
+
+#include "types.hpp"
+
+namespace tessera::arch {
+
+#define TESSERA_SYSREG(name)                                                                     \
+    struct name {                                                                                \
+        static u64 read() {                                                                      \
+            u64 v;                                                                               \
+            asm volatile("mrs %0, " #name : "=r"(v));                                            \
+            return v;                                                                            \
+        }                                                                                        \
+        static void write(u64 v) { asm volatile("msr " #name ", %0" ::"r"(v) : "memory"); }      \
+    };
+
+// Registers that the GNU assembler knows only by encoding are spelled that way.
+TESSERA_SYSREG(sctlr_el2)
+TESSERA_SYSREG(tcr_el2)
+TESSERA_SYSREG(mair_el2)
+TESSERA_SYSREG(ttbr0_el2)
+TESSERA_SYSREG(hcr_el2)
+TESSERA_SYSREG(vtcr_el2)
+TESSERA_SYSREG(vttbr_el2)
+TESSERA_SYSREG(esr_el2)
+TESSERA_SYSREG(elr_el2)
+TESSERA_SYSREG(far_el2)
+TESSERA_SYSREG(hpfar_el2)
+TESSERA_SYSREG(spsr_el2)
+TESSERA_SYSREG(tpidr_el2)
+TESSERA_SYSREG(mdcr_el2)
+TESSERA_SYSREG(cptr_el2)
+TESSERA_SYSREG(cnthctl_el2)
+TESSERA_SYSREG(cntvoff_el2)
+TESSERA_SYSREG(vmpidr_el2)
+TESSERA_SYSREG(vpidr_el2)
+TESSERA_SYSREG(midr_el1)
+TESSERA_SYSREG(mpidr_el1)
+TESSERA_SYSREG(id_aa64mmfr0_el1)
+TESSERA_SYSREG(pmcr_el0)
+// EL1 context, switched per vCPU.
+TESSERA_SYSREG(sctlr_el1)
+TESSERA_SYSREG(ttbr0_el1)
+TESSERA_SYSREG(ttbr1_el1)
+TESSERA_SYSREG(tcr_el1)
+TESSERA_SYSREG(mair_el1)
+TESSERA_SYSREG(amair_el1)
+TESSERA_SYSREG(vbar_el1)
+TESSERA_SYSREG(contextidr_el1)
+TESSERA_SYSREG(tpidr_el0)
+TESSERA_SYSREG(tpidr_el1)
+TESSERA_SYSREG(tpidrro_el0)
+TESSERA_SYSREG(sp_el1)
+TESSERA_SYSREG(elr_el1)
+TESSERA_SYSREG(spsr_el1)
+TESSERA_SYSREG(esr_el1)
+TESSERA_SYSREG(far_el1)
+TESSERA_SYSREG(afsr0_el1)
+TESSERA_SYSREG(afsr1_el1)
+TESSERA_SYSREG(par_el1)
+TESSERA_SYSREG(cpacr_el1)
+TESSERA_SYSREG(cntkctl_el1)
+TESSERA_SYSREG(csselr_el1)
+TESSERA_SYSREG(cntv_ctl_el0)
+TESSERA_SYSREG(cntv_cval_el0)
+// GICv3 CPU interface (system register view).
+TESSERA_SYSREG(icc_sre_el2)
+TESSERA_SYSREG(icc_pmr_el1)
+TESSERA_SYSREG(icc_igrpen1_el1)
+TESSERA_SYSREG(icc_iar1_el1)
+TESSERA_SYSREG(icc_eoir1_el1)
+TESSERA_SYSREG(icc_sgi1r_el1)
+#undef TESSERA_SYSREG
+
+inline void isb() { asm volatile("isb" ::: "memory"); }
+inline void dsb_sy() { asm volatile("dsb sy" ::: "memory"); }
+inline void dsb_ish() { asm volatile("dsb ish" ::: "memory"); }
+inline void wfi() { asm volatile("wfi" ::: "memory"); }
+inline void wfe() { asm volatile("wfe" ::: "memory"); }
+inline void sev() { asm volatile("sev" ::: "memory"); }
+
+/// Core index within the machine's MPIDR affinity fields Aff3..Aff0 (packed).
+inline u64 mpidr_affinity(u64 mpidr) { return mpidr & 0xff00ffffffull; }
+
+} // namespace tessera::arch

@@ -1,0 +1,145 @@
+// vcpu.cpp (aarch64) — resetting, switching, entering vCPUs and injecting exceptions into them.
+#include "arch.hpp"
+#include "sched.hpp"
+#include "sysreg.hpp"
+
+extern "C" [[noreturn]] void arch_enter_guest(tessera::arch::GuestRegs* regs, tessera::u64 stack_top);
+
+namespace tessera::arch {
+
+namespace {
+
+constexpr u64 SPSR_EL1H_MASKED = 0x3c5;     // EL1h, D A I F masked
+constexpr u64 SCTLR_EL1_RESET = 0x30d00800; // RES1 bits; MMU, caches off
+constexpr u64 MPIDR_RES1 = 1ull << 31;
+
+void save_el1(El1Regs& r) {
+    r.sctlr = sctlr_el1::read();
+    r.ttbr0 = ttbr0_el1::read();
+    r.ttbr1 = ttbr1_el1::read();
+    r.tcr = tcr_el1::read();
+    r.mair = mair_el1::read();
+    r.amair = amair_el1::read();
+    r.vbar = vbar_el1::read();
+    r.contextidr = contextidr_el1::read();
+    r.tpidr_el0 = tpidr_el0::read();
+    r.tpidr_el1 = tpidr_el1::read();
+    r.tpidrro_el0 = tpidrro_el0::read();
+    r.sp_el1 = sp_el1::read();
+    r.elr_el1 = elr_el1::read();
+    r.spsr_el1 = spsr_el1::read();
+    r.esr = esr_el1::read();
+    r.far = far_el1::read();
+    r.afsr0 = afsr0_el1::read();
+    r.afsr1 = afsr1_el1::read();
+    r.par = par_el1::read();
+    r.cpacr = cpacr_el1::read();
+    r.cntkctl = cntkctl_el1::read();
+    r.csselr = csselr_el1::read();
+    r.cntv_ctl = cntv_ctl_el0::read();
+    r.cntv_cval = cntv_cval_el0::read();
+    // Silence the virtual timer of a vCPU that is not on its core.
+    cntv_ctl_el0::write(0);
+}
+
+void load_el1(const El1Regs& r) {
+    sctlr_el1::write(r.sctlr);
+    ttbr0_el1::write(r.ttbr0);
+    ttbr1_el1::write(r.ttbr1);
+    tcr_el1::write(r.tcr);
+    mair_el1::write(r.mair);
+    amair_el1::write(r.amair);
+    vbar_el1::write(r.vbar);
+    contextidr_el1::write(r.contextidr);
+    tpidr_el0::write(r.tpidr_el0);
+    tpidr_el1::write(r.tpidr_el1);
+    tpidrro_el0::write(r.tpidrro_el0);
+    sp_el1::write(r.sp_el1);
+    elr_el1::write(r.elr_el1);
+    spsr_el1::write(r.spsr_el1);
+    esr_el1::write(r.esr);
+    far_el1::write(r.far);
+    afsr0_el1::write(r.afsr0);
+    afsr1_el1::write(r.afsr1);
+    par_el1::write(r.par);
+    cpacr_el1::write(r.cpacr);
+    cntkctl_el1::write(r.cntkctl);
+    csselr_el1::write(r.csselr);
+    cntv_cval_el0::write(r.cntv_cval);
+    cntv_ctl_el0::write(r.cntv_ctl);
+    vmpidr_el2::write(r.vmpidr);
+}
+
+u64 vector_offset(u64 spsr) {
+    const u64 mode = spsr & 0x1f;
+    if (mode == 0x05) return 0x200;             // EL1h: current EL, SP_EL1
+    if (mode == 0x04) return 0x000;             // EL1t: current EL, SP_EL0
+    return (spsr & 0x10) ? 0x600 : 0x400;       // EL0: lower EL, AArch32 or AArch64
+}
+
+bool from_el0(u64 spsr) { return (spsr & 0xf) == 0 || (spsr & 0x10); }
+
+/// Enters EL1 at the vector for a synchronous exception with syndrome `esr`.
+u64 take_sync_exception(Vcpu& v, u64 esr) {
+    GuestRegs& g = v.ctx.regs;
+    const u64 target = vbar_el1::read() + vector_offset(g.spsr);
+    esr_el1::write(esr);
+    elr_el1::write(g.elr);
+    spsr_el1::write(g.spsr);
+    g.elr = target;
+    g.spsr = SPSR_EL1H_MASKED;
+    return target;
+}
+
+} // namespace
+
+void vcpu_reset(Vcpu& v, Ipa entry, u64 x0) {
+    v.ctx = VcpuContext{};
+    v.ctx.regs.x[0] = x0;
+    v.ctx.regs.elr = entry.raw();
+    v.ctx.regs.spsr = SPSR_EL1H_MASKED;
+    v.ctx.el1.sctlr = SCTLR_EL1_RESET;
+    v.ctx.el1.vmpidr = MPIDR_RES1 | ((v.index >> 8) & 0xffull) << 8 | (v.index & 0xffull);
+    v.abort_vector = 0;
+}
+
+void run_vcpu(PerCore& core, Vcpu& v) {
+    if (core.loaded != &v) {
+        if (core.loaded != nullptr) save_el1(core.loaded->ctx.el1);
+        load_el1(v.ctx.el1);
+        Vm& vm = *v.vm;
+        vttbr_el2::write(vm.stage2.root().raw() | static_cast<u64>(vm.vmid) << 48);
+        isb();
+        core.loaded = &v;
+    }
+    core.current = &v;
+    core.current_regs = &v.ctx.regs;
+    arch_enter_guest(&v.ctx.regs, core.stack_top);
+}
+
+u64 inject_external_abort(Vcpu& v, u64 far, bool instruction, bool write) {
+    const bool el0 = from_el0(v.ctx.regs.spsr);
+    const u64 ec = instruction ? (el0 ? 0x20 : 0x21) : (el0 ? 0x24 : 0x25);
+    const u64 fsc_sea = 0x10; // synchronous external abort, not on a table walk
+    const u64 wnr = (!instruction && write) ? (1ull << 6) : 0;
+    far_el1::write(far);
+    return take_sync_exception(v, ec << 26 | 1ull << 25 | wnr | fsc_sea);
+}
+
+void inject_undefined(Vcpu& v) { take_sync_exception(v, 1ull << 25); }
+
+void clean_dcache_to_poc(const void* p, u64 size) {
+    // CTR_EL0.DminLine: log2 of the smallest data cache line, in words.
+    u64 ctr;
+    asm volatile("mrs %0, ctr_el0" : "=r"(ctr));
+    const u64 line = 4ull << ((ctr >> 16) & 0xf);
+    u64 a = reinterpret_cast<u64>(p) & ~(line - 1);
+    const u64 end = reinterpret_cast<u64>(p) + size;
+    for (; a < end; a += line) asm volatile("dc cvac, %0" ::"r"(a) : "memory");
+    dsb_sy();
+    asm volatile("ic iallu" ::: "memory");
+    dsb_sy();
+    isb();
+}
+
+} // namespace tessera::arch

@@ -1,0 +1,40 @@
+// vcpu_context.hpp (aarch64) — a vCPU's register state: what the vectors save and what a switch swaps.
+#pragma once
+
+#include <stddef.h>
+
+#include "layout.hpp"
+#include "types.hpp"
+
+namespace tessera::arch {
+
+/// Saved by entry.S on every exit, restored on every entry.
+struct GuestRegs {
+    u64 x[31];   // x0–x30
+    u64 sp_el0;  // EL0 stack pointer
+    u64 elr;     // ELR_EL2: where the guest resumes
+    u64 spsr;    // SPSR_EL2: the guest's PSTATE
+};
+static_assert(offsetof(GuestRegs, x) == GREGS_X0);
+static_assert(offsetof(GuestRegs, x) + 30 * 8 == GREGS_X30);
+static_assert(offsetof(GuestRegs, sp_el0) == GREGS_SP_EL0);
+static_assert(offsetof(GuestRegs, elr) == GREGS_ELR);
+static_assert(offsetof(GuestRegs, spsr) == GREGS_SPSR);
+static_assert(sizeof(GuestRegs) == GREGS_SIZE);
+
+/// EL1 system registers: live in the hardware while the vCPU is loaded on its
+/// core, saved here only when the core switches to another vCPU.
+struct El1Regs {
+    u64 sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
+    u64 tpidr_el0, tpidr_el1, tpidrro_el0, sp_el1, elr_el1, spsr_el1;
+    u64 esr, far, afsr0, afsr1, par, cpacr, cntkctl, csselr;
+    u64 cntv_ctl, cntv_cval;
+    u64 vmpidr; // what the guest reads as MPIDR_EL1
+};
+
+struct VcpuContext {
+    GuestRegs regs;
+    El1Regs el1;
+};
+
+} // namespace tessera::arch

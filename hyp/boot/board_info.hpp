@@ -1,0 +1,28 @@
+// board_info.hpp — what the device tree tells the hypervisor about the machine.
+#pragma once
+
+#include "addr.hpp"
+#include "layout.hpp"
+
+namespace tessera {
+
+struct BoardInfo {
+    static constexpr unsigned MAX_MEMORY = 4;
+    PhysRange memory[MAX_MEMORY]{};
+    unsigned memory_count = 0;
+    PhysRange reserved[MAX_MEMORY]{}; ///< /memreserve/ entries
+    unsigned reserved_count = 0;
+    PhysRange uart{};
+    PhysRange gicd{};
+    PhysRange gicr{};
+    u64 cpu_mpidr[TESSERA_MAX_CORES]{};
+    unsigned cpu_count = 0;
+    unsigned cpus_ignored = 0;        ///< cores beyond TESSERA_MAX_CORES
+    bool psci_smc = false;
+};
+
+/// Reads memory, console UART, GICv3, CPUs and PSCI from the flattened device
+/// tree at `fdt`. Returns nullptr on success, else what is missing or wrong.
+const char* board_from_fdt(const void* fdt, BoardInfo& out);
+
+} // namespace tessera

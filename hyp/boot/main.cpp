@@ -1,0 +1,205 @@
+// main.cpp — the boot sequence: EL2 MMU, device tree, console, GIC, VMs, secondary cores.
+#include "arch.hpp"
+#include "board.hpp"
+#include "board_info.hpp"
+#include "console.hpp"
+#include "gicv3.hpp"
+#include "mmu.hpp"
+#include "pl011.hpp"
+#include "psci.hpp"
+#include "sched.hpp"
+#include "sysreg.hpp"
+#include "version.hpp"
+
+extern "C" char __image_start[], __text_used[], __rodata_used[], __text_end[], __rodata_end[], __payload_start[], __payload_end[],
+    __payload_region_end[], __data_end[], __bss_start[], __bss_end[], __stacks_start[], __stacks_end[], __image_end[];
+extern "C" char secondary_entry[];
+
+namespace tessera {
+
+namespace {
+
+/// Pool for the boot-time tables, right after the image (the image is in RAM,
+/// so RAM continues there); the rest of RAM joins once the DTB is read.
+constexpr u64 EARLY_POOL = TESSERA_BOOT_POOL;
+static_assert(EARLY_POOL % PAGE_SIZE == 0);
+
+PageAllocator g_alloc;
+El2Table g_el2;
+BoardInfo g_board;
+u32 g_go = 0;
+
+u64 sym(const char* s) { return reinterpret_cast<u64>(s); }
+
+u64 stack_top(unsigned core) { return sym(__stacks_start) + (static_cast<u64>(core) + 1) * TESSERA_STACK_SIZE; }
+
+void map_or_panic(u64 base, u64 size, MapAttrs attrs, const char* what) {
+    const u64 start = align_down(base, PAGE_SIZE);
+    const u64 end = align_up(base + size, PAGE_SIZE);
+    if (Status s = g_el2.map(start, PhysAddr(start), end - start, attrs, g_alloc); s != Status::ok) {
+        arch::panic("cannot map %s at %#llx: %s", what, static_cast<unsigned long long>(base), status_name(s));
+    }
+}
+
+const MapAttrs k_device{true, true, false, MapAttrs::Mem::device};
+const MapAttrs k_rw{true, true, false, MapAttrs::Mem::normal};
+const MapAttrs k_ro{true, false, false, MapAttrs::Mem::normal};
+
+/// No usable device tree: say so on the board's fallback UART and stop.
+[[noreturn]] void no_device_tree(const char* why) {
+    map_or_panic(board::FALLBACK_UART, PAGE_SIZE, k_device, "fallback UART");
+    arch::el2_mmu_enable(g_el2);
+    pl011::init(board::FALLBACK_UART);
+    console_init(pl011::putc);
+    log("cannot boot: %s (x0 must point to a flattened device tree)", why);
+    arch::system_off();
+}
+
+PhysRange g_fdt_pages{}; ///< the device tree, mapped read-only and never allocated
+
+/// Maps [start, end) RW, never executable, and hands it to the allocator,
+/// leaving out the device tree wherever the loader put it.
+void add_ram_piece(u64 start, u64 end) {
+    const u64 hole_lo = g_fdt_pages.base.raw();
+    const u64 hole_hi = g_fdt_pages.end().raw();
+    if (hole_lo < end && start < hole_hi) {
+        if (start < hole_lo) add_ram_piece(start, hole_lo);
+        if (hole_hi < end) add_ram_piece(hole_hi, end);
+        return;
+    }
+    map_or_panic(start, end - start, k_rw, "RAM");
+    if (g_alloc.add_range({PhysAddr(start), end - start}) != Status::ok) arch::panic("too many RAM ranges");
+}
+
+/// Gives the rest of RAM to the allocator (and maps it RW, never executable).
+void add_ram() {
+    const u64 pool_start = align_up(sym(__image_end), PAGE_SIZE) + EARLY_POOL;
+    bool found_image = false;
+    for (unsigned i = 0; i < g_board.memory_count; ++i) {
+        const PhysRange bank = g_board.memory[i];
+        u64 start = bank.base.raw();
+        if (bank.contains(PhysAddr(sym(__image_start)))) {
+            found_image = true;
+            if (bank.end().raw() < pool_start) arch::panic("RAM ends inside the hypervisor's boot pool");
+            start = pool_start; // below: DTB, image, early pool
+        }
+        if (bank.end().raw() <= start) continue;
+        add_ram_piece(start, bank.end().raw());
+    }
+    if (!found_image) arch::panic("the image at %p is not in any memory node", static_cast<void*>(__image_start));
+    for (unsigned i = 0; i < g_board.reserved_count; ++i) {
+        if (g_alloc.reserve(g_board.reserved[i]) != Status::ok) arch::panic("too many reserved ranges");
+    }
+}
+
+void start_secondaries() {
+    // Secondaries start with caches off: make what they read first visible.
+    arch::clean_dcache_to_poc(__payload_region_end, sym(__image_end) + EARLY_POOL - sym(__payload_region_end));
+    for (unsigned i = 1; i < g_core_count; ++i) {
+        const i64 r = arch::psci_cpu_on(g_cores[i].mpidr, sym(secondary_entry), i);
+        if (r != 0) {
+            log("core %u (MPIDR %#llx): PSCI CPU_ON failed (%lld)", i, static_cast<unsigned long long>(g_cores[i].mpidr),
+                static_cast<long long>(r));
+            continue;
+        }
+        for (u64 spin = 0; spin < (1ull << 28) && !__atomic_load_n(&g_cores[i].online, __ATOMIC_ACQUIRE); ++spin) {
+        }
+        if (!g_cores[i].online) log("core %u did not come up", i);
+    }
+}
+
+void print_banner() {
+    unsigned online = 0;
+    for (unsigned i = 0; i < g_core_count; ++i) online += g_cores[i].online ? 1 : 0;
+    log("Tessera %s: %u of %u cores online", TESSERA_VERSION, online, g_core_count);
+    log("EL2 image: code %llu, rodata %llu, data %llu, bss %llu bytes; stacks %llu, guest payload %llu",
+        static_cast<unsigned long long>(sym(__text_used) - sym(__image_start)),
+        static_cast<unsigned long long>(sym(__rodata_used) - sym(__text_end)),
+        static_cast<unsigned long long>(sym(__data_end) - sym(__payload_region_end)),
+        static_cast<unsigned long long>(sym(__bss_end) - sym(__bss_start)),
+        static_cast<unsigned long long>(sym(__stacks_end) - sym(__stacks_start)),
+        static_cast<unsigned long long>(sym(__payload_end) - sym(__payload_start)));
+    log("per VM %llu bytes + stage-2 tables, per vCPU %llu bytes", static_cast<unsigned long long>(sizeof(Vm)),
+        static_cast<unsigned long long>(sizeof(Vcpu)));
+}
+
+void init_core(unsigned index) {
+    PerCore& core = g_cores[index];
+    core.index = index;
+    core.stack_top = stack_top(index);
+    arch::tpidr_el2::write(reinterpret_cast<u64>(&core));
+}
+
+} // namespace
+
+} // namespace tessera
+
+using namespace tessera;
+
+/// First C++ code on the boot core: MMU off, x0 = device tree. Never returns.
+extern "C" [[noreturn]] void boot_main(const void* fdt) {
+    init_core(0);
+    g_cores[0].mpidr = arch::mpidr_affinity(arch::mpidr_el1::read());
+
+    const u64 early = align_up(sym(__image_end), PAGE_SIZE);
+    if (g_alloc.add_range({PhysAddr(early), EARLY_POOL}) != Status::ok || g_el2.init(g_alloc) != Status::ok ||
+        arch::el2_map_image(g_el2, g_alloc) != Status::ok) {
+        arch::system_off(); // nothing to print with yet; cannot happen with a sane link
+    }
+    map_or_panic(early, EARLY_POOL, k_rw, "boot pool");
+
+    // The header is read with the MMU off: aligned words only.
+    const auto* hdr = static_cast<const u32*>(fdt);
+    if (fdt == nullptr || !is_aligned(reinterpret_cast<u64>(fdt), 8) || __builtin_bswap32(hdr[0]) != 0xd00dfeed) {
+        no_device_tree(fdt == nullptr ? "x0 is null" : "bad magic");
+    }
+    const u64 fdt_lo = align_down(reinterpret_cast<u64>(fdt), PAGE_SIZE);
+    g_fdt_pages = {PhysAddr(fdt_lo), align_up(reinterpret_cast<u64>(fdt) + __builtin_bswap32(hdr[1]), PAGE_SIZE) - fdt_lo};
+    if (g_fdt_pages.overlaps({PhysAddr(sym(__image_start)), early + EARLY_POOL - sym(__image_start)})) {
+        no_device_tree("the device tree overlaps the image or its boot pool");
+    }
+    map_or_panic(g_fdt_pages.base.raw(), g_fdt_pages.size, k_ro, "device tree");
+    arch::el2_mmu_enable(g_el2);
+
+    if (const char* err = board_from_fdt(fdt, g_board); err != nullptr) no_device_tree(err);
+    map_or_panic(g_board.uart.base.raw(), PAGE_SIZE, k_device, "UART");
+    pl011::init(g_board.uart.base.raw());
+    console_init(pl011::putc);
+    log("core 0 up (MPIDR %#llx)", static_cast<unsigned long long>(g_cores[0].mpidr));
+    if (!g_board.psci_smc) log("warning: device tree does not say PSCI via smc; using smc anyway");
+    if (g_board.cpus_ignored > 0) log("warning: %u cores beyond %u are left off", g_board.cpus_ignored, TESSERA_MAX_CORES);
+
+    add_ram();
+    map_or_panic(g_board.gicd.base.raw(), g_board.gicd.size, k_device, "GIC distributor");
+    map_or_panic(g_board.gicr.base.raw(), g_board.gicr.size, k_device, "GIC redistributors");
+    arch::gic_init_distributor(g_board.gicd.base, g_board.gicr);
+    if (!arch::gic_init_cpu(g_cores[0].mpidr)) arch::panic("no GIC redistributor for core 0");
+    arch::virt_init_core();
+
+    g_core_count = g_board.cpu_count;
+    for (unsigned i = 1; i < g_core_count; ++i) g_cores[i].mpidr = g_board.cpu_mpidr[i];
+    g_cores[0].online = true;
+
+    vms_create(g_system, g_alloc);
+    start_secondaries();
+    print_banner();
+
+    __atomic_store_n(&g_go, 1u, __ATOMIC_RELEASE);
+    arch::dsb_ish();
+    arch::sev();
+    schedule(g_cores[0]);
+}
+
+/// First C++ code on a secondary core, started by PSCI CPU_ON with x0 = its
+/// index. Never returns.
+extern "C" [[noreturn]] void secondary_main(u64 index) {
+    init_core(static_cast<unsigned>(index));
+    PerCore& core = g_cores[index];
+    arch::el2_mmu_enable(g_el2);
+    if (!arch::gic_init_cpu(core.mpidr)) arch::panic("no GIC redistributor for core %u", core.index);
+    arch::virt_init_core();
+    log("core %u up (MPIDR %#llx)", core.index, static_cast<unsigned long long>(core.mpidr));
+    __atomic_store_n(&core.online, true, __ATOMIC_RELEASE);
+    while (!__atomic_load_n(&g_go, __ATOMIC_ACQUIRE)) arch::wfe();
+    schedule(core);
+}

@@ -1,0 +1,85 @@
+// hypercall.cpp — SMCCC dispatch of a guest's hvc/smc.
+#include "hypercall.hpp"
+
+#include "hypercall_abi.hpp"
+
+namespace tessera {
+
+namespace {
+
+u64& reg(Vcpu& v, unsigned n) { return v.ctx.regs.x[n]; }
+
+void ret(Vcpu& v, i64 value) { reg(v, 0) = static_cast<u64>(value); }
+
+bool psci_known(u32 fid) {
+    switch (fid) {
+    case abi::PSCI_VERSION:
+    case abi::PSCI_CPU_OFF:
+    case abi::PSCI_SYSTEM_OFF:
+    case abi::PSCI_FEATURES: return true;
+    default: return false;
+    }
+}
+
+void console_write(Vcpu& v) {
+    const u64 len = reg(v, 1);
+    if (len > abi::CONSOLE_WRITE_MAX) {
+        ret(v, abi::PSCI_INVALID_PARAMETERS);
+        return;
+    }
+    char bytes[abi::CONSOLE_WRITE_MAX];
+    for (u64 i = 0; i < len; ++i) bytes[i] = static_cast<char>(reg(v, 2 + i / 8) >> (8 * (i % 8)));
+    v.vm->console.write(v.vm->name(), bytes, len);
+    ret(v, 0);
+}
+
+void cpu_off(Vcpu& v) {
+    __atomic_store_n(&v.state, VcpuState::off, __ATOMIC_RELEASE);
+    Vm& vm = *v.vm;
+    for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
+        if (__atomic_load_n(&vm.vcpus[i].state, __ATOMIC_ACQUIRE) == VcpuState::runnable) return;
+    }
+    vm_stop(vm, StopReason::last_cpu_off, 0, "");
+}
+
+} // namespace
+
+[[gnu::weak]] bool module_hypercall(Vcpu&, uint32_t) { return false; }
+
+void handle_hypercall(Vcpu& v) {
+    // SMCCC: the function ID is the low 32 bits of x0; bits 63:32 are ignored.
+    const u32 fid = static_cast<u32>(reg(v, 0));
+    // PSCI 64-bit variants behave like their 32-bit twins here.
+    const u32 psci = (fid & 0xff00'0000) == 0xc400'0000 ? fid - 0x4000'0000 : fid;
+    switch (psci) {
+    case abi::SMCCC_VERSION: ret(v, 0x10001); return; // 1.1
+    case abi::SMCCC_ARCH_FEATURES:
+        ret(v, static_cast<u32>(reg(v, 1)) == abi::SMCCC_VERSION ? 0 : abi::SMCCC_NOT_SUPPORTED);
+        return;
+    case abi::PSCI_VERSION: ret(v, 0x10001); return; // 1.1
+    case abi::PSCI_FEATURES: ret(v, psci_known(static_cast<u32>(reg(v, 1))) ? 0 : abi::PSCI_NOT_SUPPORTED); return;
+    case abi::PSCI_CPU_OFF: cpu_off(v); return;
+    case abi::PSCI_SYSTEM_OFF: vm_stop(*v.vm, StopReason::poweroff, 0, ""); return;
+    case abi::TESSERA_ABI_VERSION: ret(v, (abi::ABI_MAJOR << 16) | abi::ABI_MINOR); return;
+    case abi::TESSERA_CONSOLE_WRITE: console_write(v); return;
+    case abi::TESSERA_VM_EXIT: vm_stop(*v.vm, StopReason::exit_code, reg(v, 1), ""); return;
+    case abi::TESSERA_VM_INFO:
+        ret(v, 0);
+        reg(v, 1) = v.vm->id;
+        reg(v, 2) = v.index;
+        reg(v, 3) = v.vm->desc->vcpu_count;
+        return;
+    case abi::VENDOR_HYP_CALL_UID:
+        for (unsigned i = 0; i < 4; ++i) reg(v, i) = abi::TESSERA_UID[i];
+        return;
+    case abi::VENDOR_HYP_REVISION:
+        reg(v, 0) = abi::ABI_MAJOR;
+        reg(v, 1) = abi::ABI_MINOR;
+        return;
+    default:
+        if (!module_hypercall(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
+        return;
+    }
+}
+
+} // namespace tessera

@@ -1,0 +1,17 @@
+// hypercall.hpp — SMCCC dispatch of a guest's hvc/smc: PSCI, Arm architecture and Tessera calls.
+#pragma once
+
+#include "vm.hpp"
+
+namespace tessera {
+
+/// Handles the call in `v`'s x0 with arguments x1..x17 and writes the results
+/// into its registers. May stop `v`'s VM (PSCI SYSTEM_OFF, VM_EXIT).
+/// Unknown function IDs return SMCCC NOT_SUPPORTED (-1) in x0.
+void handle_hypercall(Vcpu& v);
+
+/// Extension point for optional modules (the test hooks): handles `fid` and
+/// returns true, or returns false if the module does not know it.
+bool module_hypercall(Vcpu& v, uint32_t fid);
+
+} // namespace tessera

@@ -1,0 +1,44 @@
+// hypercall_abi.hpp — SMCCC function identifiers Tessera answers (see docs/hypercall-abi.md).
+//
+// Shared with the guest kit: both sides include this one file.
+#pragma once
+
+#include <stdint.h>
+
+namespace tessera::abi {
+
+inline constexpr int64_t SMCCC_NOT_SUPPORTED = -1;
+inline constexpr int64_t PSCI_SUCCESS = 0;
+inline constexpr int64_t PSCI_NOT_SUPPORTED = -1;
+inline constexpr int64_t PSCI_INVALID_PARAMETERS = -2;
+
+// Arm architecture calls (SMCCC 1.1).
+inline constexpr uint32_t SMCCC_VERSION = 0x8000'0000;
+inline constexpr uint32_t SMCCC_ARCH_FEATURES = 0x8000'0001;
+
+// PSCI (the 32-bit IDs; 64-bit variants add 0x4000'0000).
+inline constexpr uint32_t PSCI_VERSION = 0x8400'0000;
+inline constexpr uint32_t PSCI_CPU_OFF = 0x8400'0002;
+inline constexpr uint32_t PSCI_SYSTEM_OFF = 0x8400'0008;
+inline constexpr uint32_t PSCI_FEATURES = 0x8400'000a;
+
+// Tessera: Vendor Specific Hypervisor Service range, SMC64 fast calls.
+inline constexpr uint32_t TESSERA_ABI_VERSION = 0xc600'0000;  ///< -> x0 = (major << 16) | minor
+inline constexpr uint32_t TESSERA_CONSOLE_WRITE = 0xc600'0001;///< x1 = len (<= 40), bytes in x2..x6
+inline constexpr uint32_t TESSERA_VM_EXIT = 0xc600'0002;      ///< x1 = exit code; does not return
+inline constexpr uint32_t TESSERA_VM_INFO = 0xc600'0003;      ///< -> x1 = VM id, x2 = vCPU index, x3 = vCPU count
+inline constexpr uint32_t VENDOR_HYP_CALL_UID = 0x8600'ff01;   ///< -> x0..x3 = Tessera's UID
+inline constexpr uint32_t VENDOR_HYP_REVISION = 0x8600'ff03;   ///< -> x0 = major, x1 = minor
+
+// Test-only hooks, present only in images built with the test module.
+inline constexpr uint32_t TESSERA_TEST_EL2_WRITE_CODE = 0xc600'fe00; ///< EL2 writes its own code
+inline constexpr uint32_t TESSERA_TEST_EL2_EXEC_DATA = 0xc600'fe01;  ///< EL2 jumps into its data
+
+inline constexpr uint32_t ABI_MAJOR = 0;
+inline constexpr uint32_t ABI_MINOR = 1;
+inline constexpr uint64_t CONSOLE_WRITE_MAX = 40;
+
+// UID 4f1c9a3e-5b2d-4c47-9e61-7e55e2a0b001, as SMCCC returns it (four words).
+inline constexpr uint32_t TESSERA_UID[4] = {0x3e9a1c4f, 0x474c2d5b, 0xe5e7619e, 0x01b0a0e2};
+
+} // namespace tessera::abi

@@ -1,0 +1,43 @@
+// spinlock.hpp — a test-and-set lock with an RAII guard, built on compiler atomics.
+#pragma once
+
+#include "types.hpp"
+
+namespace tessera {
+
+class Spinlock {
+public:
+    /// Takes the lock, spinning until it is free.
+    void lock() {
+        while (__atomic_exchange_n(&held_, 1u, __ATOMIC_ACQUIRE) != 0) {
+            while (__atomic_load_n(&held_, __ATOMIC_RELAXED) != 0) {
+            }
+        }
+    }
+    /// Takes the lock if it becomes free within `spins` tries; for the panic
+    /// path, which must print even if the lock's owner died holding it.
+    bool try_lock(u64 spins) {
+        for (u64 i = 0; i < spins; ++i) {
+            if (__atomic_exchange_n(&held_, 1u, __ATOMIC_ACQUIRE) == 0) return true;
+        }
+        return false;
+    }
+    void unlock() { __atomic_store_n(&held_, 0u, __ATOMIC_RELEASE); }
+
+private:
+    u32 held_ = 0;
+};
+
+/// Holds a Spinlock for the lifetime of the guard.
+class LockGuard {
+public:
+    explicit LockGuard(Spinlock& l) : lock_(l) { lock_.lock(); }
+    ~LockGuard() { lock_.unlock(); }
+    LockGuard(const LockGuard&) = delete;
+    LockGuard& operator=(const LockGuard&) = delete;
+
+private:
+    Spinlock& lock_;
+};
+
+} // namespace tessera

@@ -1,0 +1,17 @@
+// string.hpp — the C string functions the freestanding image provides (libfdt needs them too).
+#pragma once
+
+#include <stddef.h>
+
+extern "C" {
+void* memcpy(void* dst, const void* src, size_t n);
+void* memmove(void* dst, const void* src, size_t n);
+void* memset(void* dst, int c, size_t n);
+int memcmp(const void* a, const void* b, size_t n);
+void* memchr(const void* s, int c, size_t n);
+size_t strlen(const char* s);
+size_t strnlen(const char* s, size_t max);
+char* strchr(const char* s, int c);
+char* strrchr(const char* s, int c);
+int strcmp(const char* a, const char* b);
+}

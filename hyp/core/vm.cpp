@@ -1,0 +1,120 @@
+// vm.cpp — creating VMs from the system description, and stopping them.
+#include "vm.hpp"
+
+#include <new>
+
+#include "arch.hpp"
+#include "sched.hpp"
+#include "string.hpp"
+
+namespace tessera {
+
+VmTable g_vms;
+
+namespace {
+
+const char* reason_text(StopReason r) {
+    switch (r) {
+    case StopReason::poweroff: return "powered off";
+    case StopReason::exit_code: return "exited";
+    case StopReason::fault: return "stopped after a fault";
+    case StopReason::unhandled_trap: return "stopped on an unhandled trap";
+    case StopReason::last_cpu_off: return "last vCPU turned off";
+    }
+    return "?";
+}
+
+/// Logs the final verdict and powers off once no VM is running.
+void power_off_if_all_stopped() {
+    unsigned failed = 0;
+    for (u16 i = 0; i < g_vms.count; ++i) {
+        const VmState s = __atomic_load_n(&g_vms.vms[i].state, __ATOMIC_ACQUIRE);
+        if (s == VmState::running) return;
+        if (s == VmState::failed) ++failed;
+    }
+    if (failed == 0) {
+        log("all %u VMs ended cleanly; powering off", g_vms.count);
+    } else {
+        log("%u of %u VMs failed; powering off", failed, g_vms.count);
+    }
+    arch::system_off();
+}
+
+} // namespace
+
+void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
+    const bool clean = reason == StopReason::poweroff || reason == StopReason::last_cpu_off ||
+                       (reason == StopReason::exit_code && code == 0);
+    VmState expected = VmState::running;
+    const VmState next = clean ? VmState::ended : VmState::failed;
+    if (!__atomic_compare_exchange_n(&vm.state, &expected, next, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        return; // someone else stopped it first
+    }
+    vm.console.flush(vm.name());
+    for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
+        Vcpu& v = vm.vcpus[i];
+        __atomic_store_n(&v.state, VcpuState::stopped, __ATOMIC_RELEASE);
+    }
+    if (reason == StopReason::exit_code) {
+        log("vm %s: %s with code %llu%s%s", vm.name(), reason_text(reason), static_cast<unsigned long long>(code),
+            why[0] ? ": " : "", why);
+    } else {
+        log("vm %s: %s%s%s", vm.name(), reason_text(reason), why[0] ? ": " : "", why);
+    }
+    // vCPUs of this VM loaded on other cores must leave them now.
+    for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
+        if (g_cores[vm.vcpus[i].core].current == &vm.vcpus[i]) arch::kick_core(vm.vcpus[i].core);
+    }
+    power_off_if_all_stopped();
+}
+
+void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
+    auto vm_mem = alloc.alloc(sizeof(Vm) * sys.vm_count);
+    if (!vm_mem.ok()) arch::panic("no memory for %u VM objects", sys.vm_count);
+    g_vms.vms = static_cast<Vm*>(arch::phys_to_ptr(vm_mem.value()));
+    g_vms.count = sys.vm_count;
+
+    for (u16 id = 0; id < sys.vm_count; ++id) {
+        const VmDesc& d = sys.vms[id];
+        Vm& vm = *new (&g_vms.vms[id]) Vm();
+        vm.desc = &d;
+        vm.id = id;
+        vm.vmid = static_cast<u16>(id + 1); // VMID 0 is never given to a guest
+        if (d.core >= g_core_count) arch::panic("vm %s: core %u does not exist", d.name, d.core);
+        if (static_cast<u64>(d.image_end - d.image) > d.ram_size) arch::panic("vm %s: image larger than its memory", d.name);
+
+        auto ram = alloc.alloc(d.ram_size, 2 * MiB);
+        if (!ram.ok()) arch::panic("vm %s: no memory for %llu KiB of RAM", d.name, static_cast<unsigned long long>(d.ram_size / KiB));
+        vm.ram = IpaRange{Ipa(d.ram_ipa), align_up(d.ram_size, PAGE_SIZE)};
+        vm.ram_pa = ram.value();
+        u8* host = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
+        memset(host, 0, vm.ram.size);
+        memcpy(host, d.image, static_cast<usize>(d.image_end - d.image));
+        arch::clean_dcache_to_poc(host, vm.ram.size);
+
+        if (Status s = vm.stage2.init(alloc); s != Status::ok) arch::panic("vm %s: stage-2: %s", d.name, status_name(s));
+        const MapAttrs ram_attrs{true, true, true, MapAttrs::Mem::normal};
+        if (Status s = vm.stage2.map(d.ram_ipa, vm.ram_pa, vm.ram.size, ram_attrs, alloc); s != Status::ok) {
+            arch::panic("vm %s: stage-2 map of RAM: %s", d.name, status_name(s));
+        }
+
+        auto vcpu_mem = alloc.alloc(sizeof(Vcpu) * d.vcpu_count);
+        if (!vcpu_mem.ok()) arch::panic("vm %s: no memory for %u vCPUs", d.name, d.vcpu_count);
+        vm.vcpus = static_cast<Vcpu*>(arch::phys_to_ptr(vcpu_mem.value()));
+        for (u16 i = 0; i < d.vcpu_count; ++i) {
+            Vcpu& v = *new (&vm.vcpus[i]) Vcpu();
+            v.vm = &vm;
+            v.index = i;
+            v.core = d.core;
+        }
+        Vcpu& boot = vm.vcpus[0];
+        arch::vcpu_reset(boot, Ipa(d.ram_ipa), 0);
+        boot.state = VcpuState::runnable;
+        g_cores[d.core].queue.push(boot);
+        log("vm %s: %llu KiB at IPA %#llx (PA %#llx), %u vCPU on core %u", d.name,
+            static_cast<unsigned long long>(vm.ram.size / KiB), static_cast<unsigned long long>(d.ram_ipa),
+            static_cast<unsigned long long>(vm.ram_pa.raw()), d.vcpu_count, d.core);
+    }
+}
+
+} // namespace tessera

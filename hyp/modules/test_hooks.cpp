@@ -1,0 +1,42 @@
+// test_hooks.cpp — test-only hypercalls that make EL2 fault on purpose (linked only into test images).
+//
+// They prove two things from outside: an unexpected EL2 exception produces
+// the panic report, and the EL2 mappings really are W^X.
+#include "console.hpp"
+#include "hypercall.hpp"
+#include "hypercall_abi.hpp"
+
+namespace tessera {
+
+namespace {
+
+/// Never called: only its bytes are the target of the write attempt.
+[[gnu::noinline]] u64 write_target(u64 x) { return x * 3 + 1; }
+
+/// A `ret` instruction placed in writable data.
+u32 g_data_code[1] = {0xd65f03c0};
+
+} // namespace
+
+bool module_hypercall(Vcpu& v, uint32_t fid) {
+    switch (fid) {
+    case abi::TESSERA_TEST_EL2_WRITE_CODE: {
+        auto* code = reinterpret_cast<volatile u32*>(&write_target);
+        log("test hook: vm %s asks EL2 to write its own code at %p", v.vm->name(), reinterpret_cast<void*>(&write_target));
+        *code = 0xd503201f; // nop: harmless if it lands, but it must not
+        v.ctx.regs.x[0] = 0;
+        return true;
+    }
+    case abi::TESSERA_TEST_EL2_EXEC_DATA: {
+        log("test hook: vm %s asks EL2 to execute data at %p", v.vm->name(), static_cast<void*>(g_data_code));
+        auto fn = reinterpret_cast<void (*)()>(reinterpret_cast<uintptr_t>(g_data_code));
+        asm volatile("" ::: "memory");
+        fn();
+        v.ctx.regs.x[0] = 0;
+        return true;
+    }
+    default: return false;
+    }
+}
+
+} // namespace tessera

@@ -1,0 +1,14 @@
+// pl011.hpp — the Arm PL011 UART, transmit side (the hypervisor's own console).
+#pragma once
+
+#include "types.hpp"
+
+namespace tessera::pl011 {
+
+/// Uses the PL011 at `base` (mapped, device memory) and enables it if the
+/// firmware left it off.
+void init(u64 base);
+/// Writes one byte, waiting while the transmit FIFO is full.
+void putc(char c);
+
+} // namespace tessera::pl011

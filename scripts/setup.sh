@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# setup.sh — install what the build needs, idempotently and quietly when nothing is missing.
+#
+# Host packages come from Debian's archive; the freestanding libfdt for the EL2
+# image comes from Debian's libfdt-dev:arm64 package, unpacked into .cache/
+# (it cannot be installed beside the host's libfdt-dev: the two conflict).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cache="$root/.cache/deps"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(make cmake g++ g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
+          qemu-system-arm device-tree-compiler libfdt-dev libgtest-dev
+          clang-format)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+
+updated=0
+apt_update() {
+    if [ "$updated" -eq 0 ]; then
+        $sudo apt-get update -qq >/dev/null
+        updated=1
+    fi
+}
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    apt_update
+    $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# libfdt for AArch64, unpacked (not installed) from Debian's arm64 package.
+libfdt="$cache/libfdt-arm64/usr/lib/aarch64-linux-gnu/libfdt.a"
+if [ ! -f "$libfdt" ]; then
+    echo "setup: fetching libfdt-dev:arm64 from Debian"
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+        $sudo dpkg --add-architecture arm64
+        updated=0
+    fi
+    apt_update
+    mkdir -p "$cache/download"
+    (cd "$cache/download" && rm -f libfdt-dev_*_arm64.deb &&
+        apt-get download -qq libfdt-dev:arm64 2>/dev/null)
+    rm -rf "$cache/libfdt-arm64"
+    dpkg-deb -x "$cache"/download/libfdt-dev_*_arm64.deb "$cache/libfdt-arm64"
+    test -f "$libfdt"
+fi
