@@ -24,6 +24,8 @@ const char* reason_text(StopReason r) {
     return "?";
 }
 
+u32 g_powering_off = 0;
+
 /// Logs the final verdict and powers off once no VM is running.
 void power_off_if_all_stopped() {
     unsigned failed = 0;
@@ -32,6 +34,8 @@ void power_off_if_all_stopped() {
         if (s == VmState::running) return;
         if (s == VmState::failed) ++failed;
     }
+    // Two cores may stop the last two VMs at once: one of them reports.
+    if (__atomic_exchange_n(&g_powering_off, 1u, __ATOMIC_ACQ_REL) != 0) return;
     if (failed == 0) {
         log("all %u VMs ended cleanly; powering off", g_vms.count);
     } else {

@@ -25,4 +25,19 @@ const char* esr_class_name(u32 c) {
     }
 }
 
+const char* esr_fault_name(u32 fsc) {
+    switch (fsc & 0x3c) {
+    case 0x04: return "translation fault";
+    case 0x08: return "access flag fault";
+    case 0x0c: return "permission fault";
+    default: break;
+    }
+    switch (fsc) {
+    case 0x00: return "address size fault";
+    case 0x10: return "synchronous external abort";
+    case 0x21: return "alignment fault";
+    default: return "other fault";
+    }
+}
+
 } // namespace tessera::arch

@@ -23,4 +23,12 @@ inline constexpr u32 esr_iss(u64 esr) { return static_cast<u32>(esr) & 0x1ffffff
 /// A human name for exception class `ec`, for panic reports and logs.
 const char* esr_class_name(u32 ec);
 
+/// True for the abort classes, whose ISS carries a fault status code.
+inline constexpr bool esr_is_abort(u32 c) {
+    return c == ec::iabt_lower || c == ec::iabt_same || c == ec::dabt_lower || c == ec::dabt_same;
+}
+
+/// A human name for an abort's fault status code (ISS bits 5:0), without the level.
+const char* esr_fault_name(u32 fsc);
+
 } // namespace tessera::arch

@@ -53,6 +53,12 @@ void panic(const char* fmt, ...) {
     const u32 c = esr_ec(esr);
     log_force("PANIC on core %u: unexpected exception at EL2: %s", this_core(), esr_class_name(c));
     log_force("  ESR_EL2 %#018llx (EC %#04x, ISS %#09x)", static_cast<unsigned long long>(esr), c, esr_iss(esr));
+    if (esr_is_abort(c)) {
+        const u32 fsc = esr_iss(esr) & 0x3f;
+        const bool fetch = c == ec::iabt_same || c == ec::iabt_lower;
+        log_force("  %s (level %u) on %s", esr_fault_name(fsc), fsc & 3,
+                  fetch ? "instruction fetch" : (esr & (1u << 6)) ? "write" : "read");
+    }
     log_force("  ELR_EL2 %#018llx  FAR_EL2 %#018llx", static_cast<unsigned long long>(elr_el2::read()),
               static_cast<unsigned long long>(far_el2::read()));
     for (unsigned i = 0; i < 30; i += 3) {

@@ -1,0 +1,36 @@
+# Tessera — the two commands a newcomer needs:
+#   make run    build everything and boot the demo system in QEMU
+#   make test   build everything and run every test (unit + QEMU system tests)
+# Both install whatever is missing first (scripts/setup.sh).
+
+JOBS ?= $(shell nproc)
+TARGET_BUILD := build/aarch64
+HOST_BUILD := build/host
+RUNNER := $(HOST_BUILD)/tools/runner/tessera-qemu-run
+
+.PHONY: all setup build run test format clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@test -f $(TARGET_BUILD)/CMakeCache.txt || cmake -S . -B $(TARGET_BUILD) --log-level=WARNING \
+		-DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-none.cmake -DCMAKE_RULE_MESSAGES=OFF
+	@cmake --build $(TARGET_BUILD) -j $(JOBS) -- --no-print-directory -s
+	@test -f $(HOST_BUILD)/CMakeCache.txt || cmake -S . -B $(HOST_BUILD) --log-level=WARNING \
+		-DTESSERA_TARGET_DIR=$(CURDIR)/$(TARGET_BUILD) -DCMAKE_RULE_MESSAGES=OFF
+	@cmake --build $(HOST_BUILD) -j $(JOBS) -- --no-print-directory -s
+
+run: build
+	@$(RUNNER) --live --require-clean --timeout 300 $(TARGET_BUILD)/systems/demo.bin
+
+test: build
+	@cd $(HOST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build

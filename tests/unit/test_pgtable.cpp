@@ -1,0 +1,111 @@
+// test_pgtable.cpp — stage-2 and EL2 translation tables on fake physical memory.
+#include <gtest/gtest.h>
+
+#include "pgtable.hpp"
+
+using namespace tessera;
+
+namespace {
+
+constexpr u64 RAM_BASE = 0x8000'0000;
+constexpr u64 RAM_SIZE = 8 * MiB;
+
+class PageTableTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        arch::fake_ram_init(PhysAddr(RAM_BASE), RAM_SIZE);
+        ASSERT_EQ(alloc.add_range({PhysAddr(RAM_BASE), RAM_SIZE}), Status::ok);
+        ASSERT_EQ(s2.init(alloc), Status::ok);
+    }
+    PageAllocator alloc;
+    Stage2Table s2;
+    const MapAttrs rwx{true, true, true, MapAttrs::Mem::normal};
+};
+
+TEST_F(PageTableTest, UnmappedAddressesAreNotFound) {
+    EXPECT_EQ(s2.lookup(0x4000'0000).status(), Status::not_found);
+    EXPECT_EQ(s2.lookup(0).status(), Status::not_found);
+    EXPECT_EQ(s2.lookup(1ull << 39).status(), Status::not_found); // beyond the 39-bit IPA space
+}
+
+TEST_F(PageTableTest, MapsPagesAndTranslatesEveryByteOffset) {
+    ASSERT_EQ(s2.map(0x4000'0000, PhysAddr(0x1'2345'6000), 3 * PAGE_SIZE, rwx, alloc), Status::ok);
+    auto t = s2.lookup(0x4000'1abc);
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t.value().pa.raw(), 0x1'2345'7abcu);
+    EXPECT_EQ(t.value().level, 3u);
+    EXPECT_EQ(t.value().attrs, rwx);
+    EXPECT_FALSE(s2.lookup(0x4000'3000).ok()); // one past the end
+    EXPECT_FALSE(s2.lookup(0x3fff'f000).ok()); // one before the start
+}
+
+TEST_F(PageTableTest, UsesTwoMegabyteBlocksWhenAligned) {
+    ASSERT_EQ(s2.map(0x4000'0000, PhysAddr(0x6000'0000), 4 * MiB, rwx, alloc), Status::ok);
+    auto t = s2.lookup(0x4030'0010);
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t.value().level, 2u);
+    EXPECT_EQ(t.value().pa.raw(), 0x6030'0010u);
+    // Root + one level-2 table, no level-3 tables.
+    EXPECT_EQ(s2.table_pages(), 2u);
+}
+
+TEST_F(PageTableTest, MixesBlocksAndPagesForUnalignedEdges) {
+    // 4 KiB .. 2 MiB + 8 KiB: pages on both sides of one block.
+    ASSERT_EQ(s2.map(0x401f'f000, PhysAddr(0x601f'f000), 2 * MiB + 2 * PAGE_SIZE, rwx, alloc), Status::ok);
+    EXPECT_EQ(s2.lookup(0x401f'f000).value().level, 3u);
+    EXPECT_EQ(s2.lookup(0x4020'0000).value().level, 2u);
+    EXPECT_EQ(s2.lookup(0x4040'0000).value().level, 3u);
+    EXPECT_EQ(s2.lookup(0x4040'0fff).value().pa.raw(), 0x6040'0fffu);
+    EXPECT_FALSE(s2.lookup(0x4040'1000).ok());
+}
+
+TEST_F(PageTableTest, RefusesToReplaceAnExistingMapping) {
+    ASSERT_EQ(s2.map(0x4000'0000, PhysAddr(0x6000'0000), 2 * MiB, rwx, alloc), Status::ok);
+    EXPECT_EQ(s2.map(0x4010'0000, PhysAddr(0x7000'0000), PAGE_SIZE, rwx, alloc), Status::already_mapped);
+    EXPECT_EQ(s2.map(0x4000'0000, PhysAddr(0x7000'0000), 2 * MiB, rwx, alloc), Status::already_mapped);
+    EXPECT_EQ(s2.lookup(0x4010'0000).value().pa.raw(), 0x6010'0000u); // unchanged
+}
+
+TEST_F(PageTableTest, RejectsMisalignedOrOutOfRangeRequests) {
+    EXPECT_EQ(s2.map(0x4000'0800, PhysAddr(0x6000'0000), PAGE_SIZE, rwx, alloc), Status::invalid);
+    EXPECT_EQ(s2.map(0x4000'0000, PhysAddr(0x6000'0800), PAGE_SIZE, rwx, alloc), Status::invalid);
+    EXPECT_EQ(s2.map(0x4000'0000, PhysAddr(0x6000'0000), 100, rwx, alloc), Status::invalid);
+    EXPECT_EQ(s2.map((1ull << 39) - PAGE_SIZE, PhysAddr(0), 2 * PAGE_SIZE, rwx, alloc), Status::invalid);
+}
+
+TEST_F(PageTableTest, Stage2EncodesPermissionsAndMemoryType) {
+    const MapAttrs ro_dev{true, false, false, MapAttrs::Mem::device};
+    ASSERT_EQ(s2.map(0x0900'0000, PhysAddr(0x0900'0000), PAGE_SIZE, ro_dev, alloc), Status::ok);
+    auto t = s2.lookup(0x0900'0000);
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t.value().attrs, ro_dev);
+    // The raw descriptor: S2AP = read only, MemAttr = Device-nGnRE, XN set, AF set.
+    const u64 e = Stage2Format::encode(ro_dev);
+    EXPECT_EQ((e >> 6) & 3, 1u);
+    EXPECT_EQ((e >> 2) & 0xf, 1u);
+    EXPECT_EQ((e >> 53) & 3, 2u);
+}
+
+TEST_F(PageTableTest, El2FormatIsWriteXorExecute) {
+    El2Table el2;
+    ASSERT_EQ(el2.init(alloc), Status::ok);
+    const MapAttrs code{true, false, true, MapAttrs::Mem::normal};
+    const MapAttrs data{true, true, false, MapAttrs::Mem::normal};
+    ASSERT_EQ(el2.map(0x4020'0000, PhysAddr(0x4020'0000), PAGE_SIZE, code, alloc), Status::ok);
+    ASSERT_EQ(el2.map(0x4020'1000, PhysAddr(0x4020'1000), PAGE_SIZE, data, alloc), Status::ok);
+    EXPECT_EQ(el2.lookup(0x4020'0000).value().attrs, code);
+    EXPECT_EQ(el2.lookup(0x4020'1000).value().attrs, data);
+    EXPECT_NE(El2Format::encode(code) & El2Format::AP_RO, 0u);
+    EXPECT_NE(El2Format::encode(data) & El2Format::XN, 0u);
+}
+
+TEST_F(PageTableTest, RunningOutOfTablePagesIsReported) {
+    PageAllocator tiny;
+    ASSERT_EQ(tiny.add_range({PhysAddr(RAM_BASE + 7 * MiB), 2 * PAGE_SIZE}), Status::ok);
+    Stage2Table t;
+    ASSERT_EQ(t.init(tiny), Status::ok);
+    // Needs a level-2 and a level-3 table: only one page is left.
+    EXPECT_EQ(t.map(0x4000'0000, PhysAddr(0x6000'0000), PAGE_SIZE, rwx, tiny), Status::no_memory);
+}
+
+} // namespace
