@@ -1,13 +1,21 @@
 #!/bin/sh
-# image-size.sh SIZE_TOOL ELF — print the EL2 image's footprint after each link.
-"$1" -A "$2" | awk -v img="$(basename "$2")" '
-    $1 == ".text"    { text = $2 }
-    $1 == ".rodata"  { ro = $2 }
-    $1 == ".data"    { data = $2 }
-    $1 == ".bss"     { bss = $2 }
-    $1 == ".stacks"  { stacks = $2 }
-    $1 == ".payload" { payload = $2 }
-    END {
-        printf "%s: EL2 code %d + rodata %d + data %d = %d bytes (%.1f KiB); bss %d, stacks %d; guest payload %d\n",
-            img, text, ro, data, text + ro + data, (text + ro + data) / 1024.0, bss, stacks, payload
-    }'
+# image-size.sh NM ELF — print the EL2 image's footprint after each link.
+#
+# Resident = what stays reachable while guests run: code, read-only data and
+# data. Boot-only code (libfdt, the boot sequence) is counted apart, as are
+# bss, the per-core stacks and the guest payload.
+"$1" -S -t d "$2" >/dev/null 2>&1 || exit 0
+addr() { "$1" "$2" | awk -v s="$3" '$3 == s { print $1 }'; }
+hex() { printf '%d' "0x$(addr "$1" "$2" "$3")"; }
+nm="$1"; elf="$2"
+start=$(hex "$nm" "$elf" __image_start)
+text=$(( $(hex "$nm" "$elf" __text_used) - start ))
+boot=$(( $(hex "$nm" "$elf" __boot_code_end) - $(hex "$nm" "$elf" __boot_code_start) ))
+ro=$(( $(hex "$nm" "$elf" __rodata_used) - $(hex "$nm" "$elf" __text_end) ))
+data=$(( $(hex "$nm" "$elf" __data_end) - $(hex "$nm" "$elf" __payload_region_end) ))
+bss=$(( $(hex "$nm" "$elf" __bss_end) - $(hex "$nm" "$elf" __bss_start) ))
+stacks=$(( $(hex "$nm" "$elf" __stacks_end) - $(hex "$nm" "$elf" __stacks_start) ))
+payload=$(( $(hex "$nm" "$elf" __payload_end) - $(hex "$nm" "$elf" __payload_start) ))
+resident=$(( text - boot + ro + data ))
+echo "$(basename "$elf"): EL2 resident $resident bytes (code $((text - boot)) + rodata $ro + data $data);" \
+     "boot-only code $boot; bss $bss; stacks $stacks; guest payload $payload"

@@ -19,7 +19,8 @@ public:
     void flush() {
         if (len_ == 0) return;
         u64 w[5] = {};
-        for (u64 i = 0; i < len_; ++i) w[i / 8] |= static_cast<u64>(static_cast<unsigned char>(buf_[i])) << (8 * (i % 8));
+        for (u64 i = 0; i < len_; ++i)
+            w[i / 8] |= static_cast<u64>(static_cast<unsigned char>(buf_[i])) << (8 * (i % 8));
         hvc(tessera::abi::TESSERA_CONSOLE_WRITE, len_, w[0], w[1], w[2], w[3], w[4]);
         len_ = 0;
     }
@@ -94,9 +95,9 @@ void pass() {
 /// Called by vectors.S for every exception taken to EL1.
 extern "C" void kit_exception(kit::ExceptionFrame* frame, tessera::u64 kind) {
     if (kit::g_handler != nullptr && kit::g_handler(*frame, kind)) return;
-    kit::print("FAIL: unexpected exception kind %llu ESR %#llx FAR %#llx ELR %#llx\n", static_cast<unsigned long long>(kind),
-               static_cast<unsigned long long>(frame->esr), static_cast<unsigned long long>(frame->far),
-               static_cast<unsigned long long>(frame->elr));
+    kit::print("FAIL: unexpected exception kind %llu ESR %#llx FAR %#llx ELR %#llx\n",
+               static_cast<unsigned long long>(kind), static_cast<unsigned long long>(frame->esr),
+               static_cast<unsigned long long>(frame->far), static_cast<unsigned long long>(frame->elr));
     kit::exit(2);
 }
 

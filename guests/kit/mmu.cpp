@@ -15,10 +15,10 @@ extern "C" void kit_mmu_init() {
     constexpr u64 XN = (1ull << 54) | (1ull << 53);
     g_level1[0] = 0x0000'0000 | BLOCK | AF | ATTR_DEVICE | XN;
     g_level1[1] = 0x4000'0000 | BLOCK | AF | SH_INNER | ATTR_NORMAL;
-    const u64 mair = 0x00ff;                   // attr0 normal WB, attr1 device nGnRnE
-    const u64 tcr = (1ull << 23)               // EPD1: no TTBR1 walks
+    const u64 mair = 0x00ff;                                    // attr0 normal WB, attr1 device nGnRnE
+    const u64 tcr = (1ull << 23)                                // EPD1: no TTBR1 walks
                     | (3ull << 12) | (1ull << 10) | (1ull << 8) // SH0, ORGN0, IRGN0
-                    | 32;                      // T0SZ: 4 GiB
+                    | 32;                                       // T0SZ: 4 GiB
     asm volatile("msr mair_el1, %0" ::"r"(mair));
     asm volatile("msr tcr_el1, %0" ::"r"(tcr));
     asm volatile("msr ttbr0_el1, %0" ::"r"(reinterpret_cast<u64>(g_level1)));

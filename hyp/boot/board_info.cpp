@@ -5,7 +5,6 @@ extern "C" {
 #include <libfdt.h>
 }
 
-
 namespace tessera {
 
 namespace {

@@ -17,7 +17,7 @@ struct BoardInfo {
     PhysRange gicr{};
     u64 cpu_mpidr[TESSERA_MAX_CORES]{};
     unsigned cpu_count = 0;
-    unsigned cpus_ignored = 0;        ///< cores beyond TESSERA_MAX_CORES
+    unsigned cpus_ignored = 0; ///< cores beyond TESSERA_MAX_CORES
     bool psci_smc = false;
 };
 

@@ -11,8 +11,9 @@
 #include "sysreg.hpp"
 #include "version.hpp"
 
-extern "C" char __image_start[], __text_used[], __rodata_used[], __text_end[], __rodata_end[], __payload_start[], __payload_end[],
-    __payload_region_end[], __data_end[], __bss_start[], __bss_end[], __stacks_start[], __stacks_end[], __image_end[];
+extern "C" char __boot_code_start[], __boot_code_end[], __image_start[], __text_used[], __rodata_used[], __text_end[],
+    __rodata_end[], __payload_start[], __payload_end[], __payload_region_end[], __data_end[], __bss_start[],
+    __bss_end[], __stacks_start[], __stacks_end[], __image_end[];
 extern "C" char secondary_entry[];
 
 namespace tessera {
@@ -98,12 +99,11 @@ void start_secondaries() {
     for (unsigned i = 1; i < g_core_count; ++i) {
         const i64 r = arch::psci_cpu_on(g_cores[i].mpidr, sym(secondary_entry), i);
         if (r != 0) {
-            log("core %u (MPIDR %#llx): PSCI CPU_ON failed (%lld)", i, static_cast<unsigned long long>(g_cores[i].mpidr),
-                static_cast<long long>(r));
+            log("core %u (MPIDR %#llx): PSCI CPU_ON failed (%lld)", i,
+                static_cast<unsigned long long>(g_cores[i].mpidr), static_cast<long long>(r));
             continue;
         }
-        for (u64 spin = 0; spin < (1ull << 28) && !__atomic_load_n(&g_cores[i].online, __ATOMIC_ACQUIRE); ++spin) {
-        }
+        for (u64 spin = 0; spin < (1ull << 28) && !__atomic_load_n(&g_cores[i].online, __ATOMIC_ACQUIRE); ++spin) {}
         if (!g_cores[i].online) log("core %u did not come up", i);
     }
 }
@@ -112,11 +112,13 @@ void print_banner() {
     unsigned online = 0;
     for (unsigned i = 0; i < g_core_count; ++i) online += g_cores[i].online ? 1 : 0;
     log("Tessera %s: %u of %u cores online", TESSERA_VERSION, online, g_core_count);
-    log("EL2 image: code %llu, rodata %llu, data %llu, bss %llu bytes; stacks %llu, guest payload %llu",
-        static_cast<unsigned long long>(sym(__text_used) - sym(__image_start)),
+    const u64 boot_code = sym(__boot_code_end) - sym(__boot_code_start);
+    log("EL2 image: resident code %llu, rodata %llu, data %llu, bss %llu bytes; boot-only code %llu; stacks %llu, "
+        "guest payload %llu",
+        static_cast<unsigned long long>(sym(__text_used) - sym(__image_start) - boot_code),
         static_cast<unsigned long long>(sym(__rodata_used) - sym(__text_end)),
         static_cast<unsigned long long>(sym(__data_end) - sym(__payload_region_end)),
-        static_cast<unsigned long long>(sym(__bss_end) - sym(__bss_start)),
+        static_cast<unsigned long long>(sym(__bss_end) - sym(__bss_start)), static_cast<unsigned long long>(boot_code),
         static_cast<unsigned long long>(sym(__stacks_end) - sym(__stacks_start)),
         static_cast<unsigned long long>(sym(__payload_end) - sym(__payload_start)));
     log("per VM %llu bytes + stage-2 tables, per vCPU %llu bytes", static_cast<unsigned long long>(sizeof(Vm)),
@@ -154,7 +156,8 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
         no_device_tree(fdt == nullptr ? "x0 is null" : "bad magic");
     }
     const u64 fdt_lo = align_down(reinterpret_cast<u64>(fdt), PAGE_SIZE);
-    g_fdt_pages = {PhysAddr(fdt_lo), align_up(reinterpret_cast<u64>(fdt) + __builtin_bswap32(hdr[1]), PAGE_SIZE) - fdt_lo};
+    g_fdt_pages = {PhysAddr(fdt_lo),
+                   align_up(reinterpret_cast<u64>(fdt) + __builtin_bswap32(hdr[1]), PAGE_SIZE) - fdt_lo};
     if (g_fdt_pages.overlaps({PhysAddr(sym(__image_start)), early + EARLY_POOL - sym(__image_start)})) {
         no_device_tree("the device tree overlaps the image or its boot pool");
     }
@@ -167,7 +170,8 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     console_init(pl011::putc);
     log("core 0 up (MPIDR %#llx)", static_cast<unsigned long long>(g_cores[0].mpidr));
     if (!g_board.psci_smc) log("warning: device tree does not say PSCI via smc; using smc anyway");
-    if (g_board.cpus_ignored > 0) log("warning: %u cores beyond %u are left off", g_board.cpus_ignored, TESSERA_MAX_CORES);
+    if (g_board.cpus_ignored > 0)
+        log("warning: %u cores beyond %u are left off", g_board.cpus_ignored, TESSERA_MAX_CORES);
 
     add_ram();
     map_or_panic(g_board.gicd.base.raw(), g_board.gicd.size, k_device, "GIC distributor");

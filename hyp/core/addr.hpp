@@ -42,9 +42,7 @@ template <typename A> struct Range {
 
     [[nodiscard]] constexpr A end() const { return base + size; }
     [[nodiscard]] constexpr bool contains(A a) const { return a >= base && a < end(); }
-    [[nodiscard]] constexpr bool overlaps(const Range& o) const {
-        return base < o.end() && o.base < end();
-    }
+    [[nodiscard]] constexpr bool overlaps(const Range& o) const { return base < o.end() && o.base < end(); }
 };
 
 using PhysRange = Range<PhysAddr>;

@@ -33,7 +33,7 @@ public:
     void flush(const char* tag);
 
 private:
-    char buf_[CAPACITY];
+    char buf_[CAPACITY]{};
     usize len_ = 0;
 };
 

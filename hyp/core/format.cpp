@@ -54,10 +54,14 @@ void vformat(Sink& out, const char* fmt, va_list ap) {
         Spec spec;
         ++p;
         for (;; ++p) {
-            if (*p == '0') spec.zero = true;
-            else if (*p == '-') spec.left = true;
-            else if (*p == '#') spec.alt = true;
-            else break;
+            if (*p == '0')
+                spec.zero = true;
+            else if (*p == '-')
+                spec.left = true;
+            else if (*p == '#')
+                spec.alt = true;
+            else
+                break;
         }
         while (*p >= '0' && *p <= '9') spec.width = spec.width * 10 + static_cast<unsigned>(*p++ - '0');
         bool wide = false;
@@ -89,9 +93,7 @@ void vformat(Sink& out, const char* fmt, va_list ap) {
         }
         case 'u': emit_number(out, wide ? va_arg(ap, u64) : va_arg(ap, unsigned), 10, false, spec, false); break;
         case 'x':
-        case 'X':
-            emit_number(out, wide ? va_arg(ap, u64) : va_arg(ap, unsigned), 16, *p == 'X', spec, false);
-            break;
+        case 'X': emit_number(out, wide ? va_arg(ap, u64) : va_arg(ap, unsigned), 16, *p == 'X', spec, false); break;
         case 'p':
             spec.alt = true;
             emit_number(out, reinterpret_cast<u64>(va_arg(ap, void*)), 16, false, spec, false);

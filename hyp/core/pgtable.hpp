@@ -24,11 +24,11 @@ struct MapAttrs {
 
 /// The geometry both table formats share.
 namespace pt {
-inline constexpr unsigned INPUT_BITS = 39;  ///< T0SZ = 25
-inline constexpr unsigned START_LEVEL = 1;  ///< 39 bits at 4 KiB: tables at levels 1, 2, 3
+inline constexpr unsigned INPUT_BITS = 39; ///< T0SZ = 25
+inline constexpr unsigned START_LEVEL = 1; ///< 39 bits at 4 KiB: tables at levels 1, 2, 3
 inline constexpr unsigned ENTRIES = 512;
 inline constexpr u64 VALID = 1ull << 0;
-inline constexpr u64 TABLE = 1ull << 1;     ///< at levels 1–2: next-level table; at 3: page
+inline constexpr u64 TABLE = 1ull << 1; ///< at levels 1–2: next-level table; at 3: page
 inline constexpr u64 AF = 1ull << 10;
 inline constexpr u64 SH_INNER = 3ull << 8;
 inline constexpr u64 OA_MASK = 0x0000'ffff'ffff'f000ull;

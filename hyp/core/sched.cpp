@@ -10,8 +10,10 @@ unsigned g_core_count = 0;
 
 void RunQueue::push(Vcpu& v) {
     v.next = nullptr;
-    if (tail_ != nullptr) tail_->next = &v;
-    else head_ = &v;
+    if (tail_ != nullptr)
+        tail_->next = &v;
+    else
+        head_ = &v;
     tail_ = &v;
 }
 

@@ -10,8 +10,7 @@ public:
     /// Takes the lock, spinning until it is free.
     void lock() {
         while (__atomic_exchange_n(&held_, 1u, __ATOMIC_ACQUIRE) != 0) {
-            while (__atomic_load_n(&held_, __ATOMIC_RELAXED) != 0) {
-            }
+            while (__atomic_load_n(&held_, __ATOMIC_RELAXED) != 0) {}
         }
     }
     /// Takes the lock if it becomes free within `spins` tries; for the panic

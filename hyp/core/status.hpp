@@ -5,11 +5,11 @@
 
 namespace tessera {
 
-enum class [[nodiscard]] Status : u8 {
+enum class [[nodiscard]] Status : u8{
     ok,
-    no_memory,     ///< an allocator ran out
-    invalid,       ///< an argument breaks the function's contract
-    already_mapped,///< a mapping would replace an existing one
+    no_memory,      ///< an allocator ran out
+    invalid,        ///< an argument breaks the function's contract
+    already_mapped, ///< a mapping would replace an existing one
     not_found,
 };
 
@@ -19,8 +19,8 @@ const char* status_name(Status s);
 /// A value or the Status saying why there is none.
 template <typename T> class [[nodiscard]] Result {
 public:
-    constexpr Result(T v) : value_(v), status_(Status::ok) {}           // NOLINT(google-explicit-constructor)
-    constexpr Result(Status s) : value_{}, status_(s) {}                // NOLINT(google-explicit-constructor)
+    constexpr Result(T v) : value_(v), status_(Status::ok) {} // NOLINT(google-explicit-constructor)
+    constexpr Result(Status s) : value_{}, status_(s) {}      // NOLINT(google-explicit-constructor)
 
     [[nodiscard]] constexpr bool ok() const { return status_ == Status::ok; }
     [[nodiscard]] constexpr Status status() const { return status_; }

@@ -10,12 +10,12 @@ namespace tessera {
 
 struct VmDesc {
     const char* name;
-    const u8* image;     ///< the guest's flat binary, in the image's payload
+    const u8* image; ///< the guest's flat binary, in the image's payload
     const u8* image_end;
-    u64 ram_ipa;         ///< guest-physical base of its RAM; the image loads here
+    u64 ram_ipa; ///< guest-physical base of its RAM; the image loads here
     u64 ram_size;
     u16 vcpu_count;
-    u8 core;             ///< physical core that runs vCPU 0
+    u8 core; ///< physical core that runs vCPU 0
 };
 
 struct SystemDesc {

@@ -85,10 +85,13 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
         vm.id = id;
         vm.vmid = static_cast<u16>(id + 1); // VMID 0 is never given to a guest
         if (d.core >= g_core_count) arch::panic("vm %s: core %u does not exist", d.name, d.core);
-        if (static_cast<u64>(d.image_end - d.image) > d.ram_size) arch::panic("vm %s: image larger than its memory", d.name);
+        if (static_cast<u64>(d.image_end - d.image) > d.ram_size)
+            arch::panic("vm %s: image larger than its memory", d.name);
 
         auto ram = alloc.alloc(d.ram_size, 2 * MiB);
-        if (!ram.ok()) arch::panic("vm %s: no memory for %llu KiB of RAM", d.name, static_cast<unsigned long long>(d.ram_size / KiB));
+        if (!ram.ok())
+            arch::panic("vm %s: no memory for %llu KiB of RAM", d.name,
+                        static_cast<unsigned long long>(d.ram_size / KiB));
         vm.ram = IpaRange{Ipa(d.ram_ipa), align_up(d.ram_size, PAGE_SIZE)};
         vm.ram_pa = ram.value();
         u8* host = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
@@ -96,7 +99,8 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
         memcpy(host, d.image, static_cast<usize>(d.image_end - d.image));
         arch::clean_dcache_to_poc(host, vm.ram.size);
 
-        if (Status s = vm.stage2.init(alloc); s != Status::ok) arch::panic("vm %s: stage-2: %s", d.name, status_name(s));
+        if (Status s = vm.stage2.init(alloc); s != Status::ok)
+            arch::panic("vm %s: stage-2: %s", d.name, status_name(s));
         const MapAttrs ram_attrs{true, true, true, MapAttrs::Mem::normal};
         if (Status s = vm.stage2.map(d.ram_ipa, vm.ram_pa, vm.ram.size, ram_attrs, alloc); s != Status::ok) {
             arch::panic("vm %s: stage-2 map of RAM: %s", d.name, status_name(s));

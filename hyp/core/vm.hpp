@@ -17,10 +17,10 @@ enum class VcpuState : u8 { off, runnable, stopped };
 struct Vcpu {
     arch::VcpuContext ctx;
     Vm* vm = nullptr;
-    Vcpu* next = nullptr;       ///< run-queue link
-    u64 abort_vector = 0;       ///< guest PC of the last injected abort's vector, 0 if none
-    u16 index = 0;              ///< vCPU number within its VM
-    u8 core = 0;                ///< physical core it runs on
+    Vcpu* next = nullptr; ///< run-queue link
+    u64 abort_vector = 0; ///< guest PC of the last injected abort's vector, 0 if none
+    u16 index = 0;        ///< vCPU number within its VM
+    u8 core = 0;          ///< physical core it runs on
     VcpuState state = VcpuState::off;
 };
 

@@ -22,7 +22,8 @@ bool module_hypercall(Vcpu& v, uint32_t fid) {
     switch (fid) {
     case abi::TESSERA_TEST_EL2_WRITE_CODE: {
         auto* code = reinterpret_cast<volatile u32*>(&write_target);
-        log("test hook: vm %s asks EL2 to write its own code at %p", v.vm->name(), reinterpret_cast<void*>(&write_target));
+        log("test hook: vm %s asks EL2 to write its own code at %p", v.vm->name(),
+            reinterpret_cast<void*>(&write_target));
         *code = 0xd503201f; // nop: harmless if it lands, but it must not
         v.ctx.regs.x[0] = 0;
         return true;

@@ -40,9 +40,24 @@ struct Outcome {
 };
 
 std::vector<std::string> qemu_command(const Options& o) {
-    std::vector<std::string> cmd = {o.qemu, "-M", "virt,virtualization=on,gic-version=3", "-cpu", o.cpu, "-smp",
-                                    std::to_string(o.smp), "-m", o.memory, "-display", "none", "-monitor", "none",
-                                    "-nodefaults", "-serial", "stdio", "-kernel", o.image};
+    std::vector<std::string> cmd = {o.qemu,
+                                    "-M",
+                                    "virt,virtualization=on,gic-version=3",
+                                    "-cpu",
+                                    o.cpu,
+                                    "-smp",
+                                    std::to_string(o.smp),
+                                    "-m",
+                                    o.memory,
+                                    "-display",
+                                    "none",
+                                    "-monitor",
+                                    "none",
+                                    "-nodefaults",
+                                    "-serial",
+                                    "stdio",
+                                    "-kernel",
+                                    o.image};
     if (o.icount) {
         cmd.emplace_back("-icount");
         cmd.emplace_back("shift=0,sleep=off");
@@ -67,6 +82,7 @@ Outcome run_qemu(const Options& o) {
         close(pipefd[1]);
         setpgid(0, 0);
         std::vector<char*> argv;
+        argv.reserve(cmd.size() + 1);
         for (const auto& a : cmd) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
         execvp(argv[0], argv.data());
@@ -77,7 +93,8 @@ Outcome run_qemu(const Options& o) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.timeout);
     char buf[4096];
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             out.timed_out = true;
             break;
@@ -108,8 +125,10 @@ Outcome run_qemu(const Options& o) {
 /// Every reason the run failed; empty if it passed.
 std::vector<std::string> judge(const Options& o, const Outcome& r) {
     std::vector<std::string> why;
-    if (r.timed_out) why.push_back("timed out after " + std::to_string(o.timeout) + " s (QEMU did not power off)");
-    else if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) why.push_back("QEMU failed to run");
+    if (r.timed_out)
+        why.push_back("timed out after " + std::to_string(o.timeout) + " s (QEMU did not power off)");
+    else if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0)
+        why.push_back("QEMU failed to run");
     for (const auto& e : o.expect) {
         if (r.log.find(e) == std::string::npos) why.push_back("missing: \"" + e + "\"");
     }

@@ -45,8 +45,7 @@ void gic_init_distributor(PhysAddr gicd, PhysRange gicr) {
     g_gicd = gicd.raw();
     g_gicr = gicr;
     reg32(g_gicd + GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1;
-    while (reg32(g_gicd + GICD_CTLR) & GICD_CTLR_RWP) {
-    }
+    while (reg32(g_gicd + GICD_CTLR) & GICD_CTLR_RWP) {}
     g_ready = true;
 }
 
@@ -63,8 +62,7 @@ bool gic_init_cpu(u64 mpidr) {
     }
     if (rd == 0) return false;
     reg32(rd + GICR_WAKER) = reg32(rd + GICR_WAKER) & ~WAKER_PROCESSOR_SLEEP;
-    while (reg32(rd + GICR_WAKER) & WAKER_CHILDREN_ASLEEP) {
-    }
+    while (reg32(rd + GICR_WAKER) & WAKER_CHILDREN_ASLEEP) {}
     reg32(rd + GICR_IGROUPR0) = 0xffffffff;
     // SGIs 0–1 at a middle priority, enabled.
     reg32(rd + GICR_IPRIORITYR) = 0x8080;

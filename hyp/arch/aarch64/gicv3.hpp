@@ -7,8 +7,8 @@ namespace tessera::arch {
 
 /// Software-generated interrupts Tessera sends between its cores.
 enum class Sgi : u32 {
-    stop = 0,  ///< panic: stop this core
-    kick = 1,  ///< reschedule: the current vCPU may have been stopped
+    stop = 0, ///< panic: stop this core
+    kick = 1, ///< reschedule: the current vCPU may have been stopped
 };
 
 /// Enables the distributor (boot core, once). `gicr` is the redistributor region.

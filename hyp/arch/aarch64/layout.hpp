@@ -1,11 +1,11 @@
 // layout.hpp — constants shared by the linker script, the assembly and C++.
 #pragma once
 
-#define TESSERA_LOAD_ADDR 0x40200000   /* 2 MiB into QEMU virt RAM: the DTB sits below */
+#define TESSERA_LOAD_ADDR 0x40200000 /* 2 MiB into QEMU virt RAM: the DTB sits below */
 #define TESSERA_TEXT_OFFSET 0x200000
-#define TESSERA_BOOT_POOL 0x200000      /* tables before RAM is known; follows the image */
+#define TESSERA_BOOT_POOL 0x200000 /* tables before RAM is known; follows the image */
 #define TESSERA_MAX_CORES 8
-#define TESSERA_STACK_SHIFT 13          /* 8 KiB per core */
+#define TESSERA_STACK_SHIFT 13 /* 8 KiB per core */
 #define TESSERA_STACK_SIZE (1 << TESSERA_STACK_SHIFT)
 
 /* Offsets into GuestRegs (vcpu_context.hpp), checked there by static_assert. */

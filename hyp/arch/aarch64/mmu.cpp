@@ -15,17 +15,17 @@ u64 addr(const char* sym) { return reinterpret_cast<u64>(sym); }
 u64 pa_size_field() { return id_aa64mmfr0_el1::read() & 0x7; }
 
 // HCR_EL2 (D17.2.48): what a guest may not do on its own.
-constexpr u64 HCR_VM = 1ull << 0;    // stage-2 translation on
-constexpr u64 HCR_SWIO = 1ull << 1;  // set/way invalidate becomes clean+invalidate
-constexpr u64 HCR_FMO = 1ull << 3;   // physical FIQ/IRQ/SError go to EL2
+constexpr u64 HCR_VM = 1ull << 0;   // stage-2 translation on
+constexpr u64 HCR_SWIO = 1ull << 1; // set/way invalidate becomes clean+invalidate
+constexpr u64 HCR_FMO = 1ull << 3;  // physical FIQ/IRQ/SError go to EL2
 constexpr u64 HCR_IMO = 1ull << 4;
 constexpr u64 HCR_AMO = 1ull << 5;
-constexpr u64 HCR_FB = 1ull << 9;    // broadcast TLB/cache maintenance inner shareable
+constexpr u64 HCR_FB = 1ull << 9; // broadcast TLB/cache maintenance inner shareable
 constexpr u64 HCR_BSU_IS = 1ull << 10;
-constexpr u64 HCR_TSC = 1ull << 19;  // SMC traps: guests never reach the firmware
-constexpr u64 HCR_TIDCP = 1ull << 20;// implementation-defined registers trap
-constexpr u64 HCR_TACR = 1ull << 21; // ACTLR_EL1 traps
-constexpr u64 HCR_RW = 1ull << 31;   // EL1 is AArch64
+constexpr u64 HCR_TSC = 1ull << 19;   // SMC traps: guests never reach the firmware
+constexpr u64 HCR_TIDCP = 1ull << 20; // implementation-defined registers trap
+constexpr u64 HCR_TACR = 1ull << 21;  // ACTLR_EL1 traps
+constexpr u64 HCR_RW = 1ull << 31;    // EL1 is AArch64
 
 } // namespace
 
@@ -45,7 +45,8 @@ Status el2_map_image(El2Table& table, PageAllocator& alloc) {
     };
     for (const Part& p : parts) {
         if (p.end == p.start) continue;
-        if (Status s = table.map(p.start, PhysAddr(p.start), p.end - p.start, p.attrs, alloc); s != Status::ok) return s;
+        if (Status s = table.map(p.start, PhysAddr(p.start), p.end - p.start, p.attrs, alloc); s != Status::ok)
+            return s;
     }
     return Status::ok;
 }
@@ -71,12 +72,12 @@ void el2_mmu_enable(const El2Table& table) {
 void virt_init_core() {
     hcr_el2::write(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TSC | HCR_TIDCP |
                    HCR_TACR | HCR_RW);
-    const u64 vtcr = (1ull << 31)                // RES1
-                     | (pa_size_field() << 16)   // PS
-                     | (3ull << 12)              // SH0
-                     | (1ull << 10) | (1ull << 8)// ORGN0, IRGN0
-                     | (1ull << 6)               // SL0 = 1: start at level 1
-                     | (64 - pt::INPUT_BITS);    // T0SZ
+    const u64 vtcr = (1ull << 31)                 // RES1
+                     | (pa_size_field() << 16)    // PS
+                     | (3ull << 12)               // SH0
+                     | (1ull << 10) | (1ull << 8) // ORGN0, IRGN0
+                     | (1ull << 6)                // SL0 = 1: start at level 1
+                     | (64 - pt::INPUT_BITS);     // T0SZ
     vtcr_el2::write(vtcr);
     vttbr_el2::write(0);
     // Counter readable at EL1/EL0; the EL1 physical timer traps (the

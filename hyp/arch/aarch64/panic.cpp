@@ -57,7 +57,9 @@ void panic(const char* fmt, ...) {
         const u32 fsc = esr_iss(esr) & 0x3f;
         const bool fetch = c == ec::iabt_same || c == ec::iabt_lower;
         log_force("  %s (level %u) on %s", esr_fault_name(fsc), fsc & 3,
-                  fetch ? "instruction fetch" : (esr & (1u << 6)) ? "write" : "read");
+                  fetch               ? "instruction fetch"
+                  : (esr & (1u << 6)) ? "write"
+                                      : "read");
     }
     log_force("  ELR_EL2 %#018llx  FAR_EL2 %#018llx", static_cast<unsigned long long>(elr_el2::read()),
               static_cast<unsigned long long>(far_el2::read()));

@@ -5,14 +5,14 @@
 
 namespace tessera::arch {
 
-#define TESSERA_SYSREG(name)                                                                     \
-    struct name {                                                                                \
-        static u64 read() {                                                                      \
-            u64 v;                                                                               \
-            asm volatile("mrs %0, " #name : "=r"(v));                                            \
-            return v;                                                                            \
-        }                                                                                        \
-        static void write(u64 v) { asm volatile("msr " #name ", %0" ::"r"(v) : "memory"); }      \
+#define TESSERA_SYSREG(name)                                                                                           \
+    struct name {                                                                                                      \
+        static u64 read() {                                                                                            \
+            u64 v;                                                                                                     \
+            asm volatile("mrs %0, " #name : "=r"(v));                                                                  \
+            return v;                                                                                                  \
+        }                                                                                                              \
+        static void write(u64 v) { asm volatile("msr " #name ", %0" ::"r"(v) : "memory"); }                            \
     };
 
 // Registers that the GNU assembler knows only by encoding are spelled that way.

@@ -72,9 +72,9 @@ void load_el1(const El1Regs& r) {
 
 u64 vector_offset(u64 spsr) {
     const u64 mode = spsr & 0x1f;
-    if (mode == 0x05) return 0x200;             // EL1h: current EL, SP_EL1
-    if (mode == 0x04) return 0x000;             // EL1t: current EL, SP_EL0
-    return (spsr & 0x10) ? 0x600 : 0x400;       // EL0: lower EL, AArch32 or AArch64
+    if (mode == 0x05) return 0x200;       // EL1h: current EL, SP_EL1
+    if (mode == 0x04) return 0x000;       // EL1t: current EL, SP_EL0
+    return (spsr & 0x10) ? 0x600 : 0x400; // EL0: lower EL, AArch32 or AArch64
 }
 
 bool from_el0(u64 spsr) { return (spsr & 0xf) == 0 || (spsr & 0x10); }

@@ -10,10 +10,10 @@ namespace tessera::arch {
 
 /// Saved by entry.S on every exit, restored on every entry.
 struct GuestRegs {
-    u64 x[31];   // x0–x30
-    u64 sp_el0;  // EL0 stack pointer
-    u64 elr;     // ELR_EL2: where the guest resumes
-    u64 spsr;    // SPSR_EL2: the guest's PSTATE
+    u64 x[31];  // x0–x30
+    u64 sp_el0; // EL0 stack pointer
+    u64 elr;    // ELR_EL2: where the guest resumes
+    u64 spsr;   // SPSR_EL2: the guest's PSTATE
 };
 static_assert(offsetof(GuestRegs, x) == GREGS_X0);
 static_assert(offsetof(GuestRegs, x) + 30 * 8 == GREGS_X30);

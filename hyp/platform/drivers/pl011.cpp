@@ -25,8 +25,7 @@ void init(u64 base) {
 
 void putc(char c) {
     if (g_base == 0) return;
-    while (reg(FR) & FR_TXFF) {
-    }
+    while (reg(FR) & FR_TXFF) {}
     reg(DR) = static_cast<u8>(c);
 }
 
