@@ -15,13 +15,16 @@ all: build
 setup:
 	@scripts/setup.sh
 
+# The host build comes first: its tools make parts of the target images.
 build: setup
-	@test -f $(TARGET_BUILD)/CMakeCache.txt || cmake -S . -B $(TARGET_BUILD) --log-level=WARNING \
-		-DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-none.cmake -DCMAKE_RULE_MESSAGES=OFF
-	@cmake --build $(TARGET_BUILD) -j $(JOBS) -- --no-print-directory -s
+	@scripts/fetch-linux.sh
 	@test -f $(HOST_BUILD)/CMakeCache.txt || cmake -S . -B $(HOST_BUILD) --log-level=WARNING \
 		-DTESSERA_TARGET_DIR=$(CURDIR)/$(TARGET_BUILD) -DCMAKE_RULE_MESSAGES=OFF
 	@cmake --build $(HOST_BUILD) -j $(JOBS) -- --no-print-directory -s
+	@test -f $(TARGET_BUILD)/CMakeCache.txt || cmake -S . -B $(TARGET_BUILD) --log-level=WARNING \
+		-DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-none.cmake -DCMAKE_RULE_MESSAGES=OFF \
+		-DTESSERA_HOST_DIR=$(CURDIR)/$(HOST_BUILD)
+	@cmake --build $(TARGET_BUILD) -j $(JOBS) -- --no-print-directory -s
 
 run: build
 	@$(RUNNER) --live --require-clean --timeout 300 $(TARGET_BUILD)/systems/demo.bin

@@ -70,6 +70,13 @@ const char* board_from_fdt(const void* fdt, BoardInfo& out) {
 
     const int uart = stdout_node(fdt);
     if (uart < 0 || !reg_entry(fdt, uart, 0, out.uart)) return "no console UART";
+    int ilen = 0;
+    const auto* irq = static_cast<const fdt32_t*>(fdt_getprop(fdt, uart, "interrupts", &ilen));
+    if (irq != nullptr && ilen >= 12) { // <type number flags>: type 0 = SPI, 1 = PPI
+        const u32 type = fdt32_to_cpu(irq[0]);
+        const u32 num = fdt32_to_cpu(irq[1]);
+        out.uart_intid = type == 0 ? 32 + num : 16 + num;
+    }
 
     const int gic = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
     if (gic < 0) return "no arm,gic-v3 interrupt controller";

@@ -13,6 +13,7 @@ struct BoardInfo {
     PhysRange reserved[MAX_MEMORY]{}; ///< /memreserve/ entries
     unsigned reserved_count = 0;
     PhysRange uart{};
+    u32 uart_intid = 0; ///< its interrupt (GIC INTID), 0 if the tree gives none
     PhysRange gicd{};
     PhysRange gicr{};
     u64 cpu_mpidr[TESSERA_MAX_CORES]{};

@@ -8,8 +8,10 @@
 #include "pl011.hpp"
 #include "psci.hpp"
 #include "sched.hpp"
+#include "smp.hpp"
 #include "sysreg.hpp"
 #include "version.hpp"
+#include "vpl011.hpp"
 
 extern "C" char __boot_code_start[], __boot_code_end[], __image_start[], __text_used[], __rodata_used[], __text_end[],
     __rodata_end[], __payload_start[], __payload_end[], __payload_region_end[], __data_end[], __bss_start[],
@@ -125,6 +127,16 @@ void print_banner() {
         static_cast<unsigned long long>(sizeof(Vcpu)));
 }
 
+/// Bytes typed on the physical console go to the VM that has the focus.
+void on_console_rx() {
+    char c = 0;
+    while (pl011::getc(c)) {
+        console_input(
+            c, g_vms.count, [](unsigned vm, char ch) { return vpl011_input(g_vms.vms[vm], ch); },
+            [](unsigned vm) { return g_vms.vms[vm].name(); });
+    }
+}
+
 void init_core(unsigned index) {
     PerCore& core = g_cores[index];
     core.index = index;
@@ -179,6 +191,11 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     arch::gic_init_distributor(g_board.gicd.base, g_board.gicr);
     if (!arch::gic_init_cpu(g_cores[0].mpidr)) arch::panic("no GIC redistributor for core 0");
     arch::virt_init_core();
+    if (g_board.uart_intid >= 32) {
+        arch::set_device_irq(g_board.uart_intid, on_console_rx);
+        arch::gic_enable_spi(g_board.uart_intid, g_cores[0].mpidr);
+        pl011::enable_rx_interrupt();
+    }
 
     g_core_count = g_board.cpu_count;
     for (unsigned i = 1; i < g_core_count; ++i) g_cores[i].mpidr = g_board.cpu_mpidr[i];

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "format.hpp"
+#include "spinlock.hpp"
 #include "types.hpp"
 
 namespace tessera {
@@ -33,8 +34,18 @@ public:
     void flush(const char* tag);
 
 private:
+    void flush_locked(const char* tag);
+
+    Spinlock lock_; ///< a VM's vCPUs may write from several cores at once
     char buf_[CAPACITY]{};
     usize len_ = 0;
 };
+
+/// Console input: bytes typed on the physical console. Ctrl-T followed by a
+/// digit 1–9 sends what follows to that VM (in system order), Ctrl-T n to
+/// the next one, Ctrl-T Ctrl-T sends one Ctrl-T. Input starts with VM 1.
+/// `deliver(vm_index, byte)` hands a byte to a VM; `vm_count` VMs exist.
+void console_input(char c, unsigned vm_count, bool (*deliver)(unsigned vm, char c),
+                   const char* (*vm_name)(unsigned vm));
 
 } // namespace tessera

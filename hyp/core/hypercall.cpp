@@ -1,7 +1,9 @@
 // hypercall.cpp — SMCCC dispatch of a guest's hvc/smc.
 #include "hypercall.hpp"
 
+#include "arch.hpp"
 #include "hypercall_abi.hpp"
+#include "sched.hpp"
 
 namespace tessera {
 
@@ -15,7 +17,13 @@ bool psci_known(u32 fid) {
     switch (fid) {
     case abi::PSCI_VERSION:
     case abi::PSCI_CPU_OFF:
+    case abi::PSCI_CPU_ON:
+    case abi::PSCI_CPU_ON + 0x4000'0000:
+    case abi::PSCI_AFFINITY_INFO:
+    case abi::PSCI_AFFINITY_INFO + 0x4000'0000:
+    case abi::PSCI_MIGRATE_INFO_TYPE:
     case abi::PSCI_SYSTEM_OFF:
+    case abi::PSCI_SYSTEM_RESET:
     case abi::PSCI_FEATURES: return true;
     default: return false;
     }
@@ -31,6 +39,35 @@ void console_write(Vcpu& v) {
     for (u64 i = 0; i < len; ++i) bytes[i] = static_cast<char>(reg(v, 2 + i / 8) >> (8 * (i % 8)));
     v.vm->console.write(v.vm->name(), bytes, len);
     ret(v, 0);
+}
+
+/// The vCPU of `vm` whose MPIDR affinity (Aff1.Aff0, as VMPIDR_EL2 gives it) is `mpidr`.
+Vcpu* vcpu_by_mpidr(Vm& vm, u64 mpidr) {
+    if ((mpidr & 0xff'00ff'0000ull) != 0) return nullptr;
+    const u64 index = ((mpidr >> 8) & 0xff) * 256 + (mpidr & 0xff);
+    return index < vm.desc->vcpu_count ? &vm.vcpus[index] : nullptr;
+}
+
+/// PSCI CPU_ON: start a vCPU of the caller's VM at `entry` with x0 = `context`.
+i64 cpu_on(Vcpu& v, u64 mpidr, u64 entry, u64 context) {
+    Vcpu* t = vcpu_by_mpidr(*v.vm, mpidr);
+    if (t == nullptr || !v.vm->ram.contains(Ipa(entry))) return abi::PSCI_INVALID_PARAMETERS;
+    VcpuState expected = VcpuState::off;
+    if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != expected) return abi::PSCI_ALREADY_ON;
+    arch::vcpu_reset(*t, Ipa(entry), context);
+    if (!__atomic_compare_exchange_n(&t->state, &expected, VcpuState::runnable, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        return abi::PSCI_ALREADY_ON;
+    }
+    core_enqueue(*t);
+    return abi::PSCI_SUCCESS;
+}
+
+i64 affinity_info(Vcpu& v, u64 mpidr, u64 level) {
+    Vcpu* t = vcpu_by_mpidr(*v.vm, mpidr);
+    if (t == nullptr || level != 0) return abi::PSCI_INVALID_PARAMETERS;
+    return __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == VcpuState::runnable ? abi::PSCI_AFFINITY_ON
+                                                                               : abi::PSCI_AFFINITY_OFF;
 }
 
 void cpu_off(Vcpu& v) {
@@ -59,7 +96,11 @@ void handle_hypercall(Vcpu& v) {
     case abi::PSCI_VERSION: ret(v, 0x10001); return; // 1.1
     case abi::PSCI_FEATURES: ret(v, psci_known(static_cast<u32>(reg(v, 1))) ? 0 : abi::PSCI_NOT_SUPPORTED); return;
     case abi::PSCI_CPU_OFF: cpu_off(v); return;
+    case abi::PSCI_CPU_ON: ret(v, cpu_on(v, reg(v, 1), reg(v, 2), reg(v, 3))); return;
+    case abi::PSCI_AFFINITY_INFO: ret(v, affinity_info(v, reg(v, 1), reg(v, 2))); return;
+    case abi::PSCI_MIGRATE_INFO_TYPE: ret(v, abi::PSCI_TOS_NOT_PRESENT); return;
     case abi::PSCI_SYSTEM_OFF: vm_stop(*v.vm, StopReason::poweroff, 0, ""); return;
+    case abi::PSCI_SYSTEM_RESET: vm_reset(*v.vm); return;
     case abi::TESSERA_ABI_VERSION: ret(v, (abi::ABI_MAJOR << 16) | abi::ABI_MINOR); return;
     case abi::TESSERA_CONSOLE_WRITE: console_write(v); return;
     case abi::TESSERA_VM_EXIT: vm_stop(*v.vm, StopReason::exit_code, reg(v, 1), ""); return;

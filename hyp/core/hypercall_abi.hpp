@@ -11,6 +11,10 @@ inline constexpr int64_t SMCCC_NOT_SUPPORTED = -1;
 inline constexpr int64_t PSCI_SUCCESS = 0;
 inline constexpr int64_t PSCI_NOT_SUPPORTED = -1;
 inline constexpr int64_t PSCI_INVALID_PARAMETERS = -2;
+inline constexpr int64_t PSCI_ALREADY_ON = -4;
+inline constexpr int64_t PSCI_AFFINITY_ON = 0;
+inline constexpr int64_t PSCI_AFFINITY_OFF = 1;
+inline constexpr int64_t PSCI_TOS_NOT_PRESENT = 2; ///< MIGRATE_INFO_TYPE: no Trusted OS to migrate
 
 // Arm architecture calls (SMCCC 1.1).
 inline constexpr uint32_t SMCCC_VERSION = 0x8000'0000;
@@ -19,7 +23,11 @@ inline constexpr uint32_t SMCCC_ARCH_FEATURES = 0x8000'0001;
 // PSCI (the 32-bit IDs; 64-bit variants add 0x4000'0000).
 inline constexpr uint32_t PSCI_VERSION = 0x8400'0000;
 inline constexpr uint32_t PSCI_CPU_OFF = 0x8400'0002;
+inline constexpr uint32_t PSCI_CPU_ON = 0x8400'0003;
+inline constexpr uint32_t PSCI_AFFINITY_INFO = 0x8400'0004;
+inline constexpr uint32_t PSCI_MIGRATE_INFO_TYPE = 0x8400'0006;
 inline constexpr uint32_t PSCI_SYSTEM_OFF = 0x8400'0008;
+inline constexpr uint32_t PSCI_SYSTEM_RESET = 0x8400'0009;
 inline constexpr uint32_t PSCI_FEATURES = 0x8400'000a;
 
 // Tessera: Vendor Specific Hypervisor Service range, SMC64 fast calls.

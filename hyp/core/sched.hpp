@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "layout.hpp"
+#include "spinlock.hpp"
 #include "vm.hpp"
 
 namespace tessera {
@@ -29,7 +30,8 @@ struct PerCore {
     arch::GuestRegs* current_regs = nullptr; ///< first: the vectors save a guest here
     Vcpu* current = nullptr;                 ///< the vCPU whose EL1 state is loaded
     Vcpu* loaded = nullptr;                  ///< whose EL1 registers are in the hardware
-    RunQueue queue;
+    RunQueue queue;                          ///< guarded by queue_lock: other cores add to it
+    Spinlock queue_lock;
     u64 mpidr = 0;
     u64 stack_top = 0;
     u32 index = 0;
@@ -39,6 +41,9 @@ static_assert(offsetof(PerCore, current_regs) == 0, "entry.S loads the save area
 
 extern PerCore g_cores[MAX_CORES];
 extern unsigned g_core_count;
+
+/// Appends `v` to its core's run queue (from any core) and wakes that core.
+void core_enqueue(Vcpu& v);
 
 /// Runs the next vCPU of `core`'s queue, or idles until one appears or the
 /// machine powers off. Never returns.

@@ -8,14 +8,26 @@
 
 namespace tessera {
 
+/// A blob in the image's payload: [begin, end).
+struct Blob {
+    const u8* begin = nullptr;
+    const u8* end = nullptr;
+    [[nodiscard]] u64 size() const { return static_cast<u64>(end - begin); }
+};
+
+/// One VM. A bare-metal guest is `image` loaded at the base of its RAM.
+/// A Linux guest also has a device tree (`dtb`, loaded at the base of its
+/// RAM) and usually an `initrd`; its kernel `image` is an arm64 Image loaded
+/// 2 MiB up, per the arm64 boot protocol.
 struct VmDesc {
     const char* name;
-    const u8* image; ///< the guest's flat binary, in the image's payload
-    const u8* image_end;
-    u64 ram_ipa; ///< guest-physical base of its RAM; the image loads here
+    Blob image;
+    Blob initrd;
+    Blob dtb;
+    u64 ram_ipa; ///< guest-physical base of its RAM
     u64 ram_size;
     u16 vcpu_count;
-    u8 core; ///< physical core that runs vCPU 0
+    const u8* cores; ///< physical core of each vCPU
 };
 
 struct SystemDesc {

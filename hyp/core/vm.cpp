@@ -72,6 +72,84 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
     power_off_if_all_stopped();
 }
 
+namespace {
+
+/// Copies the VM's images into its RAM, resets its devices and its vCPUs, and
+/// makes vCPU 0 runnable at the image's entry (x0 = device tree, if any).
+void vm_load(Vm& vm) {
+    const VmDesc& d = *vm.desc;
+    u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
+    memset(ram, 0, vm.ram.size);
+    auto place = [&](Ipa at, const Blob& b) { memcpy(ram + (at - vm.ram.base), b.begin, b.size()); };
+    place(vm.kernel_ipa, d.image);
+    if (d.initrd.size() != 0) place(vm.initrd_ipa, d.initrd);
+    if (d.dtb.size() != 0) place(vm.dtb_ipa, d.dtb);
+    arch::clean_dcache_to_poc(ram, vm.ram.size);
+
+    vgic_reset(vm);
+    vpl011_reset(vm.uart);
+    for (u16 i = 0; i < d.vcpu_count; ++i) {
+        Vcpu& v = vm.vcpus[i];
+        arch::vcpu_reset(v, Ipa(0), 0);
+        v.state = VcpuState::off;
+    }
+    Vcpu& boot = vm.vcpus[0];
+    arch::vcpu_reset(boot, vm.kernel_ipa, vm.dtb_ipa.raw());
+    boot.state = VcpuState::runnable;
+    core_enqueue(boot);
+}
+
+/// Decides where the image, initramfs and device tree go in the VM's RAM and
+/// checks that they fit without overlapping.
+void vm_layout(Vm& vm) {
+    const VmDesc& d = *vm.desc;
+    if (d.dtb.size() == 0) {
+        vm.kernel_ipa = vm.ram.base;
+        if (d.image.size() > vm.ram.size) arch::panic("vm %s: image larger than its memory", d.name);
+        return;
+    }
+    // arm64 boot protocol: Image header text_offset at +8, image_size at +16.
+    u64 text_offset = 0;
+    u64 image_size = 0;
+    memcpy(&text_offset, d.image.begin + 8, 8);
+    memcpy(&image_size, d.image.begin + 16, 8);
+    if (image_size == 0) image_size = d.image.size();
+    vm.dtb_ipa = vm.ram.base;
+    vm.kernel_ipa = vm.ram.base + 2 * MiB + text_offset;
+    vm.initrd_ipa = linux_initrd_address(d.dtb.begin);
+    const IpaRange kernel{vm.kernel_ipa, image_size};
+    const IpaRange dtb{vm.dtb_ipa, d.dtb.size()};
+    const IpaRange initrd{vm.initrd_ipa, d.initrd.size()};
+    if (d.dtb.size() > 2 * MiB || kernel.end() > vm.ram.end()) {
+        arch::panic("vm %s: kernel and device tree do not fit in its memory", d.name);
+    }
+    if (d.initrd.size() != 0 &&
+        (initrd.base < vm.ram.base || initrd.end() > vm.ram.end() || initrd.overlaps(kernel) || initrd.overlaps(dtb))) {
+        arch::panic("vm %s: its initramfs at %#llx does not fit beside the kernel", d.name,
+                    static_cast<unsigned long long>(initrd.base.raw()));
+    }
+}
+
+} // namespace
+
+void vm_reset(Vm& vm) {
+    log("vm %s: restarting from its original image", vm.name());
+    vm.console.flush(vm.name());
+    for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
+        __atomic_store_n(&vm.vcpus[i].state, VcpuState::off, __ATOMIC_RELEASE);
+    }
+    // Every other vCPU of the VM must be off its core before its memory and
+    // state are rewritten.
+    for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
+        Vcpu& v = vm.vcpus[i];
+        if (v.core == arch::this_core()) continue;
+        arch::kick_core(v.core);
+        for (u64 spin = 0; spin < (1ull << 28) && __atomic_load_n(&g_cores[v.core].current, __ATOMIC_ACQUIRE) == &v;
+             ++spin) {}
+    }
+    vm_load(vm);
+}
+
 void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
     auto vm_mem = alloc.alloc(sizeof(Vm) * sys.vm_count);
     if (!vm_mem.ok()) arch::panic("no memory for %u VM objects", sys.vm_count);
@@ -84,20 +162,18 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
         vm.desc = &d;
         vm.id = id;
         vm.vmid = static_cast<u16>(id + 1); // VMID 0 is never given to a guest
-        if (d.core >= g_core_count) arch::panic("vm %s: core %u does not exist", d.name, d.core);
-        if (static_cast<u64>(d.image_end - d.image) > d.ram_size)
-            arch::panic("vm %s: image larger than its memory", d.name);
+        for (u16 i = 0; i < d.vcpu_count; ++i) {
+            if (d.cores[i] >= g_core_count) arch::panic("vm %s: core %u does not exist", d.name, d.cores[i]);
+        }
 
         auto ram = alloc.alloc(d.ram_size, 2 * MiB);
-        if (!ram.ok())
+        if (!ram.ok()) {
             arch::panic("vm %s: no memory for %llu KiB of RAM", d.name,
                         static_cast<unsigned long long>(d.ram_size / KiB));
+        }
         vm.ram = IpaRange{Ipa(d.ram_ipa), align_up(d.ram_size, PAGE_SIZE)};
         vm.ram_pa = ram.value();
-        u8* host = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
-        memset(host, 0, vm.ram.size);
-        memcpy(host, d.image, static_cast<usize>(d.image_end - d.image));
-        arch::clean_dcache_to_poc(host, vm.ram.size);
+        vm_layout(vm);
 
         if (Status s = vm.stage2.init(alloc); s != Status::ok)
             arch::panic("vm %s: stage-2: %s", d.name, status_name(s));
@@ -113,15 +189,13 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
             Vcpu& v = *new (&vm.vcpus[i]) Vcpu();
             v.vm = &vm;
             v.index = i;
-            v.core = d.core;
+            v.core = d.cores[i];
         }
-        Vcpu& boot = vm.vcpus[0];
-        arch::vcpu_reset(boot, Ipa(d.ram_ipa), 0);
-        boot.state = VcpuState::runnable;
-        g_cores[d.core].queue.push(boot);
-        log("vm %s: %llu KiB at IPA %#llx (PA %#llx), %u vCPU on core %u", d.name,
+        vm_load(vm);
+        log("vm %s: %llu KiB at IPA %#llx (PA %#llx), %u vCPU%s from core %u%s", d.name,
             static_cast<unsigned long long>(vm.ram.size / KiB), static_cast<unsigned long long>(d.ram_ipa),
-            static_cast<unsigned long long>(vm.ram_pa.raw()), d.vcpu_count, d.core);
+            static_cast<unsigned long long>(vm.ram_pa.raw()), d.vcpu_count, d.vcpu_count == 1 ? "" : "s", d.cores[0],
+            d.dtb.size() != 0 ? ", Linux boot protocol" : "");
     }
 }
 

@@ -6,6 +6,8 @@
 #include "pgtable.hpp"
 #include "system_desc.hpp"
 #include "vcpu_context.hpp"
+#include "vgic.hpp"
+#include "vpl011.hpp"
 
 namespace tessera {
 
@@ -19,6 +21,10 @@ struct Vcpu {
     Vm* vm = nullptr;
     Vcpu* next = nullptr; ///< run-queue link
     u64 abort_vector = 0; ///< guest PC of the last injected abort's vector, 0 if none
+    VgicCpu vgic;         ///< its SGIs, PPIs and redistributor
+    u8 lrs_used = 0;      ///< list registers holding its interrupts while it runs
+    bool queued = false;  ///< on its core's run queue
+    bool reload = false;  ///< its EL1 state was reset: load it even if its core still has it
     u16 index = 0;        ///< vCPU number within its VM
     u8 core = 0;          ///< physical core it runs on
     VcpuState state = VcpuState::off;
@@ -33,6 +39,11 @@ struct Vm {
     PhysAddr ram_pa{};
     Vcpu* vcpus = nullptr;
     LineBuffer console;
+    Vgic vgic;
+    Vpl011 uart;
+    Ipa kernel_ipa{}; ///< where the image (or a Linux kernel) is loaded
+    Ipa initrd_ipa{}; ///< Linux: where the initramfs goes (from its device tree)
+    Ipa dtb_ipa{};    ///< Linux: where its device tree goes; 0 for bare-metal guests
     u16 id = 0;
     u16 vmid = 0;
     VmState state = VmState::running;
@@ -60,5 +71,14 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why);
 /// Runs once on the boot core; panics (with the VM's name) if the board lacks
 /// the memory the description asks for.
 void vms_create(const SystemDesc& sys, PageAllocator& alloc);
+
+/// Restarts `vm` from its original images (PSCI SYSTEM_RESET): every vCPU
+/// leaves its core, memory and devices are reset, vCPU 0 starts again.
+/// Called on the core of one of its vCPUs.
+void vm_reset(Vm& vm);
+
+/// Where a Linux guest's initramfs goes, read from its device tree's
+/// /chosen linux,initrd-start (boot time only). 0 if it has none.
+Ipa linux_initrd_address(const void* dtb);
 
 } // namespace tessera

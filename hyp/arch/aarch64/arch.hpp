@@ -38,6 +38,9 @@ void kick_core(unsigned core);
 /// Sleeps until an interrupt is pending for this core.
 void idle_wait();
 
+/// Index of the core this runs on.
+unsigned this_core();
+
 /// Powers the machine off through PSCI. Never returns.
 [[noreturn]] void system_off();
 

@@ -5,9 +5,11 @@
 #include "gicv3.hpp"
 #include "guest_fault.hpp"
 #include "hypercall.hpp"
+#include "mmio.hpp"
 #include "sched.hpp"
 #include "smp.hpp"
 #include "sysreg.hpp"
+#include "vgic_lr.hpp"
 
 namespace tessera::arch {
 
@@ -18,10 +20,19 @@ namespace {
 /// anything else (implementation-defined registers, ACTLR) is undefined.
 void on_sysreg_trap(Vcpu& v, u32 iss) {
     const u32 op0 = (iss >> 20) & 3;
+    const u32 op2 = (iss >> 17) & 7;
     const u32 op1 = (iss >> 14) & 7;
     const u32 crn = (iss >> 10) & 0xf;
     const u32 rt = (iss >> 5) & 0x1f;
+    const u32 crm = (iss >> 1) & 0xf;
     const bool read = iss & 1;
+    // ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 (op0 3, op1 0, CRn 12, CRm 11, op2 5/6):
+    // a guest IPI, sent through the virtual GIC.
+    if (op0 == 3 && op1 == 0 && crn == 12 && crm == 11 && (op2 == 5 || op2 == 6 || op2 == 7)) {
+        if (!read && op2 != 7) vgic_send_sgi(v, rt == 31 ? 0 : v.ctx.regs.x[rt]);
+        v.ctx.regs.elr += 4;
+        return;
+    }
     const bool debug = op0 == 2;
     const bool pmu = op0 == 3 && ((op1 == 3 && (crn == 9 || crn == 14)) || (op1 == 0 && crn == 9));
     if (debug || pmu) {
@@ -30,6 +41,45 @@ void on_sysreg_trap(Vcpu& v, u32 iss) {
         return;
     }
     inject_undefined(v);
+}
+
+/// A data abort on an emulated device: decode the access from the syndrome
+/// (ISV: size, register, sign extension) and let the device model answer.
+void on_mmio(Vcpu& v, Ipa ipa, u32 iss, bool write) {
+    const bool isv = (iss >> 24) & 1;
+    if (!isv) {
+        char why[96];
+        format_to(why, sizeof why, "MMIO access at IPA %#llx that cannot be decoded (no ISV; e.g. ldp/stp)",
+                  static_cast<unsigned long long>(ipa.raw()));
+        vm_stop(*v.vm, StopReason::unhandled_trap, 0, why);
+        return;
+    }
+    const unsigned size = 1u << ((iss >> 22) & 3);
+    const bool sign_extend = (iss >> 21) & 1;
+    const unsigned rt = (iss >> 16) & 0x1f;
+    const bool sixty_four = (iss >> 15) & 1;
+    u64 value = 0;
+    if (write) {
+        value = rt == 31 ? 0 : v.ctx.regs.x[rt];
+        if (size < 8) value &= (1ull << (8 * size)) - 1;
+    }
+    const MmioResult r = mmio_emulate(v, ipa, size, write, value);
+    if (r != MmioResult::done) {
+        char why[96];
+        format_to(why, sizeof why, "%u-byte %s at IPA %#llx is not a valid device access", size,
+                  write ? "write" : "read", static_cast<unsigned long long>(ipa.raw()));
+        vm_stop(*v.vm, StopReason::unhandled_trap, 0, why);
+        return;
+    }
+    if (!write && rt != 31) {
+        if (size < 8) {
+            value &= (1ull << (8 * size)) - 1;
+            if (sign_extend && (value >> (8 * size - 1)) & 1) value |= ~((1ull << (8 * size)) - 1);
+        }
+        if (!sixty_four) value &= 0xffff'ffff;
+        v.ctx.regs.x[rt] = value;
+    }
+    v.ctx.regs.elr += 4;
 }
 
 void on_sync(Vcpu& v) {
@@ -50,6 +100,10 @@ void on_sync(Vcpu& v) {
         const Ipa ipa((hpfar_el2::read() >> 4) << 12 | (far & 0xfff));
         const bool instruction = esr_ec(esr) == ec::iabt_lower;
         const bool write = !instruction && (iss & (1u << 6)) && !(iss & (1u << 7)); // WnR, not a table walk
+        if (!instruction && mmio_claims(*v.vm, ipa)) {
+            on_mmio(v, ipa, iss, write);
+            return;
+        }
         on_guest_abort(v, ipa, far, v.ctx.regs.elr, instruction, write);
         return;
     }
@@ -72,6 +126,7 @@ using namespace tessera;
 /// Called by entry.S after a guest's registers are saved. Never returns.
 extern "C" [[noreturn]] void tessera_guest_exit(PerCore* core, u64 kind) {
     Vcpu& v = *core->current;
+    arch::vgic_save_lrs(v);
     switch (kind) {
     case EXIT_SYNC: arch::on_sync(v); break;
     case EXIT_IRQ: arch::handle_core_interrupts(*core); break;

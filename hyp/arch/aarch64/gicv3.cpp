@@ -64,14 +64,19 @@ bool gic_init_cpu(u64 mpidr) {
     reg32(rd + GICR_WAKER) = reg32(rd + GICR_WAKER) & ~WAKER_PROCESSOR_SLEEP;
     while (reg32(rd + GICR_WAKER) & WAKER_CHILDREN_ASLEEP) {}
     reg32(rd + GICR_IGROUPR0) = 0xffffffff;
-    // SGIs 0–1 at a middle priority, enabled.
+    // SGIs 0–1, the vGIC maintenance PPI 25 and the virtual timer PPI 27,
+    // all at a middle priority, enabled.
     reg32(rd + GICR_IPRIORITYR) = 0x8080;
-    reg32(rd + GICR_ISENABLER0) = (1u << static_cast<u32>(Sgi::stop)) | (1u << static_cast<u32>(Sgi::kick));
+    reg32(rd + GICR_IPRIORITYR + 24) = 0x8080'8080;
+    reg32(rd + GICR_ISENABLER0) =
+        (1u << static_cast<u32>(Sgi::stop)) | (1u << static_cast<u32>(Sgi::kick)) | (1u << 25) | (1u << 27);
 
     // System-register interface at EL2, and let EL1 use it too (virtual GIC).
     icc_sre_el2::write(icc_sre_el2::read() | 0x9); // SRE | Enable
     isb();
     icc_pmr_el1::write(0xff);
+    // EOImode 1: a forwarded interrupt stays active until the guest ends it.
+    icc_ctlr_el1::write(icc_ctlr_el1::read() | (1u << 1));
     icc_igrpen1_el1::write(1);
     isb();
     return true;
@@ -92,6 +97,17 @@ void gic_send_sgi_others(Sgi sgi) {
 u32 gic_ack() { return static_cast<u32>(icc_iar1_el1::read() & 0xffffff); }
 
 void gic_end(u32 intid) { icc_eoir1_el1::write(intid); }
+
+void gic_deactivate(u32 intid) { icc_dir_el1::write(intid); }
+
+void gic_enable_spi(u32 intid, u64 mpidr) {
+    const u64 n = intid / 32;
+    const u32 bit = 1u << (intid % 32);
+    reg32(g_gicd + 0x0080 + 4 * n) = reg32(g_gicd + 0x0080 + 4 * n) | bit; // IGROUPR: group 1
+    *reinterpret_cast<volatile u8*>(g_gicd + 0x0400 + intid) = 0x80;       // IPRIORITYR
+    reg64(g_gicd + 0x6000 + 8 * intid) = mpidr_affinity(mpidr);            // IROUTER
+    reg32(g_gicd + 0x0100 + 4 * n) = bit;                                  // ISENABLER
+}
 
 bool gic_ready() { return g_ready; }
 

@@ -23,8 +23,12 @@ void gic_send_sgi_others(Sgi sgi);
 /// Acknowledges the highest-priority pending interrupt; returns its INTID
 /// (1023 if none). Must be followed by gic_end() for real INTIDs.
 u32 gic_ack();
-/// Signals the end of interrupt `intid`.
+/// Drops the running priority of `intid` (EOImode 1: it stays active).
 void gic_end(u32 intid);
+/// Deactivates `intid` on this core.
+void gic_deactivate(u32 intid);
+/// Enables SPI `intid` as group 1 and routes it to the core with affinity `mpidr`.
+void gic_enable_spi(u32 intid, u64 mpidr);
 /// True once the distributor is set up.
 bool gic_ready();
 

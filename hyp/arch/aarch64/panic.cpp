@@ -12,7 +12,7 @@ namespace {
 
 u32 g_panicking = 0;
 
-unsigned this_core() {
+unsigned panic_core() {
     const auto* core = reinterpret_cast<const PerCore*>(tpidr_el2::read());
     return core != nullptr ? core->index : static_cast<unsigned>(mpidr_el1::read() & 0xff);
 }
@@ -42,7 +42,7 @@ void panic(const char* fmt, ...) {
     BufferSink sink(msg, sizeof msg);
     vformat(sink, fmt, ap);
     va_end(ap);
-    log_force("PANIC on core %u: %s", this_core(), msg);
+    log_force("PANIC on core %u: %s", panic_core(), msg);
     stop_everything();
 }
 
@@ -51,7 +51,7 @@ void panic(const char* fmt, ...) {
     claim_panic();
     const u64 esr = esr_el2::read();
     const u32 c = esr_ec(esr);
-    log_force("PANIC on core %u: unexpected exception at EL2: %s", this_core(), esr_class_name(c));
+    log_force("PANIC on core %u: unexpected exception at EL2: %s", panic_core(), esr_class_name(c));
     log_force("  ESR_EL2 %#018llx (EC %#04x, ISS %#09x)", static_cast<unsigned long long>(esr), c, esr_iss(esr));
     if (esr_is_abort(c)) {
         const u32 fsc = esr_iss(esr) & 0x3f;

@@ -4,11 +4,28 @@
 #include "arch.hpp"
 #include "gicv3.hpp"
 #include "sysreg.hpp"
+#include "vgic.hpp"
 
 namespace tessera::arch {
 
 namespace {
 u32 g_stopped = 0; ///< cores that have halted on a stop request
+u32 g_device_intid = 1023;
+void (*g_device_handler)() = nullptr;
+
+/// The virtual timer of the vCPU loaded on this core fired: forward it. The
+/// physical interrupt stays active until the guest deactivates the virtual
+/// one (HW list register), so it cannot fire again meanwhile.
+void forward_vtimer(PerCore& core) {
+    Vcpu* v = core.loaded;
+    if (v != nullptr && v == core.current && __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VcpuState::runnable) {
+        vgic_inject(*v, VGIC_VTIMER_INTID, true);
+        return;
+    }
+    // Nobody to deliver to: silence the timer and finish the interrupt here.
+    cntv_ctl_el0::write(0);
+    gic_deactivate(VGIC_VTIMER_INTID);
+}
 
 [[noreturn]] void halt_this_core(PerCore& core) {
     log_force("core %u stopped", core.index);
@@ -17,14 +34,26 @@ u32 g_stopped = 0; ///< cores that have halted on a stop request
 }
 } // namespace
 
+void set_device_irq(u32 intid, void (*handler)()) {
+    g_device_intid = intid;
+    g_device_handler = handler;
+}
+
 void handle_core_interrupts(PerCore& core) {
     if (!gic_ready()) return;
     for (;;) {
         const u32 intid = gic_ack();
         if (intid >= 1020) return; // nothing (more) pending
-        gic_end(intid);
+        gic_end(intid);            // priority drop; deactivation is separate (EOImode 1)
+        if (intid == VGIC_VTIMER_INTID) {
+            forward_vtimer(core);
+            continue;
+        }
+        gic_deactivate(intid);
         if (intid == static_cast<u32>(Sgi::stop)) halt_this_core(core);
-        // Sgi::kick needs no action: returning to the scheduler is the point.
+        if (intid == g_device_intid && g_device_handler != nullptr) g_device_handler();
+        // Sgi::kick and the vGIC maintenance interrupt need no action here:
+        // leaving the guest resyncs its list registers and reschedules.
     }
 }
 

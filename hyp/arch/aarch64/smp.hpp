@@ -12,4 +12,7 @@ void handle_core_interrupts(PerCore& core);
 /// Stops every other online core and waits (bounded) until they confirm.
 void stop_other_cores();
 
+/// Routes physical interrupt `intid` (a device's SPI) to `handler`.
+void set_device_irq(u32 intid, void (*handler)());
+
 } // namespace tessera::arch

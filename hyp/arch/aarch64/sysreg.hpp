@@ -71,6 +71,22 @@ TESSERA_SYSREG(icc_igrpen1_el1)
 TESSERA_SYSREG(icc_iar1_el1)
 TESSERA_SYSREG(icc_eoir1_el1)
 TESSERA_SYSREG(icc_sgi1r_el1)
+TESSERA_SYSREG(icc_dir_el1)
+TESSERA_SYSREG(icc_ctlr_el1)
+// GICv3 virtualization control.
+TESSERA_SYSREG(ich_hcr_el2)
+TESSERA_SYSREG(ich_vtr_el2)
+TESSERA_SYSREG(ich_vmcr_el2)
+TESSERA_SYSREG(ich_misr_el2)
+TESSERA_SYSREG(ich_ap1r0_el2)
+TESSERA_SYSREG(ich_lr0_el2)
+TESSERA_SYSREG(ich_lr1_el2)
+TESSERA_SYSREG(ich_lr2_el2)
+TESSERA_SYSREG(ich_lr3_el2)
+TESSERA_SYSREG(ich_lr4_el2)
+TESSERA_SYSREG(ich_lr5_el2)
+TESSERA_SYSREG(ich_lr6_el2)
+TESSERA_SYSREG(ich_lr7_el2)
 #undef TESSERA_SYSREG
 
 inline void isb() { asm volatile("isb" ::: "memory"); }

@@ -2,6 +2,7 @@
 #include "arch.hpp"
 #include "sched.hpp"
 #include "sysreg.hpp"
+#include "vgic_lr.hpp"
 
 extern "C" [[noreturn]] void arch_enter_guest(tessera::arch::GuestRegs* regs, tessera::u64 stack_top);
 
@@ -38,6 +39,8 @@ void save_el1(El1Regs& r) {
     r.csselr = csselr_el1::read();
     r.cntv_ctl = cntv_ctl_el0::read();
     r.cntv_cval = cntv_cval_el0::read();
+    r.ich_vmcr = ich_vmcr_el2::read();
+    r.ich_ap1r0 = ich_ap1r0_el2::read();
     // Silence the virtual timer of a vCPU that is not on its core.
     cntv_ctl_el0::write(0);
 }
@@ -68,6 +71,8 @@ void load_el1(const El1Regs& r) {
     cntv_cval_el0::write(r.cntv_cval);
     cntv_ctl_el0::write(r.cntv_ctl);
     vmpidr_el2::write(r.vmpidr);
+    ich_vmcr_el2::write(r.ich_vmcr);
+    ich_ap1r0_el2::write(r.ich_ap1r0);
 }
 
 u64 vector_offset(u64 spsr) {
@@ -101,11 +106,17 @@ void vcpu_reset(Vcpu& v, Ipa entry, u64 x0) {
     v.ctx.el1.sctlr = SCTLR_EL1_RESET;
     v.ctx.el1.vmpidr = MPIDR_RES1 | ((v.index >> 8) & 0xffull) << 8 | (v.index & 0xffull);
     v.abort_vector = 0;
+    __atomic_store_n(&v.reload, true, __ATOMIC_RELEASE);
 }
 
 void run_vcpu(PerCore& core, Vcpu& v) {
-    if (core.loaded != &v) {
-        if (core.loaded != nullptr) save_el1(core.loaded->ctx.el1);
+    if (core.loaded != &v || __atomic_load_n(&v.reload, __ATOMIC_ACQUIRE)) {
+        Vcpu* prev = core.loaded;
+        // A vCPU that was reset meanwhile keeps its fresh state.
+        if (prev != nullptr && prev != &v && !__atomic_load_n(&prev->reload, __ATOMIC_ACQUIRE)) {
+            save_el1(prev->ctx.el1);
+        }
+        v.reload = false;
         load_el1(v.ctx.el1);
         Vm& vm = *v.vm;
         vttbr_el2::write(vm.stage2.root().raw() | static_cast<u64>(vm.vmid) << 48);
@@ -114,6 +125,7 @@ void run_vcpu(PerCore& core, Vcpu& v) {
     }
     core.current = &v;
     core.current_regs = &v.ctx.regs;
+    vgic_load_lrs(v);
     arch_enter_guest(&v.ctx.regs, core.stack_top);
 }
 
@@ -126,6 +138,8 @@ u64 inject_external_abort(Vcpu& v, u64 far, bool instruction, bool write) {
     return take_sync_exception(v, ec << 26 | 1ull << 25 | wnr | fsc_sea);
 }
 
+unsigned this_core() { return reinterpret_cast<const PerCore*>(tpidr_el2::read())->index; }
+
 void inject_undefined(Vcpu& v) { take_sync_exception(v, 1ull << 25); }
 
 void clean_dcache_to_poc(const void* p, u64 size) {
@@ -137,7 +151,7 @@ void clean_dcache_to_poc(const void* p, u64 size) {
     const u64 end = reinterpret_cast<u64>(p) + size;
     for (; a < end; a += line) asm volatile("dc cvac, %0" ::"r"(a) : "memory");
     dsb_sy();
-    asm volatile("ic iallu" ::: "memory");
+    asm volatile("ic ialluis" ::: "memory");
     dsb_sy();
     isb();
 }

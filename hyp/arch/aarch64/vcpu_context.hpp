@@ -29,7 +29,8 @@ struct El1Regs {
     u64 tpidr_el0, tpidr_el1, tpidrro_el0, sp_el1, elr_el1, spsr_el1;
     u64 esr, far, afsr0, afsr1, par, cpacr, cntkctl, csselr;
     u64 cntv_ctl, cntv_cval;
-    u64 vmpidr; // what the guest reads as MPIDR_EL1
+    u64 vmpidr;              // what the guest reads as MPIDR_EL1
+    u64 ich_vmcr, ich_ap1r0; // its virtual CPU interface: PMR, BPR, enables; active priorities
 };
 
 struct VcpuContext {

@@ -10,5 +10,9 @@ namespace tessera::pl011 {
 void init(u64 base);
 /// Writes one byte, waiting while the transmit FIFO is full.
 void putc(char c);
+/// Takes one received byte if there is one.
+bool getc(char& c);
+/// Raises the UART's interrupt when bytes arrive.
+void enable_rx_interrupt();
 
 } // namespace tessera::pl011

@@ -1,0 +1,81 @@
+// vgic_lr.cpp (aarch64) — ICH_LR<n>_EL2 encode/decode and the per-entry flush and sync.
+#include "vgic_lr.hpp"
+
+#include "sysreg.hpp"
+
+namespace tessera::arch {
+
+namespace {
+
+constexpr u64 LR_PENDING = 1ull << 62;
+constexpr u64 LR_ACTIVE = 1ull << 63;
+constexpr u64 LR_HW = 1ull << 61;
+constexpr u64 LR_GROUP1 = 1ull << 60;
+constexpr unsigned MAX_LRS = 8;
+constexpr u64 ICH_HCR_EN = 1ull << 0;
+constexpr u64 ICH_HCR_UIE = 1ull << 1; // maintenance interrupt when at most one LR is in use
+
+u64 read_lr(unsigned n) {
+    switch (n) {
+    case 0: return ich_lr0_el2::read();
+    case 1: return ich_lr1_el2::read();
+    case 2: return ich_lr2_el2::read();
+    case 3: return ich_lr3_el2::read();
+    case 4: return ich_lr4_el2::read();
+    case 5: return ich_lr5_el2::read();
+    case 6: return ich_lr6_el2::read();
+    default: return ich_lr7_el2::read();
+    }
+}
+
+void write_lr(unsigned n, u64 v) {
+    switch (n) {
+    case 0: ich_lr0_el2::write(v); break;
+    case 1: ich_lr1_el2::write(v); break;
+    case 2: ich_lr2_el2::write(v); break;
+    case 3: ich_lr3_el2::write(v); break;
+    case 4: ich_lr4_el2::write(v); break;
+    case 5: ich_lr5_el2::write(v); break;
+    case 6: ich_lr6_el2::write(v); break;
+    default: ich_lr7_el2::write(v); break;
+    }
+}
+
+u64 encode(const LrEntry& e) {
+    u64 lr = e.intid | LR_GROUP1 | static_cast<u64>(e.priority) << 48;
+    if (e.pending) lr |= LR_PENDING;
+    if (e.active) lr |= LR_ACTIVE;
+    // A forwarded physical interrupt: the guest's deactivation of the virtual
+    // one deactivates the physical one too (pINTID = vINTID).
+    if (e.hw) lr |= LR_HW | static_cast<u64>(e.intid) << 32;
+    return lr;
+}
+
+} // namespace
+
+unsigned vgic_lr_count() {
+    const unsigned n = static_cast<unsigned>(ich_vtr_el2::read() & 0x1f) + 1;
+    return n < MAX_LRS ? n : MAX_LRS;
+}
+
+void vgic_load_lrs(Vcpu& v) {
+    LrEntry picked[MAX_LRS];
+    bool more = false;
+    const unsigned n = vgic_pick(v, picked, vgic_lr_count(), more);
+    for (unsigned i = 0; i < n; ++i) write_lr(i, encode(picked[i]));
+    v.lrs_used = static_cast<u8>(n);
+    ich_hcr_el2::write(ICH_HCR_EN | (more ? ICH_HCR_UIE : 0));
+}
+
+void vgic_save_lrs(Vcpu& v) {
+    for (unsigned i = 0; i < v.lrs_used; ++i) {
+        const u64 lr = read_lr(i);
+        const u8 prio = static_cast<u8>(lr >> 48);
+        vgic_writeback(v, LrEntry{static_cast<u32>(lr & 0xffff'ffff), prio, (lr & LR_PENDING) != 0,
+                                  (lr & LR_ACTIVE) != 0, (lr & LR_HW) != 0});
+        write_lr(i, 0);
+    }
+    v.lrs_used = 0;
+}
+
+} // namespace tessera::arch

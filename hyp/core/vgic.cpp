@@ -1,0 +1,347 @@
+// vgic.cpp — the virtual GICv3 distributor and redistributors (GICv3 architecture spec, IHI 0069).
+#include "vgic.hpp"
+
+#include "arch.hpp"
+#include "sched.hpp"
+#include "vm.hpp"
+
+namespace tessera {
+
+namespace {
+
+constexpr u32 GICD_CTLR_ENABLE_G1 = 1u << 1;
+constexpr u32 GICD_CTLR_ARE = 1u << 4;
+constexpr u32 GICD_CTLR_DS = 1u << 6;
+constexpr u32 PIDR2_GICV3 = 0x3b;
+constexpr u32 IIDR_TESSERA = 0x0000'043b; // implementer Arm, revision 0
+constexpr u64 IROUTER_IRM = 1ull << 31;
+
+/// The vCPU of `vm` whose MPIDR affinity is `aff` (Aff1.Aff0), or nullptr.
+Vcpu* vcpu_by_affinity(Vm& vm, u64 aff) {
+    const u64 index = ((aff >> 8) & 0xff) * 256 + (aff & 0xff);
+    if ((aff & 0xff'0000'ff'0000ull) != 0 || index >= vm.desc->vcpu_count) return nullptr;
+    return &vm.vcpus[index];
+}
+
+/// The vCPU an SPI is delivered to: its IROUTER target, vCPU 0 for "any".
+Vcpu& spi_target(Vm& vm, u32 intid) {
+    const u64 route = vm.vgic.route[intid - 32];
+    Vcpu* v = (route & IROUTER_IRM) ? nullptr : vcpu_by_affinity(vm, route);
+    return v != nullptr ? *v : vm.vcpus[0];
+}
+
+/// State of `intid` as seen by vCPU `v`; nullptr if it does not exist.
+VirqState* irq(Vcpu& v, u32 intid) {
+    if (intid < 32) return &v.vgic.priv[intid];
+    if (intid < VGIC_NR_IRQS) return &v.vm->vgic.spi[intid - 32];
+    return nullptr;
+}
+
+/// Makes `v` look at its interrupts soon: its core leaves the guest.
+void notify(Vcpu& v) {
+    if (__atomic_load_n(&v.state, __ATOMIC_ACQUIRE) != VcpuState::runnable) return;
+    arch::kick_core(v.core);
+}
+
+void pend(VirqState& s) {
+    if (s.in_lr) s.edge_latch = true;
+    else s.pending = true;
+}
+
+/// Reads or writes a one-bit-per-interrupt register covering `first`..`first`+31.
+enum class BitReg { enable_set, enable_clear, pend_set, pend_clear, active_set, active_clear };
+
+u32 bits_read(Vcpu& v, u32 first, BitReg kind) {
+    u32 out = 0;
+    for (u32 i = 0; i < 32; ++i) {
+        const VirqState* s = irq(v, first + i);
+        if (s == nullptr) break;
+        bool b = false;
+        switch (kind) {
+        case BitReg::enable_set:
+        case BitReg::enable_clear: b = s->enabled; break;
+        case BitReg::pend_set:
+        case BitReg::pend_clear: b = s->pending || s->edge_latch; break;
+        case BitReg::active_set:
+        case BitReg::active_clear: b = s->active; break;
+        }
+        out |= static_cast<u32>(b) << i;
+    }
+    return out;
+}
+
+void bits_write(Vcpu& v, u32 first, BitReg kind, u32 value) {
+    for (u32 i = 0; i < 32; ++i) {
+        if (!(value & (1u << i))) continue;
+        VirqState* s = irq(v, first + i);
+        if (s == nullptr) break;
+        switch (kind) {
+        case BitReg::enable_set: s->enabled = true; break;
+        case BitReg::enable_clear: s->enabled = false; break;
+        case BitReg::pend_set: pend(*s); break;
+        case BitReg::pend_clear: s->pending = s->edge_latch = false; break;
+        case BitReg::active_set: s->active = true; break;
+        case BitReg::active_clear: s->active = false; break;
+        }
+    }
+}
+
+/// IPRIORITYR (byte per interrupt) from `first`, `size` bytes.
+u64 prio_read(Vcpu& v, u32 first, unsigned size) {
+    u64 out = 0;
+    for (unsigned i = 0; i < size; ++i) {
+        const VirqState* s = irq(v, first + i);
+        if (s != nullptr) out |= static_cast<u64>(s->priority) << (8 * i);
+    }
+    return out;
+}
+
+void prio_write(Vcpu& v, u32 first, unsigned size, u64 value) {
+    for (unsigned i = 0; i < size; ++i) {
+        VirqState* s = irq(v, first + i);
+        if (s != nullptr) s->priority = static_cast<u8>(value >> (8 * i));
+    }
+}
+
+/// ICFGR (two bits per interrupt, bit 1 = edge) from `first`. SGIs are always edge.
+u32 cfg_read(Vcpu& v, u32 first) {
+    u32 out = 0;
+    for (u32 i = 0; i < 16; ++i) {
+        const VirqState* s = irq(v, first + i);
+        if (s != nullptr && s->edge) out |= 2u << (2 * i);
+    }
+    return out;
+}
+
+void cfg_write(Vcpu& v, u32 first, u32 value) {
+    for (u32 i = 0; i < 16; ++i) {
+        VirqState* s = irq(v, first + i);
+        if (s != nullptr && first + i >= 16) s->edge = (value >> (2 * i + 1)) & 1;
+    }
+}
+
+/// The SGI/PPI registers common to the redistributor's SGI frame.
+bool private_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
+    if (off >= 0x400 && off < 0x420) {
+        if (write) prio_write(v, static_cast<u32>(off - 0x400), size, value);
+        else value = prio_read(v, static_cast<u32>(off - 0x400), size);
+        return true;
+    }
+    if (size != 4) return false;
+    const u32 w = static_cast<u32>(value);
+    switch (off) {
+    case 0x080: if (!write) value = 0xffff'ffff; return true; // IGROUPR0: all group 1
+    case 0x100: if (write) bits_write(v, 0, BitReg::enable_set, w); else value = bits_read(v, 0, BitReg::enable_set); return true;
+    case 0x180: if (write) bits_write(v, 0, BitReg::enable_clear, w); else value = bits_read(v, 0, BitReg::enable_clear); return true;
+    case 0x200: if (write) bits_write(v, 0, BitReg::pend_set, w); else value = bits_read(v, 0, BitReg::pend_set); return true;
+    case 0x280: if (write) bits_write(v, 0, BitReg::pend_clear, w); else value = bits_read(v, 0, BitReg::pend_clear); return true;
+    case 0x300: if (write) bits_write(v, 0, BitReg::active_set, w); else value = bits_read(v, 0, BitReg::active_set); return true;
+    case 0x380: if (write) bits_write(v, 0, BitReg::active_clear, w); else value = bits_read(v, 0, BitReg::active_clear); return true;
+    case 0xc00: if (!write) value = 0xaaaa'aaaa; return true;  // ICFGR0: SGIs edge
+    case 0xc04: if (write) cfg_write(v, 16, w); else value = cfg_read(v, 16); return true;
+    default: if (!write) value = 0; return true;                // IGRPMODR0, NSACR…: RAZ/WI
+    }
+}
+
+} // namespace
+
+void vgic_reset(Vm& vm) {
+    LockGuard guard(vm.vgic.lock);
+    vm.vgic.ctlr = 0;
+    for (u32 i = 0; i < VGIC_NR_SPIS; ++i) {
+        vm.vgic.spi[i] = VirqState{};
+        vm.vgic.route[i] = 0;
+    }
+    for (u16 c = 0; c < vm.desc->vcpu_count; ++c) {
+        VgicCpu& g = vm.vcpus[c].vgic;
+        g = VgicCpu{};
+        for (u32 i = 0; i < 16; ++i) g.priv[i].edge = true; // SGIs
+    }
+}
+
+void vgic_inject(Vcpu& target, u32 intid, bool hw) {
+    Vm& vm = *target.vm;
+    Vcpu* dest = &target;
+    {
+        LockGuard guard(vm.vgic.lock);
+        if (intid >= 32) dest = &spi_target(vm, intid);
+        VirqState* s = irq(*dest, intid);
+        if (s == nullptr) return;
+        s->hw = hw;
+        pend(*s);
+    }
+    notify(*dest);
+}
+
+void vgic_set_line(Vm& vm, u32 intid, bool level) {
+    if (intid < 32 || intid >= VGIC_NR_IRQS) return;
+    Vcpu* dest = nullptr;
+    {
+        LockGuard guard(vm.vgic.lock);
+        VirqState& s = vm.vgic.spi[intid - 32];
+        if (s.line == level) return;
+        s.line = level;
+        if (!s.in_lr) s.pending = level;
+        if (level) dest = &spi_target(vm, intid);
+    }
+    if (dest != nullptr) notify(*dest);
+}
+
+unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more) {
+    Vm& vm = *v.vm;
+    LockGuard guard(vm.vgic.lock);
+    more = false;
+    unsigned n = 0;
+    const bool spis_on = (vm.vgic.ctlr & GICD_CTLR_ENABLE_G1) != 0;
+    // Candidates: active ones must go back (the guest still has to end them),
+    // then pending and enabled ones, most urgent (lowest priority value) first.
+    for (;;) {
+        VirqState* best = nullptr;
+        u32 best_id = 0;
+        for (u32 id = 0; id < VGIC_NR_IRQS; ++id) {
+            if (id >= 32 && &spi_target(vm, id) != &v) continue;
+            VirqState* s = irq(v, id);
+            if (s->in_lr) continue;
+            const bool wants = s->active || (s->pending && s->enabled && (id < 32 || spis_on));
+            if (!wants) continue;
+            if (best == nullptr || (s->active && !best->active) ||
+                (s->active == best->active && s->priority < best->priority)) {
+                best = s;
+                best_id = id;
+            }
+        }
+        if (best == nullptr) break;
+        if (n == max) {
+            more = true;
+            break;
+        }
+        best->in_lr = true;
+        out[n++] = LrEntry{best_id, best->priority, best->pending, best->active, best->hw};
+        best->pending = false;
+    }
+    return n;
+}
+
+void vgic_writeback(Vcpu& v, const LrEntry& e) {
+    LockGuard guard(v.vm->vgic.lock);
+    VirqState* s = irq(v, e.intid);
+    if (s == nullptr) return;
+    s->in_lr = false;
+    s->active = e.active;
+    s->pending = s->edge || s->hw ? (e.pending || s->edge_latch) : s->line;
+    s->edge_latch = false;
+    if (!s->active && !s->pending) s->hw = false;
+}
+
+void vgic_send_sgi(Vcpu& from, u64 sgi1r) {
+    Vm& vm = *from.vm;
+    const u32 intid = static_cast<u32>((sgi1r >> 24) & 0xf);
+    const bool all_but_self = (sgi1r >> 40) & 1;
+    const u64 aff1 = (sgi1r >> 16) & 0xff;
+    const u64 rs = (sgi1r >> 44) & 0xf;
+    for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
+        Vcpu& t = vm.vcpus[i];
+        bool hit = false;
+        if (all_but_self) {
+            hit = &t != &from;
+        } else {
+            const u64 aff0 = t.index & 0xff;
+            hit = ((t.index >> 8) & 0xff) == aff1 && (aff0 >> 4) == rs && ((sgi1r >> (aff0 & 0xf)) & 1);
+        }
+        if (hit) vgic_inject(t, intid);
+    }
+}
+
+bool vgicd_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
+    Vm& vm = *v.vm;
+    LockGuard guard(vm.vgic.lock);
+    if (off >= 0x6100 && off < 0x6100 + 8 * VGIC_NR_SPIS) { // IROUTER<n>, n = 32..
+        const u64 n = (off - 0x6100) / 8;
+        if (size == 8) {
+            if (write) vm.vgic.route[n] = value & (0xff'00ff'ffffull | IROUTER_IRM);
+            else value = vm.vgic.route[n];
+            return true;
+        }
+        return false;
+    }
+    if (off >= 0x420 && off < 0x400 + VGIC_NR_IRQS) { // IPRIORITYR, SPIs only
+        if (write) prio_write(v, static_cast<u32>(off - 0x400), size, value);
+        else value = prio_read(v, static_cast<u32>(off - 0x400), size);
+        return true;
+    }
+    if (size != 4) return false;
+    const u32 w = static_cast<u32>(value);
+    auto bank = [&](u64 base, BitReg kind) {
+        const u32 first = static_cast<u32>((off - base) * 8);
+        if (first == 0) { // the private bank lives in the redistributors when ARE = 1
+            if (!write) value = 0;
+        } else if (write) {
+            bits_write(v, first, kind, w);
+        } else {
+            value = bits_read(v, first, kind);
+        }
+        return true;
+    };
+    if (off >= 0x100 && off < 0x180) return bank(0x100, BitReg::enable_set);
+    if (off >= 0x180 && off < 0x200) return bank(0x180, BitReg::enable_clear);
+    if (off >= 0x200 && off < 0x280) return bank(0x200, BitReg::pend_set);
+    if (off >= 0x280 && off < 0x300) return bank(0x280, BitReg::pend_clear);
+    if (off >= 0x300 && off < 0x380) return bank(0x300, BitReg::active_set);
+    if (off >= 0x380 && off < 0x400) return bank(0x380, BitReg::active_clear);
+    if (off >= 0xc08 && off < 0xd00) {
+        const u32 first = static_cast<u32>((off - 0xc00) * 4);
+        if (write) cfg_write(v, first, w);
+        else value = cfg_read(v, first);
+        return true;
+    }
+    switch (off) {
+    case 0x0000:
+        if (write) vm.vgic.ctlr = w & GICD_CTLR_ENABLE_G1;
+        else value = vm.vgic.ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
+        return true;
+    case 0x0004: // TYPER: ITLinesNumber, 10 INTID bits, no LPIs
+        if (!write) value = (VGIC_NR_IRQS / 32 - 1) | (9u << 19);
+        return true;
+    case 0x0008: if (!write) value = IIDR_TESSERA; return true;
+    case 0xffe8: if (!write) value = PIDR2_GICV3; return true;
+    default:
+        if (off >= 0x080 && off < 0x100) { // IGROUPR: all group 1
+            if (!write) value = off == 0x080 ? 0 : 0xffff'ffff;
+            return true;
+        }
+        if (!write) value = 0; // TYPER2, STATUSR, ITARGETSR, IGRPMODR, NSACR…: RAZ/WI
+        return true;
+    }
+}
+
+bool vgicr_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value) {
+    Vm& vm = *v.vm;
+    const u64 index = offset / VGICR_STRIDE;
+    if (index >= vm.desc->vcpu_count) return false;
+    Vcpu& target = vm.vcpus[index];
+    const u64 off = offset % VGICR_STRIDE;
+    LockGuard guard(vm.vgic.lock);
+    if (off >= 0x10000) return private_access(target, off - 0x10000, size, write, value);
+    switch (off) {
+    case 0x0008: // TYPER: affinity, processor number, Last
+        if (write) return true;
+        value = (static_cast<u64>(target.index & 0xff) << 32) | (static_cast<u64>((target.index >> 8) & 0xff) << 40) |
+                (static_cast<u64>(target.index) << 8) | (index + 1 == vm.desc->vcpu_count ? (1u << 4) : 0);
+        if (size == 4) value &= 0xffff'ffff;
+        return true;
+    case 0x000c: // upper half of TYPER, read as a word
+        if (!write) value = (target.index & 0xff) | (static_cast<u64>((target.index >> 8) & 0xff) << 8);
+        return true;
+    case 0x0004: if (!write) value = IIDR_TESSERA; return true;
+    case 0x0014: // WAKER: ChildrenAsleep follows ProcessorSleep at once
+        if (write) target.vgic.sleeping = (value >> 1) & 1;
+        else value = target.vgic.sleeping ? 0x6 : 0;
+        return true;
+    case 0xffe8: if (!write) value = PIDR2_GICV3; return true;
+    default:
+        if (!write) value = 0; // CTLR (no LPIs), STATUSR, PROPBASER…: RAZ/WI
+        return true;
+    }
+}
+
+} // namespace tessera

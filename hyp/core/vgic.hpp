@@ -1,0 +1,85 @@
+// vgic.hpp — the virtual GICv3 model: distributor, redistributors and what goes into list registers.
+//
+// Guests see a standard arm,gic-v3: the distributor and redistributors are
+// trapped MMIO emulated here; the CPU interface is the hardware's virtual one
+// (ICV_* registers), fed through the list registers by the architecture code.
+#pragma once
+
+#include "spinlock.hpp"
+#include "types.hpp"
+
+namespace tessera {
+
+struct Vm;
+struct Vcpu;
+
+inline constexpr u32 VGIC_NR_SPIS = 64;                 ///< SPIs 32..95 per VM
+inline constexpr u32 VGIC_NR_IRQS = 32 + VGIC_NR_SPIS;
+inline constexpr u32 VGIC_MAINTENANCE_INTID = 25;
+inline constexpr u32 VGIC_VTIMER_INTID = 27;
+inline constexpr u64 VGICD_SIZE = 0x10000;
+inline constexpr u64 VGICR_STRIDE = 0x20000; ///< RD_base + SGI_base frames per vCPU
+
+/// One virtual interrupt's state.
+struct VirqState {
+    u8 priority = 0;
+    bool enabled = false;
+    bool pending = false;
+    bool active = false;
+    bool edge = false;       ///< ICFGR: edge-triggered
+    bool line = false;       ///< level input from a virtual device
+    bool hw = false;         ///< forwarded physical interrupt (deactivated by the guest's EOI)
+    bool in_lr = false;      ///< in one of its vCPU's list registers right now
+    bool edge_latch = false; ///< a new edge arrived while in a list register
+};
+
+/// Per-vCPU part: SGIs and PPIs, and the redistributor's wake state.
+struct VgicCpu {
+    VirqState priv[32];
+    bool sleeping = true; ///< GICR_WAKER.ProcessorSleep
+};
+
+/// Per-VM part: the distributor and its SPIs.
+struct Vgic {
+    Spinlock lock; ///< guards every VirqState of the VM
+    u32 ctlr = 0;
+    VirqState spi[VGIC_NR_SPIS];
+    u64 route[VGIC_NR_SPIS]{}; ///< GICD_IROUTER: target affinity
+};
+
+/// An interrupt chosen for a list register.
+struct LrEntry {
+    u32 intid;
+    u8 priority;
+    bool pending, active, hw;
+};
+
+/// Resets the VM's distributor and every vCPU's redistributor state.
+void vgic_reset(Vm& vm);
+
+/// Makes `intid` (SGI, PPI or SPI routed to `target`) pending on `target`,
+/// as an edge, and kicks the vCPU's core if it must notice. `hw` marks a
+/// forwarded physical interrupt with the same INTID.
+void vgic_inject(Vcpu& target, u32 intid, bool hw = false);
+
+/// Drives the level of SPI `intid` from a virtual device of `vm`.
+void vgic_set_line(Vm& vm, u32 intid, bool level);
+
+/// Picks up to `max` interrupts for `v`'s list registers, most urgent first,
+/// and marks them as in a list register. Sets `more` when others wait.
+unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more);
+
+/// Takes back an interrupt from a list register with the state the guest left.
+void vgic_writeback(Vcpu& v, const LrEntry& e);
+
+/// The guest wrote ICC_SGI1R_EL1: raise SGIs on the vCPUs it names.
+void vgic_send_sgi(Vcpu& from, u64 sgi1r);
+
+/// Emulated distributor access at `offset` (`size` bytes). Reads fill `value`.
+/// Returns false for an access the GIC architecture does not allow.
+bool vgicd_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value);
+
+/// Emulated redistributor access at `offset` into the VM's redistributor region.
+bool vgicr_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value);
+
+} // namespace tessera

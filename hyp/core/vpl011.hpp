@@ -1,0 +1,36 @@
+// vpl011.hpp — a virtual PL011 UART per VM: output to the tagged console, input from the console mux.
+#pragma once
+
+#include "spinlock.hpp"
+#include "types.hpp"
+
+namespace tessera {
+
+struct Vm;
+struct Vcpu;
+
+inline constexpr u64 VPL011_SIZE = 0x1000;
+inline constexpr u32 VPL011_INTID = 33; ///< SPI 1, as on QEMU virt
+
+struct Vpl011 {
+    static constexpr unsigned RX_FIFO = 32;
+    Spinlock lock;
+    u8 rx[RX_FIFO]{};
+    unsigned rx_head = 0;
+    unsigned rx_count = 0;
+    u32 cr = 0, lcr_h = 0, ibrd = 0, fbrd = 0, ifls = 0, imsc = 0, dmacr = 0, ilpr = 0;
+    bool tx_cleared = false; ///< TX interrupt cleared by ICR until the next write to DR
+};
+
+/// Puts the UART back to its reset state (empty FIFO, interrupts masked).
+void vpl011_reset(Vpl011& u);
+
+/// Emulated register access at `offset` by vCPU `v`. Returns false for an
+/// access the PL011 does not have (wrong size).
+bool vpl011_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value);
+
+/// A byte typed on the console for `vm`. Dropped (returns false) when the
+/// guest has not read the FIFO for a while.
+bool vpl011_input(Vm& vm, char c);
+
+} // namespace tessera

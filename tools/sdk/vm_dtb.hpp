@@ -1,0 +1,28 @@
+// vm_dtb.hpp — the device tree a Linux VM sees: only what it owns (memory, vCPUs, GIC, timer, UART, PSCI).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tessera::sdk {
+
+struct LinuxVmSpec {
+    std::string name;
+    uint64_t ram_base = 0x4000'0000;
+    uint64_t ram_size = 0;
+    unsigned vcpus = 1;
+    std::string bootargs = "console=ttyAMA0";
+    uint64_t initrd_size = 0; ///< 0: no initramfs
+};
+
+/// Where the initramfs goes: at the top of RAM, 2 MiB aligned. The
+/// hypervisor reads it back from /chosen, so this is the one place that
+/// decides it. Throws std::invalid_argument if it cannot fit.
+uint64_t initrd_address(const LinuxVmSpec& spec);
+
+/// Builds the flattened device tree for `spec` (with libfdt).
+/// Throws std::invalid_argument for an impossible spec.
+std::vector<uint8_t> build_vm_dtb(const LinuxVmSpec& spec);
+
+} // namespace tessera::sdk
