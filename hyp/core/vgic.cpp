@@ -44,8 +44,10 @@ void notify(Vcpu& v) {
 }
 
 void pend(VirqState& s) {
-    if (s.in_lr) s.edge_latch = true;
-    else s.pending = true;
+    if (s.in_lr)
+        s.edge_latch = true;
+    else
+        s.pending = true;
 }
 
 /// Reads or writes a one-bit-per-interrupt register covering `first`..`first`+31.
@@ -123,23 +125,66 @@ void cfg_write(Vcpu& v, u32 first, u32 value) {
 /// The SGI/PPI registers common to the redistributor's SGI frame.
 bool private_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
     if (off >= 0x400 && off < 0x420) {
-        if (write) prio_write(v, static_cast<u32>(off - 0x400), size, value);
-        else value = prio_read(v, static_cast<u32>(off - 0x400), size);
+        if (write)
+            prio_write(v, static_cast<u32>(off - 0x400), size, value);
+        else
+            value = prio_read(v, static_cast<u32>(off - 0x400), size);
         return true;
     }
     if (size != 4) return false;
     const u32 w = static_cast<u32>(value);
     switch (off) {
-    case 0x080: if (!write) value = 0xffff'ffff; return true; // IGROUPR0: all group 1
-    case 0x100: if (write) bits_write(v, 0, BitReg::enable_set, w); else value = bits_read(v, 0, BitReg::enable_set); return true;
-    case 0x180: if (write) bits_write(v, 0, BitReg::enable_clear, w); else value = bits_read(v, 0, BitReg::enable_clear); return true;
-    case 0x200: if (write) bits_write(v, 0, BitReg::pend_set, w); else value = bits_read(v, 0, BitReg::pend_set); return true;
-    case 0x280: if (write) bits_write(v, 0, BitReg::pend_clear, w); else value = bits_read(v, 0, BitReg::pend_clear); return true;
-    case 0x300: if (write) bits_write(v, 0, BitReg::active_set, w); else value = bits_read(v, 0, BitReg::active_set); return true;
-    case 0x380: if (write) bits_write(v, 0, BitReg::active_clear, w); else value = bits_read(v, 0, BitReg::active_clear); return true;
-    case 0xc00: if (!write) value = 0xaaaa'aaaa; return true;  // ICFGR0: SGIs edge
-    case 0xc04: if (write) cfg_write(v, 16, w); else value = cfg_read(v, 16); return true;
-    default: if (!write) value = 0; return true;                // IGRPMODR0, NSACR…: RAZ/WI
+    case 0x080:
+        if (!write) value = 0xffff'ffff;
+        return true; // IGROUPR0: all group 1
+    case 0x100:
+        if (write)
+            bits_write(v, 0, BitReg::enable_set, w);
+        else
+            value = bits_read(v, 0, BitReg::enable_set);
+        return true;
+    case 0x180:
+        if (write)
+            bits_write(v, 0, BitReg::enable_clear, w);
+        else
+            value = bits_read(v, 0, BitReg::enable_clear);
+        return true;
+    case 0x200:
+        if (write)
+            bits_write(v, 0, BitReg::pend_set, w);
+        else
+            value = bits_read(v, 0, BitReg::pend_set);
+        return true;
+    case 0x280:
+        if (write)
+            bits_write(v, 0, BitReg::pend_clear, w);
+        else
+            value = bits_read(v, 0, BitReg::pend_clear);
+        return true;
+    case 0x300:
+        if (write)
+            bits_write(v, 0, BitReg::active_set, w);
+        else
+            value = bits_read(v, 0, BitReg::active_set);
+        return true;
+    case 0x380:
+        if (write)
+            bits_write(v, 0, BitReg::active_clear, w);
+        else
+            value = bits_read(v, 0, BitReg::active_clear);
+        return true;
+    case 0xc00:
+        if (!write) value = 0xaaaa'aaaa;
+        return true; // ICFGR0: SGIs edge
+    case 0xc04:
+        if (write)
+            cfg_write(v, 16, w);
+        else
+            value = cfg_read(v, 16);
+        return true;
+    default:
+        if (!write) value = 0;
+        return true; // IGRPMODR0, NSACR…: RAZ/WI
     }
 }
 
@@ -258,15 +303,19 @@ bool vgicd_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
     if (off >= 0x6100 && off < 0x6100 + 8 * VGIC_NR_SPIS) { // IROUTER<n>, n = 32..
         const u64 n = (off - 0x6100) / 8;
         if (size == 8) {
-            if (write) vm.vgic.route[n] = value & (0xff'00ff'ffffull | IROUTER_IRM);
-            else value = vm.vgic.route[n];
+            if (write)
+                vm.vgic.route[n] = value & (0xff'00ff'ffffull | IROUTER_IRM);
+            else
+                value = vm.vgic.route[n];
             return true;
         }
         return false;
     }
     if (off >= 0x420 && off < 0x400 + VGIC_NR_IRQS) { // IPRIORITYR, SPIs only
-        if (write) prio_write(v, static_cast<u32>(off - 0x400), size, value);
-        else value = prio_read(v, static_cast<u32>(off - 0x400), size);
+        if (write)
+            prio_write(v, static_cast<u32>(off - 0x400), size, value);
+        else
+            value = prio_read(v, static_cast<u32>(off - 0x400), size);
         return true;
     }
     if (size != 4) return false;
@@ -290,20 +339,28 @@ bool vgicd_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
     if (off >= 0x380 && off < 0x400) return bank(0x380, BitReg::active_clear);
     if (off >= 0xc08 && off < 0xd00) {
         const u32 first = static_cast<u32>((off - 0xc00) * 4);
-        if (write) cfg_write(v, first, w);
-        else value = cfg_read(v, first);
+        if (write)
+            cfg_write(v, first, w);
+        else
+            value = cfg_read(v, first);
         return true;
     }
     switch (off) {
     case 0x0000:
-        if (write) vm.vgic.ctlr = w & GICD_CTLR_ENABLE_G1;
-        else value = vm.vgic.ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
+        if (write)
+            vm.vgic.ctlr = w & GICD_CTLR_ENABLE_G1;
+        else
+            value = vm.vgic.ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
         return true;
     case 0x0004: // TYPER: ITLinesNumber, 10 INTID bits, no LPIs
         if (!write) value = (VGIC_NR_IRQS / 32 - 1) | (9u << 19);
         return true;
-    case 0x0008: if (!write) value = IIDR_TESSERA; return true;
-    case 0xffe8: if (!write) value = PIDR2_GICV3; return true;
+    case 0x0008:
+        if (!write) value = IIDR_TESSERA;
+        return true;
+    case 0xffe8:
+        if (!write) value = PIDR2_GICV3;
+        return true;
     default:
         if (off >= 0x080 && off < 0x100) { // IGROUPR: all group 1
             if (!write) value = off == 0x080 ? 0 : 0xffff'ffff;
@@ -332,12 +389,18 @@ bool vgicr_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value) {
     case 0x000c: // upper half of TYPER, read as a word
         if (!write) value = (target.index & 0xff) | (static_cast<u64>((target.index >> 8) & 0xff) << 8);
         return true;
-    case 0x0004: if (!write) value = IIDR_TESSERA; return true;
-    case 0x0014: // WAKER: ChildrenAsleep follows ProcessorSleep at once
-        if (write) target.vgic.sleeping = (value >> 1) & 1;
-        else value = target.vgic.sleeping ? 0x6 : 0;
+    case 0x0004:
+        if (!write) value = IIDR_TESSERA;
         return true;
-    case 0xffe8: if (!write) value = PIDR2_GICV3; return true;
+    case 0x0014: // WAKER: ChildrenAsleep follows ProcessorSleep at once
+        if (write)
+            target.vgic.sleeping = (value >> 1) & 1;
+        else
+            value = target.vgic.sleeping ? 0x6 : 0;
+        return true;
+    case 0xffe8:
+        if (!write) value = PIDR2_GICV3;
+        return true;
     default:
         if (!write) value = 0; // CTLR (no LPIs), STATUSR, PROPBASER…: RAZ/WI
         return true;

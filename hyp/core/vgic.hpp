@@ -13,7 +13,7 @@ namespace tessera {
 struct Vm;
 struct Vcpu;
 
-inline constexpr u32 VGIC_NR_SPIS = 64;                 ///< SPIs 32..95 per VM
+inline constexpr u32 VGIC_NR_SPIS = 64; ///< SPIs 32..95 per VM
 inline constexpr u32 VGIC_NR_IRQS = 32 + VGIC_NR_SPIS;
 inline constexpr u32 VGIC_MAINTENANCE_INTID = 25;
 inline constexpr u32 VGIC_VTIMER_INTID = 27;

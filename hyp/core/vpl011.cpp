@@ -64,25 +64,75 @@ bool vpl011_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
                 value = 0;
             }
             break;
-        case 0x004: if (!write) value = 0; break; // RSR/ECR: no errors
+        case 0x004:
+            if (!write) value = 0;
+            break;  // RSR/ECR: no errors
         case 0x018: // FR
             if (!write) {
                 value = FR_TXFE | (u.rx_count == 0 ? FR_RXFE : 0) | (u.rx_count == Vpl011::RX_FIFO ? FR_RXFF : 0);
                 static_assert(FR_TXFF != 0, "the transmit FIFO is never full");
             }
             break;
-        case 0x020: if (write) u.ilpr = w; else value = u.ilpr; break;
-        case 0x024: if (write) u.ibrd = w; else value = u.ibrd; break;
-        case 0x028: if (write) u.fbrd = w; else value = u.fbrd; break;
-        case 0x02c: if (write) u.lcr_h = w; else value = u.lcr_h; break;
-        case 0x030: if (write) u.cr = w; else value = u.cr; break;
-        case 0x034: if (write) u.ifls = w; else value = u.ifls; break;
-        case 0x038: if (write) u.imsc = w & 0x7ff; else value = u.imsc; break;
-        case 0x03c: if (!write) value = ris(u); break;
-        case 0x040: if (!write) value = ris(u) & u.imsc; break;
-        case 0x044: if (write && (w & INT_TX)) u.tx_cleared = true; break; // ICR: RX clears by reading
-        case 0x048: if (write) u.dmacr = w; else value = u.dmacr; break;
-        default: if (!write) value = 0; break;
+        case 0x020:
+            if (write)
+                u.ilpr = w;
+            else
+                value = u.ilpr;
+            break;
+        case 0x024:
+            if (write)
+                u.ibrd = w;
+            else
+                value = u.ibrd;
+            break;
+        case 0x028:
+            if (write)
+                u.fbrd = w;
+            else
+                value = u.fbrd;
+            break;
+        case 0x02c:
+            if (write)
+                u.lcr_h = w;
+            else
+                value = u.lcr_h;
+            break;
+        case 0x030:
+            if (write)
+                u.cr = w;
+            else
+                value = u.cr;
+            break;
+        case 0x034:
+            if (write)
+                u.ifls = w;
+            else
+                value = u.ifls;
+            break;
+        case 0x038:
+            if (write)
+                u.imsc = w & 0x7ff;
+            else
+                value = u.imsc;
+            break;
+        case 0x03c:
+            if (!write) value = ris(u);
+            break;
+        case 0x040:
+            if (!write) value = ris(u) & u.imsc;
+            break;
+        case 0x044:
+            if (write && (w & INT_TX)) u.tx_cleared = true;
+            break; // ICR: RX clears by reading
+        case 0x048:
+            if (write)
+                u.dmacr = w;
+            else
+                value = u.dmacr;
+            break;
+        default:
+            if (!write) value = 0;
+            break;
         }
     }
     if (have_out) vm.console.write(vm.name(), &out, 1);

@@ -31,7 +31,39 @@ struct Options {
     std::vector<std::string> expect;
     std::vector<std::string> reject;
     std::vector<std::string> reject_after; // pairs: marker, text
+    std::vector<std::string> send_after;   // pairs: marker, keystrokes
+    std::vector<std::string> expect_count; // pairs: text, how many times
 };
+
+/// "\n", "\r", "\t", "\\" and "\xHH" in a --send-after text become bytes.
+std::string unescape(const std::string& in) {
+    std::string out;
+    for (size_t i = 0; i < in.size(); ++i) {
+        if (in[i] != '\\' || i + 1 == in.size()) {
+            out += in[i];
+            continue;
+        }
+        const char c = in[++i];
+        if (c == 'n')
+            out += '\n';
+        else if (c == 'r')
+            out += '\r';
+        else if (c == 't')
+            out += '\t';
+        else if (c == 'x' && i + 2 < in.size()) {
+            out += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else
+            out += c;
+    }
+    return out;
+}
+
+size_t count_of(const std::string& hay, const std::string& needle) {
+    size_t n = 0;
+    for (size_t at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + needle.size())) ++n;
+    return n;
+}
 
 struct Outcome {
     std::string log;
@@ -69,17 +101,24 @@ std::vector<std::string> qemu_command(const Options& o) {
 Outcome run_qemu(const Options& o) {
     Outcome out;
     int pipefd[2];
-    if (pipe(pipefd) != 0) {
+    int inpipe[2];
+    if (pipe(pipefd) != 0 || pipe(inpipe) != 0) {
         perror("pipe");
         std::exit(3);
     }
+    // Keystrokes come from --send-after; a live run without them hands the
+    // terminal to QEMU so a person can type into the guests.
+    const bool scripted = !o.send_after.empty() || !o.live;
     const std::vector<std::string> cmd = qemu_command(o);
     const pid_t pid = fork();
     if (pid == 0) {
         dup2(pipefd[1], STDOUT_FILENO);
         dup2(pipefd[1], STDERR_FILENO);
+        if (scripted) dup2(inpipe[0], STDIN_FILENO);
         close(pipefd[0]);
         close(pipefd[1]);
+        close(inpipe[0]);
+        close(inpipe[1]);
         setpgid(0, 0);
         std::vector<char*> argv;
         argv.reserve(cmd.size() + 1);
@@ -90,6 +129,9 @@ Outcome run_qemu(const Options& o) {
         _exit(127);
     }
     close(pipefd[1]);
+    close(inpipe[0]);
+    size_t next_send = 0;   // index into send_after pairs
+    size_t search_from = 0; // markers are looked for after the previous one
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.timeout);
     char buf[4096];
     for (;;) {
@@ -113,9 +155,22 @@ Outcome run_qemu(const Options& o) {
         if (o.live) {
             std::cout << chunk << std::flush;
         }
+        while (next_send + 1 < o.send_after.size()) {
+            const auto at = out.log.find(o.send_after[next_send], search_from);
+            if (at == std::string::npos) break;
+            search_from = at + o.send_after[next_send].size();
+            const std::string keys = unescape(o.send_after[next_send + 1]);
+            // Type like a person would: the guest's UART has a small FIFO.
+            for (char k : keys) {
+                if (write(inpipe[1], &k, 1) != 1) break;
+                usleep(2000);
+            }
+            next_send += 2;
+        }
     }
     if (out.timed_out) kill(-pid, SIGKILL);
     close(pipefd[0]);
+    close(inpipe[1]);
     int status = 0;
     waitpid(pid, &status, 0);
     out.status = status;
@@ -143,6 +198,14 @@ std::vector<std::string> judge(const Options& o, const Outcome& r) {
             why.push_back("\"" + o.reject_after[i + 1] + "\" appears after \"" + o.reject_after[i] + "\"");
         }
     }
+    for (size_t i = 0; i + 1 < o.expect_count.size(); i += 2) {
+        const size_t want = std::stoul(o.expect_count[i + 1]);
+        const size_t got = count_of(r.log, o.expect_count[i]);
+        if (got != want) {
+            why.push_back("\"" + o.expect_count[i] + "\" appears " + std::to_string(got) + " times, not " +
+                          std::to_string(want));
+        }
+    }
     if (o.require_clean && r.log.find("VMs ended cleanly") == std::string::npos) {
         why.push_back("the hypervisor did not report that every VM ended cleanly");
     }
@@ -163,6 +226,12 @@ int main(int argc, char** argv) {
     app.add_option("--expect", o.expect, "text that must appear on the console (repeatable)");
     app.add_option("--reject", o.reject, "text that must not appear (repeatable)");
     app.add_option("--reject-after", o.reject_after, "MARKER TEXT: TEXT must not appear after MARKER")
+        ->expected(2)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--send-after", o.send_after, "MARKER KEYS: type KEYS (\\n, \\xHH escapes) once MARKER appears")
+        ->expected(2)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--expect-count", o.expect_count, "TEXT N: TEXT appears exactly N times")
         ->expected(2)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_flag("--live", o.live, "stream the console while it runs");
