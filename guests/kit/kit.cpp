@@ -72,6 +72,35 @@ void poweroff() {
     for (;;) asm volatile("wfi");
 }
 
+namespace {
+struct SecondaryBoot {
+    u64 stack_top;
+    void (*fn)(u64);
+    u64 arg;
+};
+constexpr unsigned MAX_CPUS = 8;
+constexpr u64 STACK = 8192;
+alignas(16) unsigned char g_stacks[MAX_CPUS][STACK];
+SecondaryBoot g_boot[MAX_CPUS];
+} // namespace
+
+extern "C" void kit_secondary_start();
+
+long start_cpu(unsigned index, void (*fn)(u64), u64 arg) {
+    if (index == 0 || index >= MAX_CPUS) return tessera::abi::PSCI_INVALID_PARAMETERS;
+    g_boot[index] = {reinterpret_cast<u64>(g_stacks[index] + STACK), fn, arg};
+    // The new vCPU starts with its MMU and caches off: make its boot block visible.
+    asm volatile("dc civac, %0; dsb ish" ::"r"(&g_boot[index]) : "memory");
+    return static_cast<long>(hvc(tessera::abi::PSCI_CPU_ON + 0x4000'0000, index,
+                                 reinterpret_cast<u64>(&kit_secondary_start), reinterpret_cast<u64>(&g_boot[index]))
+                                 .x0);
+}
+
+void cpu_off() {
+    hvc(tessera::abi::PSCI_CPU_OFF);
+    for (;;) asm volatile("wfi");
+}
+
 VmInfo vm_info() {
     const CallResult r = hvc(tessera::abi::TESSERA_VM_INFO);
     return {r.x1, r.x2, r.x3};
@@ -102,3 +131,4 @@ extern "C" void kit_exception(kit::ExceptionFrame* frame, tessera::u64 kind) {
 }
 
 extern "C" [[noreturn]] void kit_exit(tessera::u64 code) { kit::exit(code); }
+extern "C" [[noreturn]] void kit_cpu_off() { kit::cpu_off(); }

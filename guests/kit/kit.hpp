@@ -48,6 +48,12 @@ static_assert(sizeof(ExceptionFrame) == 288, "vectors.S reserves 288 bytes");
 using ExceptionHandler = bool (*)(ExceptionFrame& frame, u64 kind);
 void set_exception_handler(ExceptionHandler handler);
 
+/// Starts vCPU `index` (PSCI CPU_ON) running `fn(arg)` on its own stack;
+/// when `fn` returns the vCPU turns itself off. Returns the PSCI status.
+long start_cpu(unsigned index, void (*fn)(u64), u64 arg);
+/// Turns the calling vCPU off (PSCI CPU_OFF). Never returns.
+[[noreturn]] void cpu_off();
+
 /// Fails the test with `what` (printing "FAIL: what") unless `ok`.
 void check(bool ok, const char* what);
 /// Prints "PASS" and ends the VM cleanly.

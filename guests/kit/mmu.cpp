@@ -8,6 +8,8 @@ namespace {
 alignas(4096) tessera::u64 g_level1[512];
 }
 
+extern "C" void kit_mmu_enable_cpu();
+
 extern "C" void kit_mmu_init() {
     using tessera::u64;
     constexpr u64 BLOCK = 1, AF = 1ull << 10, SH_INNER = 3ull << 8;
@@ -15,6 +17,12 @@ extern "C" void kit_mmu_init() {
     constexpr u64 XN = (1ull << 54) | (1ull << 53);
     g_level1[0] = 0x0000'0000 | BLOCK | AF | ATTR_DEVICE | XN;
     g_level1[1] = 0x4000'0000 | BLOCK | AF | SH_INNER | ATTR_NORMAL;
+    kit_mmu_enable_cpu();
+}
+
+/// Turns this vCPU's MMU on with the shared tables (also for secondary vCPUs).
+extern "C" void kit_mmu_enable_cpu() {
+    using tessera::u64;
     const u64 mair = 0x00ff;                                    // attr0 normal WB, attr1 device nGnRnE
     const u64 tcr = (1ull << 23)                                // EPD1: no TTBR1 walks
                     | (3ull << 12) | (1ull << 10) | (1ull << 8) // SH0, ORGN0, IRGN0

@@ -20,3 +20,19 @@ _start:
 2:  bl      kit_mmu_init
     bl      main
     bl      kit_exit                // x0 = main's result; never returns
+
+// A secondary vCPU started by PSCI CPU_ON: x0 = its SecondaryBoot {stack top,
+// function, argument}. Runs the function, then turns the vCPU off.
+.global kit_secondary_start
+kit_secondary_start:
+    ldr     x1, [x0]
+    mov     sp, x1
+    mov     x19, x0
+    adrp    x1, kit_vectors
+    add     x1, x1, :lo12:kit_vectors
+    msr     vbar_el1, x1
+    isb
+    bl      kit_mmu_enable_cpu
+    ldp     x1, x0, [x19, #8]
+    blr     x1
+    bl      kit_cpu_off

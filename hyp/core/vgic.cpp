@@ -44,6 +44,7 @@ void notify(Vcpu& v) {
 }
 
 void pend(VirqState& s) {
+    if (!s.edge && !s.hw) s.soft = true;
     if (s.in_lr)
         s.edge_latch = true;
     else
@@ -81,7 +82,7 @@ void bits_write(Vcpu& v, u32 first, BitReg kind, u32 value) {
         case BitReg::enable_set: s->enabled = true; break;
         case BitReg::enable_clear: s->enabled = false; break;
         case BitReg::pend_set: pend(*s); break;
-        case BitReg::pend_clear: s->pending = s->edge_latch = false; break;
+        case BitReg::pend_clear: s->pending = s->edge_latch = s->soft = false; break;
         case BitReg::active_set: s->active = true; break;
         case BitReg::active_clear: s->active = false; break;
         }
@@ -273,7 +274,14 @@ void vgic_writeback(Vcpu& v, const LrEntry& e) {
     if (s == nullptr) return;
     s->in_lr = false;
     s->active = e.active;
-    s->pending = s->edge || s->hw ? (e.pending || s->edge_latch) : s->line;
+    if (s->edge || s->hw) {
+        s->pending = e.pending || s->edge_latch;
+    } else {
+        // Level-sensitive: pending while the line is high, or until the
+        // guest acknowledges a software-set pending state.
+        if (!e.pending && !s->edge_latch) s->soft = false;
+        s->pending = s->line || s->soft;
+    }
     s->edge_latch = false;
     if (!s->active && !s->pending) s->hw = false;
 }

@@ -28,6 +28,7 @@ struct VirqState {
     bool active = false;
     bool edge = false;       ///< ICFGR: edge-triggered
     bool line = false;       ///< level input from a virtual device
+    bool soft = false;       ///< level-sensitive, made pending by ISPENDR until acknowledged
     bool hw = false;         ///< forwarded physical interrupt (deactivated by the guest's EOI)
     bool in_lr = false;      ///< in one of its vCPU's list registers right now
     bool edge_latch = false; ///< a new edge arrived while in a list register

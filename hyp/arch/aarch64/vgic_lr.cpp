@@ -68,6 +68,9 @@ void vgic_load_lrs(Vcpu& v) {
 }
 
 void vgic_save_lrs(Vcpu& v) {
+    // The underflow maintenance interrupt is level: drop the request now, or
+    // it stays asserted at EL2 while the list registers sit empty.
+    ich_hcr_el2::write(ICH_HCR_EN);
     for (unsigned i = 0; i < v.lrs_used; ++i) {
         const u64 lr = read_lr(i);
         const u8 prio = static_cast<u8>(lr >> 48);
