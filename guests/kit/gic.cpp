@@ -18,8 +18,7 @@ void init_distributor() { r32(GICD) = (1u << 4) | (1u << 1); } // ARE, EnableGrp
 
 void init_cpu(unsigned vcpu) {
     r32(rd(vcpu) + 0x14) = r32(rd(vcpu) + 0x14) & ~2u; // WAKER.ProcessorSleep = 0
-    while (r32(rd(vcpu) + 0x14) & 4u) {
-    }
+    while (r32(rd(vcpu) + 0x14) & 4u) {}
     u64 sre;
     asm volatile("mrs %0, icc_sre_el1" : "=r"(sre));
     asm volatile("msr icc_sre_el1, %0; isb" ::"r"(sre | 1));

@@ -29,9 +29,7 @@ u64 frequency() {
     asm volatile("mrs %0, cntfrq_el0" : "=r"(v));
     return v;
 }
-void timer_in(u64 ticks) {
-    asm volatile("msr cntv_tval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(ticks), "r"(1ull));
-}
+void timer_in(u64 ticks) { asm volatile("msr cntv_tval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(ticks), "r"(1ull)); }
 
 bool on_irq(kit::ExceptionFrame&, u64 kind) {
     if (kind != 1) return false;
@@ -41,8 +39,10 @@ bool on_irq(kit::ExceptionFrame&, u64 kind) {
             g_spi_count = g_spi_count + 1;
         } else if (id == VTIMER) {
             g_timer_ticks = g_timer_ticks + 1;
-            if (g_timer_ticks < 5) timer_in(frequency() / 1000);
-            else asm volatile("msr cntv_ctl_el0, %0; isb" ::"r"(0ull));
+            if (g_timer_ticks < 5)
+                timer_in(frequency() / 1000);
+            else
+                asm volatile("msr cntv_ctl_el0, %0; isb" ::"r"(0ull));
         } else if (id == SGI_PING) {
             g_pings = g_pings + 1;
             kit::gic::send_sgi(SGI_PONG, 0);
