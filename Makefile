@@ -33,7 +33,7 @@ test: build
 	@cd $(HOST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 format:
-	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+	@git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
 	rm -rf build

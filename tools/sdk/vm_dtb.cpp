@@ -17,7 +17,7 @@ constexpr uint64_t UART = 0x0900'0000, UART_SIZE = 0x1000;
 constexpr uint32_t UART_SPI = 1;
 constexpr uint32_t PHANDLE_GIC = 1, PHANDLE_CLK = 2;
 constexpr uint32_t IRQ_SPI = 0, IRQ_PPI = 1, IRQ_LEVEL_HIGH = 4;
-constexpr uint64_t MiB = 1024 * 1024;
+constexpr uint64_t MiB = 1024ull * 1024;
 
 class Writer {
 public:
@@ -34,6 +34,7 @@ public:
     void prop_u64(const char* name, uint64_t v) { check(fdt_property_u64(fdt(), name, v)); }
     void cells(const char* name, const std::vector<uint32_t>& c) {
         std::vector<fdt32_t> be;
+        be.reserve(c.size());
         for (uint32_t v : c) be.push_back(cpu_to_fdt32(v));
         check(fdt_property(fdt(), name, be.data(), static_cast<int>(be.size() * 4)));
     }
@@ -67,7 +68,7 @@ uint64_t initrd_address(const LinuxVmSpec& spec) {
 std::vector<uint8_t> build_vm_dtb(const LinuxVmSpec& spec) {
     if (spec.vcpus == 0 || spec.vcpus > 256) throw std::invalid_argument("a VM has 1 to 256 vCPUs");
     if (spec.ram_size < 16 * MiB) throw std::invalid_argument("a Linux VM needs at least 16 MiB");
-    Writer w(64 * 1024);
+    Writer w(size_t{64} * 1024);
     w.check(fdt_finish_reservemap(w.fdt()));
     w.begin("");
     w.prop_u32("#address-cells", 2);
