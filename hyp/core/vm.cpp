@@ -147,6 +147,7 @@ void vm_reset(Vm& vm) {
         for (u64 spin = 0; spin < (1ull << 28) && __atomic_load_n(&g_cores[v.core].current, __ATOMIC_ACQUIRE) == &v;
              ++spin) {}
     }
+    arch::vm_release_hw(vm);
     vm_load(vm);
 }
 

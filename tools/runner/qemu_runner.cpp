@@ -160,7 +160,10 @@ Outcome run_qemu(const Options& o) {
             if (at == std::string::npos) break;
             search_from = at + o.send_after[next_send].size();
             const std::string keys = unescape(o.send_after[next_send + 1]);
-            // Type like a person would: the guest's UART has a small FIFO.
+            // Type like a person would: look at the prompt first (a shell may
+            // still be setting up its terminal), then key by key, since the
+            // guest's UART has a small FIFO.
+            usleep(300'000);
             for (char k : keys) {
                 if (write(inpipe[1], &k, 1) != 1) break;
                 usleep(2000);

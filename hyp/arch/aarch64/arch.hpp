@@ -38,6 +38,10 @@ void kick_core(unsigned core);
 /// Sleeps until an interrupt is pending for this core.
 void idle_wait();
 
+/// Forgets hardware state a VM's vCPUs left on their cores (a forwarded
+/// timer interrupt still active), before the VM restarts.
+void vm_release_hw(Vm& vm);
+
 /// Index of the core this runs on.
 unsigned this_core();
 

@@ -49,17 +49,24 @@ void gic_init_distributor(PhysAddr gicd, PhysRange gicr) {
     g_ready = true;
 }
 
-bool gic_init_cpu(u64 mpidr) {
+/// The redistributor frame of the core with affinity `mpidr`; 0 if none.
+u64 redistributor(u64 mpidr) {
     const u64 want = ((mpidr >> 32) & 0xff) << 24 | (mpidr & 0xffffff);
-    u64 rd = 0;
     for (u64 f = g_gicr.base.raw(); f < g_gicr.end().raw(); f += GICR_FRAME) {
         const u64 typer = reg64(f + GICR_TYPER);
-        if ((typer >> 32) == want) {
-            rd = f;
-            break;
-        }
+        if ((typer >> 32) == want) return f;
         if (typer & TYPER_LAST) break;
     }
+    return 0;
+}
+
+void gic_clear_active_private(u64 mpidr, u32 intid) {
+    const u64 rd = redistributor(mpidr);
+    if (rd != 0 && intid < 32) reg32(rd + SGI_BASE + 0x0380) = 1u << intid; // GICR_ICACTIVER0
+}
+
+bool gic_init_cpu(u64 mpidr) {
+    const u64 rd = redistributor(mpidr);
     if (rd == 0) return false;
     reg32(rd + GICR_WAKER) = reg32(rd + GICR_WAKER) & ~WAKER_PROCESSOR_SLEEP;
     while (reg32(rd + GICR_WAKER) & WAKER_CHILDREN_ASLEEP) {}

@@ -27,6 +27,9 @@ u32 gic_ack();
 void gic_end(u32 intid);
 /// Deactivates `intid` on this core.
 void gic_deactivate(u32 intid);
+/// Deactivates private interrupt `intid` (SGI/PPI) of the core with affinity
+/// `mpidr`, from any core (through that core's redistributor).
+void gic_clear_active_private(u64 mpidr, u32 intid);
 /// Enables SPI `intid` as group 1 and routes it to the core with affinity `mpidr`.
 void gic_enable_spi(u32 intid, u64 mpidr);
 /// True once the distributor is set up.

@@ -1,5 +1,6 @@
 // vcpu.cpp (aarch64) — resetting, switching, entering vCPUs and injecting exceptions into them.
 #include "arch.hpp"
+#include "gicv3.hpp"
 #include "sched.hpp"
 #include "sysreg.hpp"
 #include "vgic_lr.hpp"
@@ -136,6 +137,12 @@ u64 inject_external_abort(Vcpu& v, u64 far, bool instruction, bool write) {
     const u64 wnr = (!instruction && write) ? (1ull << 6) : 0;
     far_el1::write(far);
     return take_sync_exception(v, ec << 26 | 1ull << 25 | wnr | fsc_sea);
+}
+
+void vm_release_hw(Vm& vm) {
+    for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
+        gic_clear_active_private(g_cores[vm.vcpus[i].core].mpidr, VGIC_VTIMER_INTID);
+    }
 }
 
 unsigned this_core() { return reinterpret_cast<const PerCore*>(tpidr_el2::read())->index; }
