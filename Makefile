@@ -27,7 +27,7 @@ build: setup
 	@cmake --build $(TARGET_BUILD) -j $(JOBS) -- --no-print-directory -s
 
 run: build
-	@$(RUNNER) --live --require-clean --timeout 300 $(TARGET_BUILD)/systems/demo.bin
+	@$(RUNNER) --live --require-clean --timeout 3600 -m 1G $(TARGET_BUILD)/systems/demo.bin
 
 test: build
 	@cd $(HOST_BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -28,6 +28,9 @@ struct Options {
     bool live = false;
     bool require_clean = false;
     bool icount = false;
+    std::string initrd; // bare Linux runs (for comparisons)
+    std::string append;
+    std::string time_to; // report seconds until this text first appears
     std::vector<std::string> expect;
     std::vector<std::string> reject;
     std::vector<std::string> reject_after; // pairs: marker, text
@@ -67,6 +70,7 @@ size_t count_of(const std::string& hay, const std::string& needle) {
 
 struct Outcome {
     std::string log;
+    double time_to = -1; // seconds until Options::time_to appeared, -1 if it did not
     bool timed_out = false;
     int status = 0;
 };
@@ -90,6 +94,14 @@ std::vector<std::string> qemu_command(const Options& o) {
                                     "stdio",
                                     "-kernel",
                                     o.image};
+    if (!o.initrd.empty()) {
+        cmd.emplace_back("-initrd");
+        cmd.emplace_back(o.initrd);
+    }
+    if (!o.append.empty()) {
+        cmd.emplace_back("-append");
+        cmd.emplace_back(o.append);
+    }
     if (o.icount) {
         cmd.emplace_back("-icount");
         cmd.emplace_back("shift=0,sleep=off");
@@ -132,7 +144,8 @@ Outcome run_qemu(const Options& o) {
     close(inpipe[0]);
     size_t next_send = 0;   // index into send_after pairs
     size_t search_from = 0; // markers are looked for after the previous one
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.timeout);
+    const auto started = std::chrono::steady_clock::now();
+    const auto deadline = started + std::chrono::duration<double>(o.timeout);
     char buf[4096];
     for (;;) {
         const auto left =
@@ -152,6 +165,9 @@ Outcome run_qemu(const Options& o) {
             if (buf[i] != '\r') chunk += buf[i];
         }
         out.log += chunk;
+        if (!o.time_to.empty() && out.time_to < 0 && out.log.find(o.time_to) != std::string::npos) {
+            out.time_to = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        }
         if (o.live) {
             std::cout << chunk << std::flush;
         }
@@ -238,12 +254,21 @@ int main(int argc, char** argv) {
         ->expected(2)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_flag("--live", o.live, "stream the console while it runs");
+    app.add_option("--initrd", o.initrd, "initramfs for a bare Linux kernel given as the image");
+    app.add_option("--append", o.append, "kernel command line for a bare Linux kernel");
+    app.add_option("--time-to", o.time_to, "print the seconds from QEMU's start until this text appears");
     app.add_flag("--require-clean", o.require_clean, "fail unless every VM ended cleanly");
     app.add_flag("--icount", o.icount, "deterministic instruction counting (-icount shift=0,sleep=off)");
     CLI11_PARSE(app, argc, argv);
 
     const Outcome r = run_qemu(o);
-    const std::vector<std::string> why = judge(o, r);
+    std::vector<std::string> why = judge(o, r);
+    if (!o.time_to.empty()) {
+        if (r.time_to < 0)
+            why.push_back("missing: \"" + o.time_to + "\"");
+        else
+            std::cout << "time-to \"" << o.time_to << "\": " << r.time_to << " s\n";
+    }
     if (why.empty()) return 0;
     if (!o.live) {
         std::cout << "---- console log of " << o.image << " ----\n" << r.log << "---- end of console log ----\n";
