@@ -8,7 +8,7 @@ TARGET_BUILD := build/aarch64
 HOST_BUILD := build/host
 RUNNER := $(HOST_BUILD)/tools/runner/tessera-qemu-run
 
-.PHONY: all setup build run test format clean
+.PHONY: all setup build run test bench format clean
 
 all: build
 
@@ -31,6 +31,12 @@ run: build
 
 test: build
 	@cd $(HOST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Deterministic benchmarks (not part of `make test`): prints a table, writes
+# build/bench.json and flags any figure more than 5% worse than bench/baseline.json.
+bench: build
+	@$(HOST_BUILD)/tools/bench/tessera-bench --runner $(RUNNER) --target-dir $(TARGET_BUILD) \
+		--baseline bench/baseline.json --out build/bench.json $(BENCH_FLAGS)
 
 format:
 	@git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' | xargs clang-format -i

@@ -28,11 +28,15 @@ void init_cpu(unsigned vcpu) {
 
 void enable(u32 intid, unsigned vcpu, tessera::u8 priority) {
     const u32 bit = 1u << (intid % 32);
+    // Group 1, the group init_cpu() enables (a GIC without a hypervisor
+    // resets interrupts to group 0).
     if (intid < 32) {
+        r32(rd(vcpu) + SGI_BASE + 0x80) = r32(rd(vcpu) + SGI_BASE + 0x80) | bit;
         *reinterpret_cast<volatile tessera::u8*>(rd(vcpu) + SGI_BASE + 0x400 + intid) = priority;
         r32(rd(vcpu) + SGI_BASE + 0x100) = bit;
         return;
     }
+    r32(GICD + 0x80 + 4 * (intid / 32)) = r32(GICD + 0x80 + 4 * (intid / 32)) | bit;
     *reinterpret_cast<volatile tessera::u8*>(GICD + 0x400 + intid) = priority;
     r64(GICD + 0x6000 + 8 * intid) = vcpu;
     r32(GICD + 0x100 + 4 * (intid / 32)) = bit;

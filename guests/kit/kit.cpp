@@ -8,6 +8,17 @@ namespace kit {
 namespace {
 
 ExceptionHandler g_handler = nullptr;
+bool g_uart_console = false;
+
+/// Writes straight to the PL011 at QEMU virt's address (emulated by Tessera).
+class UartSink final : public tessera::Sink {
+public:
+    void put(char c) override {
+        auto* base = reinterpret_cast<volatile tessera::u32*>(0x0900'0000);
+        while (base[0x18 / 4] & (1u << 5)) {}
+        base[0] = static_cast<unsigned char>(c);
+    }
+};
 
 /// Buffers output and sends it in CONSOLE_WRITE-sized pieces.
 class HvcSink final : public tessera::Sink {
@@ -53,7 +64,17 @@ CallResult smc(u64 fid, u64 a1, u64 a2, u64 a3) {
     return {x0, x1, x2, x3};
 }
 
+void use_uart_console() { g_uart_console = true; }
+
 void print(const char* fmt, ...) {
+    if (g_uart_console) {
+        UartSink uart;
+        va_list ap;
+        va_start(ap, fmt);
+        tessera::vformat(uart, fmt, ap);
+        va_end(ap);
+        return;
+    }
     HvcSink sink;
     va_list ap;
     va_start(ap, fmt);

@@ -21,6 +21,11 @@ CallResult hvc(u64 fid, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0, u64 a4 = 0, u64 a5 =
 /// Issues `smc #0` likewise (trapped and answered by the hypervisor).
 CallResult smc(u64 fid, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0);
 
+/// Sends print() to the PL011 at the board's address instead of the
+/// hypervisor's console call, so the same binary also runs with no
+/// hypervisor at all (benchmarks compare the two).
+void use_uart_console();
+
 /// printf to the VM's console (tagged with the VM's name by the hypervisor).
 void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 

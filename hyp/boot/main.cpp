@@ -95,6 +95,9 @@ void add_ram() {
     }
 }
 
+/// How long a core may take to come up after PSCI CPU_ON (counter time).
+constexpr u64 CORE_START_TIMEOUT_US = 1'000'000;
+
 void start_secondaries() {
     // Secondaries start with caches off: make what they read first visible.
     arch::clean_dcache_to_poc(__payload_region_end, sym(__image_end) + EARLY_POOL - sym(__payload_region_end));
@@ -105,8 +108,9 @@ void start_secondaries() {
                 static_cast<unsigned long long>(g_cores[i].mpidr), static_cast<long long>(r));
             continue;
         }
-        for (u64 spin = 0; spin < (1ull << 28) && !__atomic_load_n(&g_cores[i].online, __ATOMIC_ACQUIRE); ++spin) {}
-        if (!g_cores[i].online) log("core %u did not come up", i);
+        const bool up = arch::wait_until([&] { return __atomic_load_n(&g_cores[i].online, __ATOMIC_ACQUIRE); },
+                                         CORE_START_TIMEOUT_US);
+        if (!up) log("core %u did not come up", i);
     }
 }
 
@@ -221,6 +225,8 @@ extern "C" [[noreturn]] void secondary_main(u64 index) {
     arch::virt_init_core();
     log("core %u up (MPIDR %#llx)", core.index, static_cast<unsigned long long>(core.mpidr));
     __atomic_store_n(&core.online, true, __ATOMIC_RELEASE);
+    arch::dsb_ish();
+    arch::sev();
     while (!__atomic_load_n(&g_go, __ATOMIC_ACQUIRE)) arch::wfe();
     schedule(core);
 }

@@ -37,6 +37,18 @@ VirqState* irq(Vcpu& v, u32 intid) {
     return nullptr;
 }
 
+/// Records that some vCPU of `vm` may have new work (lock held).
+void bump(Vm& vm) { __atomic_store_n(&vm.vgic.generation, vm.vgic.generation + 1, __ATOMIC_RELEASE); }
+
+/// Notes that `intid` (of `v`, for a private one) may now want a list
+/// register; vgic_pick checks the hint and drops it when it no longer holds.
+void mark(Vcpu& v, u32 intid) {
+    if (intid < 32)
+        v.vgic.maybe |= 1u << intid;
+    else if (intid < VGIC_NR_IRQS)
+        v.vm->vgic.spi_maybe |= 1ull << (intid - 32);
+}
+
 /// Makes `v` look at its interrupts soon: its core leaves the guest.
 void notify(Vcpu& v) {
     if (__atomic_load_n(&v.state, __ATOMIC_ACQUIRE) != VcpuState::runnable) return;
@@ -50,6 +62,40 @@ void pend(VirqState& s) {
     else
         s.pending = true;
 }
+
+/// Whether an interrupt needs a list register: an active one must go back
+/// (the guest still has to end it), a pending one if it is enabled.
+bool wants_lr(const VirqState& s, bool group_on) {
+    return !s.in_lr && (s.active || (s.pending && s.enabled && group_on));
+}
+
+/// The most urgent interrupts seen so far, in delivery order: active ones
+/// first, then by priority value, then by INTID (offered in ascending order).
+struct Candidates {
+    struct Entry {
+        VirqState* state;
+        u32 intid;
+    };
+    explicit Candidates(unsigned cap) : capacity(cap) {}
+
+    unsigned capacity;
+    unsigned count = 0;
+    Entry at[VGIC_MAX_LRS + 1]; // the first `count` are valid
+
+    static bool before(const VirqState& a, const VirqState& b) {
+        return a.active != b.active ? a.active : a.priority < b.priority;
+    }
+
+    void offer(VirqState& s, u32 intid) {
+        unsigned pos = count;
+        while (pos > 0 && before(s, *at[pos - 1].state)) --pos;
+        if (pos >= capacity) return;
+        const unsigned last = count < capacity ? count : capacity - 1;
+        for (unsigned k = last; k > pos; --k) at[k] = at[k - 1];
+        at[pos] = Entry{&s, intid};
+        if (count < capacity) ++count;
+    }
+};
 
 /// Reads or writes a one-bit-per-interrupt register covering `first`..`first`+31.
 enum class BitReg { enable_set, enable_clear, pend_set, pend_clear, active_set, active_clear };
@@ -74,6 +120,7 @@ u32 bits_read(Vcpu& v, u32 first, BitReg kind) {
 }
 
 void bits_write(Vcpu& v, u32 first, BitReg kind, u32 value) {
+    bump(*v.vm);
     for (u32 i = 0; i < 32; ++i) {
         if (!(value & (1u << i))) continue;
         VirqState* s = irq(v, first + i);
@@ -81,9 +128,15 @@ void bits_write(Vcpu& v, u32 first, BitReg kind, u32 value) {
         switch (kind) {
         case BitReg::enable_set: s->enabled = true; break;
         case BitReg::enable_clear: s->enabled = false; break;
-        case BitReg::pend_set: pend(*s); break;
+        case BitReg::pend_set:
+            pend(*s);
+            mark(v, first + i);
+            break;
         case BitReg::pend_clear: s->pending = s->edge_latch = s->soft = false; break;
-        case BitReg::active_set: s->active = true; break;
+        case BitReg::active_set:
+            s->active = true;
+            mark(v, first + i);
+            break;
         case BitReg::active_clear: s->active = false; break;
         }
     }
@@ -117,6 +170,7 @@ u32 cfg_read(Vcpu& v, u32 first) {
 }
 
 void cfg_write(Vcpu& v, u32 first, u32 value) {
+    bump(*v.vm);
     for (u32 i = 0; i < 16; ++i) {
         VirqState* s = irq(v, first + i);
         if (s != nullptr && first + i >= 16) s->edge = (value >> (2 * i + 1)) & 1;
@@ -198,11 +252,13 @@ void vgic_reset(Vm& vm) {
         vm.vgic.spi[i] = VirqState{};
         vm.vgic.route[i] = 0;
     }
+    vm.vgic.spi_maybe = 0;
     for (u16 c = 0; c < vm.desc->vcpu_count; ++c) {
         VgicCpu& g = vm.vcpus[c].vgic;
         g = VgicCpu{};
         for (u32 i = 0; i < 16; ++i) g.priv[i].edge = true; // SGIs
     }
+    bump(vm);
 }
 
 void vgic_inject(Vcpu& target, u32 intid, bool hw) {
@@ -215,6 +271,8 @@ void vgic_inject(Vcpu& target, u32 intid, bool hw) {
         if (s == nullptr) return;
         s->hw = hw;
         pend(*s);
+        mark(*dest, intid);
+        bump(vm);
     }
     notify(*dest);
 }
@@ -228,6 +286,8 @@ void vgic_set_line(Vm& vm, u32 intid, bool level) {
         if (s.line == level) return;
         s.line = level;
         if (!s.in_lr) s.pending = level;
+        mark(vm.vcpus[0], intid);
+        bump(vm);
         if (level) dest = &spi_target(vm, intid);
     }
     if (dest != nullptr) notify(*dest);
@@ -235,36 +295,39 @@ void vgic_set_line(Vm& vm, u32 intid, bool level) {
 
 unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more) {
     Vm& vm = *v.vm;
-    LockGuard guard(vm.vgic.lock);
     more = false;
-    unsigned n = 0;
-    const bool spis_on = (vm.vgic.ctlr & GICD_CTLR_ENABLE_G1) != 0;
-    // Candidates: active ones must go back (the guest still has to end them),
-    // then pending and enabled ones, most urgent (lowest priority value) first.
-    for (;;) {
-        VirqState* best = nullptr;
-        u32 best_id = 0;
-        for (u32 id = 0; id < VGIC_NR_IRQS; ++id) {
-            if (id >= 32 && &spi_target(vm, id) != &v) continue;
-            VirqState* s = irq(v, id);
-            if (s->in_lr) continue;
-            const bool wants = s->active || (s->pending && s->enabled && (id < 32 || spis_on));
-            if (!wants) continue;
-            if (best == nullptr || (s->active && !best->active) ||
-                (s->active == best->active && s->priority < best->priority)) {
-                best = s;
-                best_id = id;
-            }
-        }
-        if (best == nullptr) break;
-        if (n == max) {
-            more = true;
-            break;
-        }
-        best->in_lr = true;
-        out[n++] = LrEntry{best_id, best->priority, best->pending, best->active, best->hw};
-        best->pending = false;
+    // The common case on a trap: nothing changed since the last look found
+    // nothing. Checked without the lock: a change racing with it kicks the
+    // vCPU, which looks again on its next entry.
+    if (__atomic_load_n(&vm.vgic.generation, __ATOMIC_ACQUIRE) == v.vgic.quiet_at) return 0;
+    if (max > VGIC_MAX_LRS) max = VGIC_MAX_LRS;
+    LockGuard guard(vm.vgic.lock);
+    const u32 generation = vm.vgic.generation;
+    // One pass over the interrupts keeps the max+1 most urgent candidates in
+    // order (the extra one only tells that more wait).
+    Candidates best{max + 1};
+    for (u32 bits = v.vgic.maybe; bits != 0; bits &= bits - 1) {
+        const u32 id = static_cast<u32>(__builtin_ctz(bits));
+        VirqState& s = v.vgic.priv[id];
+        if (!s.pending && !s.active) v.vgic.maybe &= ~(1u << id);
+        if (wants_lr(s, true)) best.offer(s, id);
     }
+    const bool spis_on = (vm.vgic.ctlr & GICD_CTLR_ENABLE_G1) != 0;
+    for (u64 bits = vm.vgic.spi_maybe; bits != 0; bits &= bits - 1) {
+        const u32 i = static_cast<u32>(__builtin_ctzll(bits));
+        VirqState& s = vm.vgic.spi[i];
+        if (!s.pending && !s.active) vm.vgic.spi_maybe &= ~(1ull << i);
+        if (wants_lr(s, spis_on) && &spi_target(vm, 32 + i) == &v) best.offer(s, 32 + i);
+    }
+    more = best.count > max;
+    const unsigned n = more ? max : best.count;
+    for (unsigned k = 0; k < n; ++k) {
+        VirqState& s = *best.at[k].state;
+        s.in_lr = true;
+        out[k] = LrEntry{best.at[k].intid, s.priority, s.pending, s.active, s.hw};
+        s.pending = false;
+    }
+    if (n == 0) v.vgic.quiet_at = generation;
     return n;
 }
 
@@ -283,7 +346,12 @@ void vgic_writeback(Vcpu& v, const LrEntry& e) {
         s->pending = s->line || s->soft;
     }
     s->edge_latch = false;
-    if (!s->active && !s->pending) s->hw = false;
+    if (!s->active && !s->pending) {
+        s->hw = false;
+    } else {
+        mark(v, e.intid);
+        bump(*v.vm);
+    }
 }
 
 void vgic_send_sgi(Vcpu& from, u64 sgi1r) {
@@ -311,10 +379,12 @@ bool vgicd_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
     if (off >= 0x6100 && off < 0x6100 + 8 * VGIC_NR_SPIS) { // IROUTER<n>, n = 32..
         const u64 n = (off - 0x6100) / 8;
         if (size == 8) {
-            if (write)
+            if (write) {
                 vm.vgic.route[n] = value & (0xff'00ff'ffffull | IROUTER_IRM);
-            else
+                bump(vm);
+            } else {
                 value = vm.vgic.route[n];
+            }
             return true;
         }
         return false;
@@ -355,10 +425,12 @@ bool vgicd_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
     }
     switch (off) {
     case 0x0000:
-        if (write)
+        if (write) {
             vm.vgic.ctlr = w & GICD_CTLR_ENABLE_G1;
-        else
+            bump(vm);
+        } else {
             value = vm.vgic.ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
+        }
         return true;
     case 0x0004: // TYPER: ITLinesNumber, 10 INTID bits, no LPIs
         if (!write) value = (VGIC_NR_IRQS / 32 - 1) | (9u << 19);

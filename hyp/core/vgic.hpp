@@ -15,6 +15,7 @@ struct Vcpu;
 
 inline constexpr u32 VGIC_NR_SPIS = 64; ///< SPIs 32..95 per VM
 inline constexpr u32 VGIC_NR_IRQS = 32 + VGIC_NR_SPIS;
+inline constexpr u32 VGIC_MAX_LRS = 16; ///< GICv3 has at most 16 list registers
 inline constexpr u32 VGIC_MAINTENANCE_INTID = 25;
 inline constexpr u32 VGIC_VTIMER_INTID = 27;
 inline constexpr u64 VGICD_SIZE = 0x10000;
@@ -38,6 +39,8 @@ struct VirqState {
 struct VgicCpu {
     VirqState priv[32];
     bool sleeping = true; ///< GICR_WAKER.ProcessorSleep
+    u32 quiet_at = ~0u;   ///< Vgic::generation at which nothing was waiting for this vCPU
+    u32 maybe = 0;        ///< private interrupts that may be pending or active (vgic_pick looks only at these)
 };
 
 /// Per-VM part: the distributor and its SPIs.
@@ -46,7 +49,10 @@ struct Vgic {
     u32 ctlr = 0;
     VirqState spi[VGIC_NR_SPIS];
     u64 route[VGIC_NR_SPIS]{}; ///< GICD_IROUTER: target affinity
+    u32 generation = 0;        ///< bumped by every change that may give a vCPU work
+    u64 spi_maybe = 0;         ///< SPIs that may be pending or active
 };
+static_assert(VGIC_NR_SPIS <= 64, "Vgic::spi_maybe has a bit per SPI");
 
 /// An interrupt chosen for a list register.
 struct LrEntry {

@@ -79,7 +79,7 @@ namespace {
 void vm_load(Vm& vm) {
     const VmDesc& d = *vm.desc;
     u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
-    memset(ram, 0, vm.ram.size);
+    arch::zero_memory(ram, vm.ram.size);
     auto place = [&](Ipa at, const Blob& b) { memcpy(ram + (at - vm.ram.base), b.begin, b.size()); };
     place(vm.kernel_ipa, d.image);
     if (d.initrd.size() != 0) place(vm.initrd_ipa, d.initrd);
@@ -132,6 +132,9 @@ void vm_layout(Vm& vm) {
 
 } // namespace
 
+/// How long a core may take to leave a vCPU after being kicked.
+constexpr u64 VCPU_STOP_TIMEOUT_US = 1'000'000;
+
 void vm_reset(Vm& vm) {
     log("vm %s: restarting from its original image", vm.name());
     vm.console.flush(vm.name());
@@ -144,8 +147,8 @@ void vm_reset(Vm& vm) {
         Vcpu& v = vm.vcpus[i];
         if (v.core == arch::this_core()) continue;
         arch::kick_core(v.core);
-        for (u64 spin = 0; spin < (1ull << 28) && __atomic_load_n(&g_cores[v.core].current, __ATOMIC_ACQUIRE) == &v;
-             ++spin) {}
+        arch::wait_until([&] { return __atomic_load_n(&g_cores[v.core].current, __ATOMIC_ACQUIRE) != &v; },
+                         VCPU_STOP_TIMEOUT_US);
     }
     arch::vm_release_hw(vm);
     vm_load(vm);

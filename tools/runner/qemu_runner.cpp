@@ -21,6 +21,7 @@ namespace {
 struct Options {
     std::string image;
     std::string qemu = "qemu-system-aarch64";
+    std::string machine = "virt,virtualization=on,gic-version=3";
     std::string cpu = "cortex-a57";
     unsigned smp = 4;
     std::string memory = "512M";
@@ -76,24 +77,9 @@ struct Outcome {
 };
 
 std::vector<std::string> qemu_command(const Options& o) {
-    std::vector<std::string> cmd = {o.qemu,
-                                    "-M",
-                                    "virt,virtualization=on,gic-version=3",
-                                    "-cpu",
-                                    o.cpu,
-                                    "-smp",
-                                    std::to_string(o.smp),
-                                    "-m",
-                                    o.memory,
-                                    "-display",
-                                    "none",
-                                    "-monitor",
-                                    "none",
-                                    "-nodefaults",
-                                    "-serial",
-                                    "stdio",
-                                    "-kernel",
-                                    o.image};
+    std::vector<std::string> cmd = {o.qemu,    "-M",     o.machine,  "-cpu", o.cpu,      "-smp", std::to_string(o.smp),
+                                    "-m",      o.memory, "-display", "none", "-monitor", "none", "-nodefaults",
+                                    "-serial", "stdio",  "-kernel",  o.image};
     if (!o.initrd.empty()) {
         cmd.emplace_back("-initrd");
         cmd.emplace_back(o.initrd);
@@ -239,6 +225,7 @@ int main(int argc, char** argv) {
     app.add_option("image", o.image, "bootable image (.bin, an arm64 Image)")->required()->check(CLI::ExistingFile);
     app.add_option("--qemu", o.qemu, "QEMU binary");
     app.add_option("--cpu", o.cpu, "CPU model");
+    app.add_option("--machine", o.machine, "QEMU machine (without virtualization=on, an image starts at EL1)");
     app.add_option("--smp", o.smp, "number of cores")->check(CLI::Range(1, 64));
     app.add_option("-m,--memory", o.memory, "RAM size");
     app.add_option("--timeout", o.timeout, "seconds before the run counts as hung");

@@ -29,6 +29,9 @@ u64 inject_external_abort(Vcpu& v, u64 far, bool instruction, bool write);
 /// Raises an Undefined Instruction exception in the loaded vCPU `v`.
 void inject_undefined(Vcpu& v);
 
+/// Zeroes `size` bytes at `p` (whole cache blocks at once where it can).
+void zero_memory(void* p, u64 size);
+
 /// Makes `v`'s data visible to a guest that starts with its MMU and caches off.
 void clean_dcache_to_poc(const void* p, u64 size);
 
@@ -41,6 +44,24 @@ void idle_wait();
 /// Forgets hardware state a VM's vCPUs left on their cores (a forwarded
 /// timer interrupt still active), before the VM restarts.
 void vm_release_hw(Vm& vm);
+
+/// Microseconds since the system counter started (monotonic, every core).
+u64 now_us();
+
+/// Waits a little: until another core signals an event (`sev`) or the
+/// counter's event stream wakes this one (every 16 us at most). Under QEMU it
+/// yields to the other cores, which a busy loop would starve.
+void wait_event();
+
+/// Waits until `done()` holds or `timeout_us` passes; true if it holds.
+template <class Done> bool wait_until(Done done, u64 timeout_us) {
+    const u64 end = now_us() + timeout_us;
+    while (!done()) {
+        if (now_us() >= end) return false;
+        wait_event();
+    }
+    return true;
+}
 
 /// Index of the core this runs on.
 unsigned this_core();

@@ -10,13 +10,15 @@
 #include "smp.hpp"
 #include "sysreg.hpp"
 #include "vgic_lr.hpp"
+#include "vpmu.hpp"
 
 namespace tessera::arch {
 
 namespace {
 
-/// A trapped system register access (EC 0x18). Debug and PMU registers read
-/// as zero and ignore writes (the guest sees no debug or PMU hardware);
+/// A trapped system register access (EC 0x18). Debug registers read as zero
+/// and ignore writes (the guest sees no debug hardware); PMU registers trap
+/// only until the vCPU claims the counters;
 /// anything else (implementation-defined registers, ACTLR) is undefined.
 void on_sysreg_trap(Vcpu& v, u32 iss) {
     const u32 op0 = (iss >> 20) & 3;
@@ -33,9 +35,12 @@ void on_sysreg_trap(Vcpu& v, u32 iss) {
         v.ctx.regs.elr += 4;
         return;
     }
-    const bool debug = op0 == 2;
     const bool pmu = op0 == 3 && ((op1 == 3 && (crn == 9 || crn == 14)) || (op1 == 0 && crn == 9));
-    if (debug || pmu) {
+    if (pmu) { // the first PMU access: the counters become this vCPU's; retry it
+        pmu_claim(v.ctx.pmu);
+        return;
+    }
+    if (op0 == 2) {
         if (read && rt != 31) v.ctx.regs.x[rt] = 0;
         v.ctx.regs.elr += 4;
         return;

@@ -2,6 +2,7 @@
 #include "mmu.hpp"
 
 #include "sysreg.hpp"
+#include "vpmu.hpp"
 
 extern "C" char __image_start[], __text_end[], __rodata_end[], __payload_region_end[], __image_end[];
 
@@ -82,13 +83,14 @@ void virt_init_core() {
     vttbr_el2::write(0);
     // Counter readable at EL1/EL0; the EL1 physical timer traps (the
     // hypervisor owns physical timing; guests use their virtual timer).
-    cnthctl_el2::write(1ull << 0);
+    // The event stream (EVNTEN, bit 9 of the counter: every 16 us at 62.5
+    // MHz) bounds every WFE wait of the hypervisor.
+    cnthctl_el2::write(1ull << 0 | 1ull << 2 | 9ull << 4);
     cntvoff_el2::write(0);
     vpidr_el2::write(midr_el1::read());
-    // Debug and PMU registers trap (TDRA, TDOSA, TDA, TPM, TPMCR); HPMN keeps
-    // every counter on the guest side of the split.
-    const u64 hpmn = (pmcr_el0::read() >> 11) & 0x1f;
-    mdcr_el2::write((1ull << 11) | (1ull << 10) | (1ull << 9) | (1ull << 6) | (1ull << 5) | hpmn);
+    // Debug registers trap; PMU registers trap until a vCPU claims them.
+    pmu_init_core();
+    mdcr_el2::write(pmu_mdcr(PmuRegs{}));
     // FP/SIMD stays untrapped: each core carries one guest at a time for now.
     cptr_el2::write(0x33ff);
     isb();

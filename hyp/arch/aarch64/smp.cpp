@@ -30,6 +30,8 @@ void forward_vtimer(PerCore& core) {
 [[noreturn]] void halt_this_core(PerCore& core) {
     log_force("core %u stopped", core.index);
     __atomic_fetch_add(&g_stopped, 1u, __ATOMIC_ACQ_REL);
+    dsb_ish();
+    sev();
     for (;;) wfi(); // interrupts stay masked: nothing wakes it for good
 }
 } // namespace
@@ -63,10 +65,14 @@ void stop_other_cores() {
     for (unsigned i = 0; i < g_core_count; ++i) others += g_cores[i].online ? 1 : 0;
     if (others > 0) --others; // not this core
     gic_send_sgi_others(Sgi::stop);
-    for (u64 spin = 0; spin < (1ull << 26); ++spin) {
-        if (__atomic_load_n(&g_stopped, __ATOMIC_ACQUIRE) >= others) return;
-    }
+    // Bounded: a core that cannot take the interrupt must not keep the
+    // report or the power-off from happening.
+    wait_until([&] { return __atomic_load_n(&g_stopped, __ATOMIC_ACQUIRE) >= others; }, 100'000);
 }
+
+u64 now_us() { return cntpct_el0::read() * 1'000'000 / cntfrq_el0::read(); }
+
+void wait_event() { wfe(); }
 
 void kick_core(unsigned core) {
     if (core >= g_core_count || !gic_ready()) return;

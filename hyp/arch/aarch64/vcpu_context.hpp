@@ -33,9 +33,19 @@ struct El1Regs {
     u64 ich_vmcr, ich_ap1r0; // its virtual CPU interface: PMR, BPR, enables; active priorities
 };
 
+/// PMU state of a vCPU that has claimed the counters (vpmu.cpp). Counters
+/// beyond PMU_MAX_COUNTERS are hidden from guests (MDCR_EL2.HPMN).
+inline constexpr unsigned PMU_MAX_COUNTERS = 8;
+struct PmuRegs {
+    bool owned; // false: every PMU access traps; the first one claims the PMU
+    u64 pmcr, cnten, inten, ovs, ccntr, ccfiltr, userenr, selr;
+    u64 evcntr[PMU_MAX_COUNTERS], evtyper[PMU_MAX_COUNTERS];
+};
+
 struct VcpuContext {
     GuestRegs regs;
     El1Regs el1;
+    PmuRegs pmu;
 };
 
 } // namespace tessera::arch
