@@ -99,8 +99,8 @@ struct SecondaryBoot {
     void (*fn)(u64);
     u64 arg;
 };
-constexpr unsigned MAX_CPUS = 8;
-constexpr u64 STACK = 8192;
+constexpr unsigned MAX_CPUS = 256; // a VM's vCPUs on one core (docs: up to 256)
+constexpr u64 STACK = 4096;
 alignas(16) unsigned char g_stacks[MAX_CPUS][STACK];
 SecondaryBoot g_boot[MAX_CPUS];
 } // namespace

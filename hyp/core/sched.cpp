@@ -1,60 +1,174 @@
-// sched.cpp — run queues and the per-core scheduling loop.
+// sched.cpp — the vCPU scheduler: fixed priorities, round robin in a level, CPU budgets, WFI blocking.
+//
+// Each core decides for itself, on every exit from a guest and whenever its
+// timer fires. Other cores only wake vCPUs into its ready queue (under its
+// queue_lock) and kick it. Time is counter ticks.
 #include "sched.hpp"
 
 #include "arch.hpp"
+#include "vgic.hpp"
 
 namespace tessera {
 
 PerCore g_cores[MAX_CORES];
 unsigned g_core_count = 0;
 
-void RunQueue::push(Vcpu& v) {
-    if (v.queued) return;
-    v.queued = true;
-    v.next = nullptr;
-    if (tail_ != nullptr)
-        tail_->next = &v;
-    else
-        head_ = &v;
-    tail_ = &v;
+namespace {
+
+bool is(const Vcpu& v, VcpuState s) { return __atomic_load_n(&v.state, __ATOMIC_ACQUIRE) == s; }
+
+Budget* budget_of(Vcpu& v) {
+    Budget& b = v.vm->budget[v.core];
+    return b.limited() ? &b : nullptr;
 }
 
-Vcpu* RunQueue::pop() {
-    Vcpu* v = head_;
-    if (v == nullptr) return nullptr;
-    head_ = v->next;
-    if (head_ == nullptr) tail_ = nullptr;
-    v->next = nullptr;
-    v->queued = false;
-    return v;
+/// Moves blocked vCPUs whose timer is due, and throttled ones whose budget
+/// came back, to the ready queues (lock held).
+void release_due(PerCore& core, u64 now) {
+    while (Vcpu* v = core.timers.pop_due(now)) {
+        VcpuState expected = VcpuState::blocked;
+        if (__atomic_compare_exchange_n(&v->state, &expected, VcpuState::runnable, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            core.ready.push(*v);
+        }
+    }
+    Fifo<Vcpu> still;
+    while (Vcpu* v = core.throttled.pop()) {
+        if (!is(*v, VcpuState::runnable)) continue;
+        if (budget_of(*v)->remaining(now) > 0)
+            core.ready.push(*v);
+        else
+            still.push(*v);
+    }
+    while (Vcpu* v = still.pop()) core.throttled.push(*v);
 }
+
+/// The first ready vCPU that may run now; drops stale entries and parks
+/// vCPUs whose budget is spent (lock held).
+Vcpu* peek_eligible(PerCore& core, u64 now) {
+    while (Vcpu* v = core.ready.peek()) {
+        if (!is(*v, VcpuState::runnable)) {
+            core.ready.pop();
+            continue;
+        }
+        Budget* b = budget_of(*v);
+        if (b != nullptr && b->remaining(now) == 0) {
+            core.ready.pop();
+            core.throttled.push(*v);
+            continue;
+        }
+        return v;
+    }
+    return nullptr;
+}
+
+/// When the core must decide again while `next` runs (~0: not before an interrupt).
+u64 next_decision(PerCore& core, Vcpu* next, u64 now) {
+    u64 at = core.timers.earliest();
+    for (Vcpu* v = core.throttled.head(); v != nullptr; v = v->next) {
+        const u64 refill = budget_of(*v)->next_period(now);
+        if (refill < at) at = refill;
+    }
+    if (next == nullptr) return at;
+    // Round robin: only when another vCPU of its priority waits.
+    if (Vcpu* other = core.ready.peek(); other != nullptr && other->priority == next->priority) {
+        if (core.slice_end < at) at = core.slice_end;
+    }
+    if (Budget* b = budget_of(*next)) {
+        const u64 out = now + b->remaining(now);
+        if (out < at) at = out;
+    }
+    return at;
+}
+
+/// Picks what runs next on `core` (lock held).
+Vcpu* decide(PerCore& core, u64 now) {
+    Vcpu* cur = core.current;
+    if (cur != nullptr) {
+        if (Budget* b = budget_of(*cur)) b->charge(now, now - core.run_start);
+    }
+    core.run_start = now;
+    release_due(core, now);
+
+    bool keep = cur != nullptr && is(*cur, VcpuState::runnable);
+    if (keep) {
+        if (Budget* b = budget_of(*cur); b != nullptr && b->remaining(now) == 0) {
+            core.throttled.push(*cur);
+            keep = false;
+        }
+    }
+    Vcpu* best = peek_eligible(core, now);
+    if (keep && best != nullptr) {
+        const bool higher = best->priority > cur->priority;
+        const bool turn = best->priority == cur->priority && (now >= core.slice_end || core.yield);
+        if (higher || turn) {
+            core.ready.push(*cur); // back of its level
+            keep = false;
+        }
+    }
+    core.yield = false;
+    if (keep) return cur;
+    Vcpu* next = best != nullptr ? core.ready.pop() : nullptr;
+    if (next != nullptr) core.slice_end = now + arch::us_to_ticks(SLICE_US);
+    return next;
+}
+
+/// The common exit: the current vCPU keeps a core nobody else wants, with no
+/// budget or timer to look after — decided without the lock or the clock.
+bool nothing_to_decide(PerCore& core) {
+    Vcpu* cur = core.current;
+    return cur != nullptr && !core.yield && is(*cur, VcpuState::runnable) && budget_of(*cur) == nullptr &&
+           core.ready.empty() && core.throttled.empty() && core.timers.earliest() == ~0ull;
+}
+
+} // namespace
 
 void core_enqueue(Vcpu& v) {
     PerCore& core = g_cores[v.core];
     {
         LockGuard guard(core.queue_lock);
         // The core's current vCPU is looked at again before anything queued.
-        if (core.current != &v) core.queue.push(v);
+        if (core.current != &v) core.ready.push(v);
     }
     arch::kick_core(v.core);
 }
 
+void vcpu_wake(Vcpu& v) {
+    VcpuState expected = VcpuState::blocked;
+    if (!__atomic_compare_exchange_n(&v.state, &expected, VcpuState::runnable, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        return;
+    }
+    core_enqueue(v);
+}
+
+void vcpu_wait_for_interrupt(Vcpu& v, u64 timer_ctl, u64 timer_cval) {
+    constexpr u64 ENABLE = 1, IMASK = 2, ISTATUS = 4;
+    const bool timer_armed = (timer_ctl & (ENABLE | IMASK)) == ENABLE;
+    if (timer_armed && (timer_ctl & ISTATUS) != 0) return; // already due: nothing to wait for
+    // Blocks unless an interrupt is already pending; decided under the vGIC
+    // lock, so an interrupt injected meanwhile sees `blocked` and wakes it.
+    if (!vgic_block_unless_pending(v)) return;
+    if (timer_armed) {
+        PerCore& core = g_cores[v.core];
+        LockGuard guard(core.queue_lock);
+        v.wake_at = timer_cval;
+        core.timers.insert(v);
+    }
+}
+
+void vcpu_yield(Vcpu& v) { g_cores[v.core].yield = true; }
+
 void schedule(PerCore& core) {
-    // The current vCPU keeps its core until it stops: time slicing between
-    // vCPUs sharing a core arrives with the scheduler's timer. Deciding under
-    // the queue lock pairs with core_enqueue(): no wake-up is lost.
+    if (nothing_to_decide(core)) arch::run_vcpu(core, *core.current);
     for (;;) {
         Vcpu* next = nullptr;
         {
             LockGuard guard(core.queue_lock);
-            if (core.current != nullptr && core.current->state == VcpuState::runnable) {
-                next = core.current;
-            } else {
-                core.current = nullptr;
-                next = core.queue.pop();
-                while (next != nullptr && next->state != VcpuState::runnable) next = core.queue.pop();
-                core.current = next;
-            }
+            const u64 now = arch::now_ticks();
+            next = decide(core, now);
+            core.current = next;
+            arch::set_core_timer(next_decision(core, next, now));
         }
         if (next != nullptr) arch::run_vcpu(core, *next);
         // Nothing to run: sleep, do not spin (a spinning core steals the

@@ -1,9 +1,10 @@
-// sched.hpp — per-core state and run queues of vCPUs.
+// sched.hpp — per-core state and the vCPU scheduler: priorities, round robin, budgets, blocking.
 #pragma once
 
 #include <stddef.h>
 
 #include "layout.hpp"
+#include "sched_queue.hpp"
 #include "spinlock.hpp"
 #include "vm.hpp"
 
@@ -11,27 +12,24 @@ namespace tessera {
 
 inline constexpr unsigned MAX_CORES = TESSERA_MAX_CORES;
 
-/// FIFO of runnable vCPUs on one core.
-class RunQueue {
-public:
-    /// Appends `v` (which must not be queued anywhere).
-    void push(Vcpu& v);
-    /// Removes and returns the first vCPU, or nullptr if empty.
-    Vcpu* pop();
-    [[nodiscard]] bool empty() const { return head_ == nullptr; }
-
-private:
-    Vcpu* head_ = nullptr;
-    Vcpu* tail_ = nullptr;
-};
+/// Time slice of a vCPU among ready vCPUs of its priority on a shared core.
+inline constexpr u64 SLICE_US = 1000;
 
 /// One physical core. TPIDR_EL2 points here while the core runs.
 struct PerCore {
     arch::GuestRegs* current_regs = nullptr; ///< first: the vectors save a guest here
-    Vcpu* current = nullptr;                 ///< the vCPU whose EL1 state is loaded
+    Vcpu* current = nullptr;                 ///< the vCPU running (or about to run) here
     Vcpu* loaded = nullptr;                  ///< whose EL1 registers are in the hardware
-    RunQueue queue;                          ///< guarded by queue_lock: other cores add to it
+    // Guarded by queue_lock: other cores wake vCPUs into these.
+    ReadyQueues<Vcpu> ready; ///< runnable vCPUs waiting for the core
+    Fifo<Vcpu> throttled;    ///< runnable, but their VM's budget here is spent
+    TimerList<Vcpu> timers;  ///< blocked vCPUs whose virtual timer will wake them
     Spinlock queue_lock;
+    u64 timer_at = ~0ull; ///< what the core's timer is armed for (arch::set_core_timer)
+    u64 slice_end = 0;    ///< counter value at which the current vCPU's slice ends
+    u64 run_start = 0;    ///< counter value when the current vCPU was last charged
+    bool yield = false;   ///< the current vCPU asked to give way (WFE)
+    u16 assigned = 0;     ///< vCPUs that live on this core (> 1: WFI/WFE trap)
     u64 mpidr = 0;
     u64 stack_top = 0;
     u32 index = 0;
@@ -42,11 +40,26 @@ static_assert(offsetof(PerCore, current_regs) == 0, "entry.S loads the save area
 extern PerCore g_cores[MAX_CORES];
 extern unsigned g_core_count;
 
-/// Appends `v` to its core's run queue (from any core) and wakes that core.
+/// Makes a runnable `v` wait for its core (from any core) and wakes that core.
 void core_enqueue(Vcpu& v);
 
-/// Runs the next vCPU of `core`'s queue, or idles until one appears or the
-/// machine powers off. Never returns.
+/// Wakes a blocked `v` (an interrupt for it, or its timer): it becomes
+/// runnable and queued. Does nothing if it is not blocked. Any core.
+void vcpu_wake(Vcpu& v);
+
+/// The current vCPU `v` executed WFI: it sleeps until an interrupt is
+/// pending for it or its virtual timer (`timer_ctl`/`timer_cval`, as the
+/// hardware holds them) fires. Called on its own core.
+void vcpu_wait_for_interrupt(Vcpu& v, u64 timer_ctl, u64 timer_cval);
+
+/// The current vCPU executed WFE: it gives way to ready vCPUs of its
+/// priority (a guest spinning on a lock lets the holder run).
+void vcpu_yield(Vcpu& v);
+
+/// Runs the most urgent ready vCPU of `core` — the current one keeps the
+/// core until its slice ends, it blocks or stops, or a higher priority one
+/// is ready — or idles until one appears or the machine powers off. Arms the
+/// core's timer for the next decision. Never returns.
 [[noreturn]] void schedule(PerCore& core);
 
 } // namespace tessera

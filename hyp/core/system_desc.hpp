@@ -28,6 +28,9 @@ struct VmDesc {
     u64 ram_size;
     u16 vcpu_count;
     const u8* cores; ///< physical core of each vCPU
+    u8 priority;     ///< 0..15: a ready vCPU of a higher priority runs first
+    u32 budget_us;   ///< CPU time per period on each core it uses; 0 = unlimited
+    u32 period_us;   ///< the budget's period
 };
 
 struct SystemDesc {

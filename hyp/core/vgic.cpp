@@ -49,10 +49,12 @@ void mark(Vcpu& v, u32 intid) {
         v.vm->vgic.spi_maybe |= 1ull << (intid - 32);
 }
 
-/// Makes `v` look at its interrupts soon: its core leaves the guest.
+/// Makes `v` look at its interrupts soon: its core leaves the guest, or,
+/// if it sleeps in WFI, it wakes.
 void notify(Vcpu& v) {
-    if (__atomic_load_n(&v.state, __ATOMIC_ACQUIRE) != VcpuState::runnable) return;
-    arch::kick_core(v.core);
+    const VcpuState s = __atomic_load_n(&v.state, __ATOMIC_ACQUIRE);
+    if (s == VcpuState::blocked) vcpu_wake(v);
+    if (s == VcpuState::runnable) arch::kick_core(v.core);
 }
 
 void pend(VirqState& s) {
@@ -329,6 +331,24 @@ unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more) {
     }
     if (n == 0) v.vgic.quiet_at = generation;
     return n;
+}
+
+bool vgic_block_unless_pending(Vcpu& v) {
+    Vm& vm = *v.vm;
+    LockGuard guard(vm.vgic.lock);
+    for (u32 bits = v.vgic.maybe; bits != 0; bits &= bits - 1) {
+        const VirqState& s = v.vgic.priv[__builtin_ctz(bits)];
+        if (s.pending && s.enabled) return false;
+    }
+    if ((vm.vgic.ctlr & GICD_CTLR_ENABLE_G1) != 0) {
+        for (u64 bits = vm.vgic.spi_maybe; bits != 0; bits &= bits - 1) {
+            const u32 i = static_cast<u32>(__builtin_ctzll(bits));
+            if (vm.vgic.spi[i].pending && vm.vgic.spi[i].enabled && &spi_target(vm, 32 + i) == &v) return false;
+        }
+    }
+    VcpuState expected = VcpuState::runnable;
+    return __atomic_compare_exchange_n(&v.state, &expected, VcpuState::blocked, false, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_ACQUIRE);
 }
 
 void vgic_writeback(Vcpu& v, const LrEntry& e) {

@@ -72,6 +72,11 @@ void vgic_inject(Vcpu& target, u32 intid, bool hw = false);
 /// Drives the level of SPI `intid` from a virtual device of `vm`.
 void vgic_set_line(Vm& vm, u32 intid, bool level);
 
+/// Marks `v` blocked (waiting in WFI) unless an interrupt is pending for it;
+/// true if it blocked. Atomic with injection: an interrupt that arrives
+/// after this finds `v` blocked and wakes it.
+bool vgic_block_unless_pending(Vcpu& v);
+
 /// Picks up to `max` interrupts for `v`'s list registers, most urgent first,
 /// and marks them as in a list register. Sets `more` when others wait.
 unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more);

@@ -194,12 +194,24 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
             v.vm = &vm;
             v.index = i;
             v.core = d.cores[i];
+            v.priority = d.priority < PRIORITY_LEVELS ? d.priority : PRIORITY_LEVELS - 1;
+            ++g_cores[v.core].assigned;
+            if (d.budget_us != 0) {
+                vm.budget[v.core].budget = arch::us_to_ticks(d.budget_us);
+                vm.budget[v.core].period = arch::us_to_ticks(d.period_us);
+            }
+        }
+        if (d.budget_us != 0 && (d.period_us == 0 || d.budget_us > d.period_us)) {
+            arch::panic("vm %s: budget %u us per %u us cannot be met", d.name, d.budget_us, d.period_us);
         }
         vm_load(vm);
         log("vm %s: %llu KiB at IPA %#llx (PA %#llx), %u vCPU%s from core %u%s", d.name,
             static_cast<unsigned long long>(vm.ram.size / KiB), static_cast<unsigned long long>(d.ram_ipa),
             static_cast<unsigned long long>(vm.ram_pa.raw()), d.vcpu_count, d.vcpu_count == 1 ? "" : "s", d.cores[0],
             d.dtb.size() != 0 ? ", Linux boot protocol" : "");
+        if (d.priority != 0 || d.budget_us != 0) {
+            log("vm %s: priority %u, budget %u us per %u us", d.name, d.priority, d.budget_us, d.period_us);
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 
 #include "addr.hpp"
 #include "console.hpp"
+#include "layout.hpp"
 #include "pgtable.hpp"
+#include "sched_queue.hpp"
 #include "system_desc.hpp"
 #include "vcpu_context.hpp"
 #include "vgic.hpp"
@@ -13,20 +15,26 @@ namespace tessera {
 
 struct Vm;
 
-enum class VcpuState : u8 { off, runnable, stopped };
+/// off: not started (or PSCI CPU_OFF); runnable: wants its core; blocked:
+/// waiting in WFI for an interrupt or its timer; stopped: its VM ended.
+enum class VcpuState : u8 { off, runnable, blocked, stopped };
 
 /// A virtual CPU: a scheduled entity on one physical core's run queue.
 struct Vcpu {
     arch::VcpuContext ctx;
     Vm* vm = nullptr;
-    Vcpu* next = nullptr; ///< run-queue link
-    u64 abort_vector = 0; ///< guest PC of the last injected abort's vector, 0 if none
-    VgicCpu vgic;         ///< its SGIs, PPIs and redistributor
-    u8 lrs_used = 0;      ///< list registers holding its interrupts while it runs
-    bool queued = false;  ///< on its core's run queue
-    bool reload = false;  ///< its EL1 state was reset: load it even if its core still has it
-    u16 index = 0;        ///< vCPU number within its VM
-    u8 core = 0;          ///< physical core it runs on
+    Vcpu* next = nullptr;       ///< ready-queue link
+    Vcpu* timer_next = nullptr; ///< timer-list link (blocked with a wake-up time)
+    u64 wake_at = 0;            ///< blocked: counter value its virtual timer fires at
+    u64 abort_vector = 0;       ///< guest PC of the last injected abort's vector, 0 if none
+    VgicCpu vgic;               ///< its SGIs, PPIs and redistributor
+    u8 lrs_used = 0;            ///< list registers holding its interrupts while it runs
+    bool queued = false;        ///< on its core's ready queue or throttled list
+    bool on_timer_list = false;
+    u8 priority = 0;     ///< its VM's priority (higher runs first)
+    bool reload = false; ///< its EL1 state was reset: load it even if its core still has it
+    u16 index = 0;       ///< vCPU number within its VM
+    u8 core = 0;         ///< physical core it runs on
     VcpuState state = VcpuState::off;
 };
 
@@ -48,6 +56,7 @@ struct Vm {
     u16 vmid = 0;
     VmState state = VmState::running;
     u64 exit_code = 0;
+    Budget budget[TESSERA_MAX_CORES]; ///< CPU budget on each core (shared by its vCPUs there)
 
     [[nodiscard]] const char* name() const { return desc->name; }
 };

@@ -48,6 +48,15 @@ void vm_release_hw(Vm& vm);
 /// Microseconds since the system counter started (monotonic, every core).
 u64 now_us();
 
+/// The system counter: the scheduler's clock (ticks).
+u64 now_ticks();
+
+/// `us` microseconds in counter ticks.
+u64 us_to_ticks(u64 us);
+
+/// Interrupts this core when the counter reaches `deadline` (~0: never).
+void set_core_timer(u64 deadline);
+
 /// Waits a little: until another core signals an event (`sev`) or the
 /// counter's event stream wakes this one (every 16 us at most). Under QEMU it
 /// yields to the other cores, which a busy loop would starve.

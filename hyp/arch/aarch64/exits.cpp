@@ -98,7 +98,13 @@ void on_sync(Vcpu& v) {
         handle_hypercall(v);
         return;
     case ec::sysreg: on_sysreg_trap(v, iss); return;
-    case ec::wfx: v.ctx.regs.elr += 4; return;
+    case ec::wfx: // trapped only on a core that vCPUs share (ISS.TI: 0 WFI, 1 WFE)
+        v.ctx.regs.elr += 4;
+        if (iss & 1)
+            vcpu_yield(v);
+        else
+            vcpu_wait_for_interrupt(v, cntv_ctl_el0::read(), cntv_cval_el0::read());
+        return;
     case ec::iabt_lower:
     case ec::dabt_lower: {
         const u64 far = far_el2::read();

@@ -65,18 +65,23 @@ void gic_clear_active_private(u64 mpidr, u32 intid) {
     if (rd != 0 && intid < 32) reg32(rd + SGI_BASE + 0x0380) = 1u << intid; // GICR_ICACTIVER0
 }
 
+void gic_set_active_private(u64 mpidr, u32 intid) {
+    const u64 rd = redistributor(mpidr);
+    if (rd != 0 && intid < 32) reg32(rd + SGI_BASE + 0x0300) = 1u << intid; // GICR_ISACTIVER0
+}
+
 bool gic_init_cpu(u64 mpidr) {
     const u64 rd = redistributor(mpidr);
     if (rd == 0) return false;
     reg32(rd + GICR_WAKER) = reg32(rd + GICR_WAKER) & ~WAKER_PROCESSOR_SLEEP;
     while (reg32(rd + GICR_WAKER) & WAKER_CHILDREN_ASLEEP) {}
     reg32(rd + GICR_IGROUPR0) = 0xffffffff;
-    // SGIs 0–1, the vGIC maintenance PPI 25 and the virtual timer PPI 27,
-    // all at a middle priority, enabled.
+    // SGIs 0–1, the vGIC maintenance PPI 25, the hypervisor's timer PPI 26
+    // and the virtual timer PPI 27, all at a middle priority, enabled.
     reg32(rd + GICR_IPRIORITYR) = 0x8080;
     reg32(rd + GICR_IPRIORITYR + 24) = 0x8080'8080;
-    reg32(rd + GICR_ISENABLER0) =
-        (1u << static_cast<u32>(Sgi::stop)) | (1u << static_cast<u32>(Sgi::kick)) | (1u << 25) | (1u << 27);
+    reg32(rd + GICR_ISENABLER0) = (1u << static_cast<u32>(Sgi::stop)) | (1u << static_cast<u32>(Sgi::kick)) |
+                                  (1u << 25) | (1u << 26) | (1u << 27);
 
     // System-register interface at EL2, and let EL1 use it too (virtual GIC).
     icc_sre_el2::write(icc_sre_el2::read() | 0x9); // SRE | Enable

@@ -31,6 +31,10 @@ void gic_deactivate(u32 intid);
 /// `mpidr`, from any core (through that core's redistributor).
 void gic_clear_active_private(u64 mpidr, u32 intid);
 /// Enables SPI `intid` as group 1 and routes it to the core with affinity `mpidr`.
+/// Makes private interrupt `intid` of core `mpidr` active (it cannot fire
+/// until deactivated): a forwarded timer interrupt its vCPU still handles.
+void gic_set_active_private(u64 mpidr, u32 intid);
+
 void gic_enable_spi(u32 intid, u64 mpidr);
 /// True once the distributor is set up.
 bool gic_ready();

@@ -13,12 +13,18 @@ u32 g_stopped = 0; ///< cores that have halted on a stop request
 u32 g_device_intid = 1023;
 void (*g_device_handler)() = nullptr;
 
+/// The EL2 physical timer's PPI (CNTHP): the scheduler's time slices and budgets.
+constexpr u32 HYP_TIMER_INTID = 26;
+
 /// The virtual timer of the vCPU loaded on this core fired: forward it. The
 /// physical interrupt stays active until the guest deactivates the virtual
 /// one (HW list register), so it cannot fire again meanwhile.
 void forward_vtimer(PerCore& core) {
+    // The timer in the hardware is the loaded vCPU's, also when it sleeps in
+    // WFI (the interrupt wakes it) or waits for its turn.
     Vcpu* v = core.loaded;
-    if (v != nullptr && v == core.current && __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VcpuState::runnable) {
+    const VcpuState s = v != nullptr ? __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) : VcpuState::off;
+    if (s == VcpuState::runnable || s == VcpuState::blocked) {
         vgic_inject(*v, VGIC_VTIMER_INTID, true);
         return;
     }
@@ -51,6 +57,11 @@ void handle_core_interrupts(PerCore& core) {
             forward_vtimer(core);
             continue;
         }
+        if (intid == HYP_TIMER_INTID) { // the scheduler's deadline: schedule() re-arms it
+            set_core_timer(~0ull);
+            gic_deactivate(intid);
+            continue;
+        }
         gic_deactivate(intid);
         if (intid == static_cast<u32>(Sgi::stop)) halt_this_core(core);
         if (intid == g_device_intid && g_device_handler != nullptr) g_device_handler();
@@ -71,6 +82,25 @@ void stop_other_cores() {
 }
 
 u64 now_us() { return cntpct_el0::read() * 1'000'000 / cntfrq_el0::read(); }
+
+u64 now_ticks() {
+    isb();
+    return cntpct_el0::read();
+}
+
+u64 us_to_ticks(u64 us) { return us * cntfrq_el0::read() / 1'000'000; }
+
+void set_core_timer(u64 deadline) {
+    PerCore& core = *reinterpret_cast<PerCore*>(tpidr_el2::read());
+    if (deadline == core.timer_at) return; // timer writes are slow under emulation
+    core.timer_at = deadline;
+    if (deadline == ~0ull) {
+        cnthp_ctl_el2::write(0);
+        return;
+    }
+    cnthp_cval_el2::write(deadline);
+    cnthp_ctl_el2::write(1); // enabled, not masked
+}
 
 void wait_event() { wfe(); }
 

@@ -115,20 +115,30 @@ void vcpu_reset(Vcpu& v, Ipa entry, u64 x0) {
 void run_vcpu(PerCore& core, Vcpu& v) {
     if (core.loaded != &v || __atomic_load_n(&v.reload, __ATOMIC_ACQUIRE)) {
         Vcpu* prev = core.loaded;
-        // A vCPU that was reset meanwhile keeps its fresh state.
-        if (prev != nullptr && prev != &v && !__atomic_load_n(&prev->reload, __ATOMIC_ACQUIRE)) {
-            save_el1(prev->ctx.el1);
-            if (prev->ctx.pmu.owned) pmu_save(prev->ctx.pmu);
+        if (prev != nullptr && prev != &v) {
+            // A vCPU that was reset meanwhile keeps its fresh state.
+            if (!__atomic_load_n(&prev->reload, __ATOMIC_ACQUIRE)) {
+                save_el1(prev->ctx.el1);
+                if (prev->ctx.pmu.owned) pmu_save(prev->ctx.pmu);
+            }
+            // Its forwarded timer interrupt stays pending or active in its
+            // vGIC state; the physical one must not block the next vCPU's.
+            if (prev->vgic.priv[VGIC_VTIMER_INTID].hw) gic_clear_active_private(core.mpidr, VGIC_VTIMER_INTID);
         }
         v.reload = false;
         load_el1(v.ctx.el1);
         pmu_load(v.ctx.pmu);
+        if (prev != &v && v.vgic.priv[VGIC_VTIMER_INTID].hw) gic_set_active_private(core.mpidr, VGIC_VTIMER_INTID);
         Vm& vm = *v.vm;
         vttbr_el2::write(vm.stage2.root().raw() | static_cast<u64>(vm.vmid) << 48);
+        // A vCPU alone on its core sleeps in WFI on the hardware; where vCPUs
+        // share a core, WFI blocks it and WFE gives way (HCR_EL2.TWI, TWE).
+        constexpr u64 HCR_TWI = 1ull << 13, HCR_TWE = 1ull << 14;
+        const u64 hcr = hcr_el2::read();
+        hcr_el2::write(core.assigned > 1 ? hcr | HCR_TWI | HCR_TWE : hcr & ~(HCR_TWI | HCR_TWE));
         isb();
         core.loaded = &v;
     }
-    core.current = &v;
     core.current_regs = &v.ctx.regs;
     vgic_load_lrs(v);
     arch_enter_guest(&v.ctx.regs, core.stack_top);
@@ -145,7 +155,9 @@ u64 inject_external_abort(Vcpu& v, u64 far, bool instruction, bool write) {
 
 void vm_release_hw(Vm& vm) {
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
-        gic_clear_active_private(g_cores[vm.vcpus[i].core].mpidr, VGIC_VTIMER_INTID);
+        const PerCore& core = g_cores[vm.vcpus[i].core];
+        // Only if the timer in that core's hardware is this VM's.
+        if (core.loaded == &vm.vcpus[i]) gic_clear_active_private(core.mpidr, VGIC_VTIMER_INTID);
     }
 }
 

@@ -1,0 +1,17 @@
+// hog.cpp — a misbehaving partition: spins with its interrupts masked, long enough to outlast any test.
+#include "kit.hpp"
+
+using tessera::u64;
+
+int main() {
+    u64 freq;
+    u64 start;
+    asm volatile("mrs %0, cntfrq_el0; mrs %1, cntvct_el0" : "=r"(freq), "=r"(start));
+    kit::print("spinning with interrupts masked\n");
+    asm volatile("msr daifset, #0xf" ::: "memory");
+    // Two seconds of counter time: far beyond the periodic partition's run.
+    for (u64 now = start; now - start < 2 * freq;) asm volatile("isb; mrs %0, cntvct_el0" : "=r"(now));
+    asm volatile("msr daifclr, #0xf" ::: "memory");
+    kit::print("done spinning\n");
+    return 0;
+}
