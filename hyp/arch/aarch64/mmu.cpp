@@ -91,7 +91,8 @@ void virt_init_core() {
     // Debug registers trap; PMU registers trap until a vCPU claims them.
     pmu_init_core();
     mdcr_el2::write(pmu_mdcr(PmuRegs{}));
-    // FP/SIMD stays untrapped: each core carries one guest at a time for now.
+    // FP/SIMD stays untrapped: a core swaps the registers when it switches
+    // vCPUs (fpsimd.S), so each vCPU owns them while it runs.
     cptr_el2::write(0x33ff);
     isb();
     asm volatile("tlbi alle1is" ::: "memory");

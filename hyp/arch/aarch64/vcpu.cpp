@@ -7,6 +7,8 @@
 #include "vgic_lr.hpp"
 #include "vpmu.hpp"
 
+extern "C" void fpsimd_save(tessera::arch::FpRegs* regs);
+extern "C" void fpsimd_load(const tessera::arch::FpRegs* regs);
 extern "C" [[noreturn]] void arch_enter_guest(tessera::arch::GuestRegs* regs, tessera::u64 stack_top);
 
 namespace tessera::arch {
@@ -119,6 +121,7 @@ void run_vcpu(PerCore& core, Vcpu& v) {
             // A vCPU that was reset meanwhile keeps its fresh state.
             if (!__atomic_load_n(&prev->reload, __ATOMIC_ACQUIRE)) {
                 save_el1(prev->ctx.el1);
+                fpsimd_save(&prev->ctx.fp);
                 if (prev->ctx.pmu.owned) pmu_save(prev->ctx.pmu);
             }
             // Its forwarded timer interrupt stays pending or active in its
@@ -127,6 +130,7 @@ void run_vcpu(PerCore& core, Vcpu& v) {
         }
         v.reload = false;
         load_el1(v.ctx.el1);
+        fpsimd_load(&v.ctx.fp);
         pmu_load(v.ctx.pmu);
         if (prev != &v && v.vgic.priv[VGIC_VTIMER_INTID].hw) gic_set_active_private(core.mpidr, VGIC_VTIMER_INTID);
         Vm& vm = *v.vm;

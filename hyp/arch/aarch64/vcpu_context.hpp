@@ -42,10 +42,18 @@ struct PmuRegs {
     u64 evcntr[PMU_MAX_COUNTERS], evtyper[PMU_MAX_COUNTERS];
 };
 
+/// FP/SIMD registers, swapped when a core switches vCPUs (fpsimd.S).
+struct alignas(16) FpRegs {
+    u64 q[64]; // q0–q31, 128 bits each
+    u64 fpsr, fpcr;
+};
+static_assert(offsetof(FpRegs, fpsr) == 0x200, "fpsimd.S stores FPSR/FPCR at 0x200");
+
 struct VcpuContext {
     GuestRegs regs;
     El1Regs el1;
     PmuRegs pmu;
+    FpRegs fp;
 };
 
 } // namespace tessera::arch
