@@ -25,11 +25,11 @@ struct PerCore {
     Fifo<Vcpu> throttled;    ///< runnable, but their VM's budget here is spent
     TimerList<Vcpu> timers;  ///< blocked vCPUs whose virtual timer will wake them
     Spinlock queue_lock;
-    u64 timer_at = ~0ull; ///< what the core's timer is armed for (arch::set_core_timer)
-    u64 slice_end = 0;    ///< counter value at which the current vCPU's slice ends
-    u64 run_start = 0;    ///< counter value when the current vCPU was last charged
-    bool yield = false;   ///< the current vCPU asked to give way (WFE)
-    u16 assigned = 0;     ///< vCPUs that live on this core (> 1: WFI/WFE trap)
+    u64 timer_at = 0;   ///< deadline the core's timer is armed for, 0 if none (arch::set_core_timer)
+    u64 slice_end = 0;  ///< counter value at which the current vCPU's slice ends
+    u64 run_start = 0;  ///< counter value when the current vCPU was last charged
+    bool yield = false; ///< the current vCPU asked to give way (WFE)
+    u16 assigned = 0;   ///< vCPUs that live on this core (> 1: WFI/WFE trap)
     u64 mpidr = 0;
     u64 stack_top = 0;
     u32 index = 0;

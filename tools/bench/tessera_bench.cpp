@@ -42,10 +42,11 @@ struct Figure {
     bool gate = true; // compared with the baseline (higher is worse)
 };
 
-/// Runs the benchmark guest once and returns the console output; exits on failure.
-std::string run(const Options& o, bool hypervisor, bool icount) {
+/// Runs a benchmark image once and returns the console output; exits on failure.
+/// `system` names a system image; bare runs use the benchmark guest's ELF.
+std::string run(const Options& o, bool hypervisor, bool icount, const std::string& system = "bench_guest") {
     const std::string image =
-        hypervisor ? o.target_dir + "/systems/bench_guest.bin" : o.target_dir + "/guests/guest_bench.elf";
+        hypervisor ? o.target_dir + "/systems/" + system + ".bin" : o.target_dir + "/guests/guest_bench.elf";
     const std::string machine = hypervisor ? "virt,virtualization=on,gic-version=3" : "virt,gic-version=3";
     std::string cmd = o.runner + " --live --timeout 300 --machine " + machine + (icount ? " --icount " : " ") +
                       "--expect 'BENCH done' " + image + " </dev/null 2>&1";
@@ -102,6 +103,7 @@ std::vector<Figure> measure(const Options& o) {
     const std::string hyp_log = run(o, true, true);
     const Readings hyp = parse_bench(hyp_log);
     const Readings bare = parse_bench(run(o, false, true));
+    const Readings sched = parse_bench(run(o, true, true, "bench_switch"));
 
     std::cerr << "tessera-bench: wall time, " << o.wall_runs << " alternating runs each...\n";
     std::vector<double> hyp_wall, bare_wall;
@@ -117,8 +119,10 @@ std::vector<Figure> measure(const Options& o) {
                  get(bare, "mmio_read")});
     f.push_back({"irq_latency", "virtual timer fires -> guest IRQ handler entry", "instructions",
                  get(hyp, "irq_latency"), get(bare, "irq_latency")});
-    f.push_back({"vcpu_switch", "vCPU switch on a shared core (arrives with the scheduler)", "instructions",
-                 std::nullopt, std::nullopt, false});
+    f.push_back({"vcpu_switch", "vCPU hand-off on a shared core (SGI, WFI, switch, IRQ)", "instructions",
+                 get(sched, "vcpu_switch"), std::nullopt});
+    f.push_back({"wake_latency", "blocked vCPU woken by SGI -> its IRQ handler", "instructions",
+                 get(sched, "wake_latency"), std::nullopt});
     f.push_back({"workload", "guest workload (4 MiB scattered hash)", "instructions", get(hyp, "workload"),
                  get(bare, "workload")});
     f.push_back({"workload_wall", "guest workload wall time (median, host-dependent)", "ms", median(hyp_wall) / 1e6,

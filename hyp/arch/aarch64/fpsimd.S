@@ -21,7 +21,8 @@ fpsimd_save:
     stp     q30, q31, [x0, #0x1e0]
     mrs     x1, fpsr
     mrs     x2, fpcr
-    stp     x1, x2, [x0, #0x200]
+    str     x1, [x0, #0x200]
+    str     x2, [x0, #0x208]
     ret
 
 // void fpsimd_load(const FpRegs* x0)
@@ -43,7 +44,8 @@ fpsimd_load:
     ldp     q26, q27, [x0, #0x1a0]
     ldp     q28, q29, [x0, #0x1c0]
     ldp     q30, q31, [x0, #0x1e0]
-    ldp     x1, x2, [x0, #0x200]
+    ldr     x1, [x0, #0x200]
+    ldr     x2, [x0, #0x208]
     msr     fpsr, x1
     msr     fpcr, x2
     ret
