@@ -5,6 +5,7 @@
 #include "console.hpp"
 #include "gicv3.hpp"
 #include "mmu.hpp"
+#include "packed_system.hpp"
 #include "pl011.hpp"
 #include "psci.hpp"
 #include "sched.hpp"
@@ -59,6 +60,11 @@ const MapAttrs k_ro{true, false, false, MapAttrs::Mem::normal};
 }
 
 PhysRange g_fdt_pages{}; ///< the device tree, mapped read-only and never allocated
+PhysRange g_packed{};    ///< the packed system description after the boot pool, if any
+
+/// Largest packed description believed before it is checked (mapping it
+/// takes table pages from the boot pool).
+constexpr u64 PACKED_LIMIT = 1ull << 30;
 
 /// Maps [start, end) RW, never executable, and hands it to the allocator,
 /// leaving out the device tree wherever the loader put it.
@@ -76,7 +82,7 @@ void add_ram_piece(u64 start, u64 end) {
 
 /// Gives the rest of RAM to the allocator (and maps it RW, never executable).
 void add_ram() {
-    const u64 pool_start = align_up(sym(__image_end), PAGE_SIZE) + EARLY_POOL;
+    const u64 pool_start = align_up(sym(__image_end), PAGE_SIZE) + EARLY_POOL + g_packed.size;
     bool found_image = false;
     for (unsigned i = 0; i < g_board.memory_count; ++i) {
         const PhysRange bank = g_board.memory[i];
@@ -112,6 +118,23 @@ void start_secondaries() {
                                          CORE_START_TIMEOUT_US);
         if (!up) log("core %u did not come up", i);
     }
+}
+
+/// The system to boot: the one `tessera build` packed into the image, else
+/// the one linked in. Refuses a packed description that does not check out.
+const SystemDesc& boot_system() {
+    static SystemDesc packed;
+    if (g_packed.size == 0) {
+        if (g_system.vm_count == 0) arch::panic("this image holds no system: pack one with `tessera build`");
+        return g_system;
+    }
+    const auto* blob = static_cast<const u8*>(arch::phys_to_ptr(g_packed.base));
+    if (const char* why = packed_system_load(blob, g_packed.size, g_alloc, packed); why != nullptr) {
+        arch::panic("packed system description refused: %s", why);
+    }
+    log("system: %u VMs from the packed description (%llu bytes)", packed.vm_count,
+        static_cast<unsigned long long>(g_packed.size));
+    return packed;
 }
 
 void print_banner() {
@@ -165,6 +188,13 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
         arch::system_off(); // nothing to print with yet; cannot happen with a sane link
     }
     map_or_panic(early, EARLY_POOL, k_rw, "boot pool");
+    // A system packed by `tessera build` follows the boot pool (MMU off:
+    // only its header's aligned words are read here).
+    const u64 packed_at = early + EARLY_POOL;
+    if (const u64 size = packed_system_size(reinterpret_cast<const void*>(packed_at), PACKED_LIMIT); size != 0) {
+        g_packed = {PhysAddr(packed_at), align_up(size, PAGE_SIZE)};
+        map_or_panic(packed_at, g_packed.size, k_ro, "packed system description");
+    }
 
     // The header is read with the MMU off: aligned words only.
     const auto* hdr = static_cast<const u32*>(fdt);
@@ -174,8 +204,8 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     const u64 fdt_lo = align_down(reinterpret_cast<u64>(fdt), PAGE_SIZE);
     g_fdt_pages = {PhysAddr(fdt_lo),
                    align_up(reinterpret_cast<u64>(fdt) + __builtin_bswap32(hdr[1]), PAGE_SIZE) - fdt_lo};
-    if (g_fdt_pages.overlaps({PhysAddr(sym(__image_start)), early + EARLY_POOL - sym(__image_start)})) {
-        no_device_tree("the device tree overlaps the image or its boot pool");
+    if (g_fdt_pages.overlaps({PhysAddr(sym(__image_start)), early + EARLY_POOL + g_packed.size - sym(__image_start)})) {
+        no_device_tree("the device tree overlaps the image, its boot pool or its packed system");
     }
     map_or_panic(g_fdt_pages.base.raw(), g_fdt_pages.size, k_ro, "device tree");
     arch::el2_mmu_enable(g_el2);
@@ -205,7 +235,7 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     for (unsigned i = 1; i < g_core_count; ++i) g_cores[i].mpidr = g_board.cpu_mpidr[i];
     g_cores[0].online = true;
 
-    vms_create(g_system, g_alloc);
+    vms_create(boot_system(), g_alloc);
     start_secondaries();
     print_banner();
 

@@ -1,0 +1,298 @@
+// system_config.cpp — the system file: parsing the YAML (yaml-cpp) and checking it, with file:line errors.
+#include "system_config.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+namespace tessera::sdk {
+
+namespace fs = std::filesystem;
+
+std::string ConfigError::str() const {
+    return line > 0 ? file + ":" + std::to_string(line) + ": " + message : file + ": " + message;
+}
+
+bool parse_size(const std::string& text, uint64_t& out) {
+    if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return false;
+    size_t used = 0;
+    uint64_t n = 0;
+    try {
+        n = std::stoull(text, &used);
+    } catch (const std::exception&) {
+        return false;
+    }
+    const std::string unit = text.substr(used);
+    unsigned shift = 0;
+    if (unit == "K" || unit == "KiB")
+        shift = 10;
+    else if (unit == "M" || unit == "MiB")
+        shift = 20;
+    else if (unit == "G" || unit == "GiB")
+        shift = 30;
+    else if (!unit.empty())
+        return false;
+    if (n > (~0ull >> shift)) return false;
+    out = n << shift;
+    return true;
+}
+
+namespace {
+
+constexpr uint64_t IPA_LIMIT = 1ull << 39;   // the stage-2 input size
+constexpr uint64_t RAM_WINDOW = 0x4000'0000; // below: the virtual devices (GIC, UART)
+constexpr unsigned MAX_PRIORITY = 15;
+constexpr unsigned MAX_VCPUS = 256;
+
+/// Collects errors against one file; every check says where.
+class Checker {
+public:
+    explicit Checker(std::string file) : file_(std::move(file)) {}
+
+    void error(const YAML::Node& at, const std::string& message) { error(line_of(at), message); }
+    void error(int line, const std::string& message) { errors_.push_back({file_, line, message}); }
+    static int line_of(const YAML::Node& n) { return n.Mark().line + 1; }
+    std::vector<ConfigError>& errors() { return errors_; }
+
+    /// Every key of `map` must be one of `known`.
+    void keys(const YAML::Node& map, std::initializer_list<const char*> known, const std::string& where) {
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            const auto key = it->first.as<std::string>();
+            if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
+                std::string list;
+                for (const char* k : known) list += std::string(list.empty() ? "" : ", ") + k;
+                error(it->first, where + "unknown key '" + key + "' (expected one of: " + list + ")");
+            }
+        }
+    }
+
+    bool integer(const YAML::Node& n, uint64_t lo, uint64_t hi, uint64_t& out, const std::string& what) {
+        try {
+            const auto v = n.as<long long>();
+            if (v < static_cast<long long>(lo) || static_cast<uint64_t>(v) > hi) {
+                error(n, what + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", not " +
+                             std::to_string(v));
+                return false;
+            }
+            out = static_cast<uint64_t>(v);
+            return true;
+        } catch (const YAML::Exception&) {
+            error(n, what + " must be a whole number, not '" + scalar(n) + "'");
+            return false;
+        }
+    }
+
+    bool size(const YAML::Node& n, uint64_t& out, const std::string& what) {
+        if (!n.IsScalar() || !parse_size(n.as<std::string>(), out) || out == 0) {
+            error(n, what + " must be a size such as 2M, 256M or 1G, not '" + scalar(n) + "'");
+            return false;
+        }
+        return true;
+    }
+
+    static std::string scalar(const YAML::Node& n) { return n.IsScalar() ? n.as<std::string>() : "(not a value)"; }
+
+private:
+    std::string file_;
+    std::vector<ConfigError> errors_;
+};
+
+/// Finds `name` next to the system file, then in the search directories.
+std::string resolve(const std::string& name, const fs::path& dir, const std::vector<std::string>& search) {
+    const fs::path p(name);
+    if (p.is_absolute()) return fs::exists(p) ? p.string() : "";
+    if (fs::exists(dir / p)) return (dir / p).string();
+    for (const auto& s : search) {
+        if (fs::exists(fs::path(s) / p)) return (fs::path(s) / p).string();
+    }
+    return "";
+}
+
+void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::vector<std::string>& search,
+             const SystemConfig& sys, VmConfig& vm) {
+    vm.line = Checker::line_of(n);
+    if (!n.IsMap()) {
+        c.error(n, "a VM must be a mapping (name:, image: or linux:, memory:, ...)");
+        return;
+    }
+    const std::string where = n["name"] ? "vm '" + Checker::scalar(n["name"]) + "': " : "";
+    c.keys(n, {"name", "image", "linux", "memory", "base", "vcpus", "cores", "priority", "budget"}, where);
+    if (!n["name"]) {
+        c.error(n, "a VM needs a name");
+    } else {
+        vm.name = Checker::scalar(n["name"]);
+        const bool ok = !vm.name.empty() && vm.name.size() <= 31 &&
+                        std::isalnum(static_cast<unsigned char>(vm.name[0])) &&
+                        std::all_of(vm.name.begin(), vm.name.end(), [](char ch) {
+                            return std::islower(static_cast<unsigned char>(ch)) ||
+                                   std::isdigit(static_cast<unsigned char>(ch)) || ch == '-';
+                        });
+        if (!ok)
+            c.error(n["name"],
+                    "name '" + vm.name + "' must be 1-31 of a-z, 0-9 and '-', starting with a letter or digit");
+    }
+    auto file = [&](const YAML::Node& f, const std::string& what, std::string& out) {
+        const std::string name = Checker::scalar(f);
+        out = resolve(name, dir, search);
+        if (out.empty())
+            c.error(f, where + what + " '" + name + "' not found (next to the system file or in the search path)");
+    };
+    if (n["image"] && n["linux"]) {
+        c.error(n["linux"], where + "give either image: (bare metal) or linux:, not both");
+    } else if (n["image"]) {
+        file(n["image"], "image", vm.image);
+    } else if (n["linux"]) {
+        const YAML::Node l = n["linux"];
+        vm.is_linux = true;
+        if (!l.IsMap()) {
+            c.error(l, where + "linux: needs kernel:, and optionally initrd: and bootargs:");
+        } else {
+            c.keys(l, {"kernel", "initrd", "bootargs"}, where + "linux: ");
+            if (l["kernel"])
+                file(l["kernel"], "kernel", vm.kernel);
+            else
+                c.error(l, where + "linux: needs a kernel:");
+            if (l["initrd"]) file(l["initrd"], "initrd", vm.initrd);
+            if (l["bootargs"]) vm.bootargs = Checker::scalar(l["bootargs"]);
+        }
+    } else {
+        c.error(n, where + "needs an image: (bare-metal program) or linux: (kernel, initrd)");
+    }
+
+    if (n["memory"])
+        c.size(n["memory"], vm.memory, where + "memory");
+    else
+        c.error(n, where + "needs memory: (e.g. 2M, 256M)");
+    if (vm.memory % 4096 != 0) c.error(n["memory"], where + "memory must be a whole number of 4 KiB pages");
+    if (n["base"]) {
+        uint64_t base = 0;
+        if (c.integer(n["base"], 0, IPA_LIMIT, base, where + "base")) {
+            vm.base = base;
+            if (base < RAM_WINDOW)
+                c.error(n["base"], where + "base below 0x40000000 overlaps the virtual GIC and UART");
+            else if (base % (2ull << 20) != 0)
+                c.error(n["base"], where + "base must be 2 MiB aligned");
+        }
+    }
+    if (vm.base + vm.memory > IPA_LIMIT) c.error(n, where + "memory ends beyond the 512 GiB guest-physical space");
+
+    uint64_t v = 1;
+    if (n["vcpus"] && c.integer(n["vcpus"], 1, MAX_VCPUS, v, where + "vcpus")) vm.vcpus = static_cast<unsigned>(v);
+    vm.cores.assign(vm.vcpus, 0);
+    if (const YAML::Node cores = n["cores"]; cores) {
+        auto core = [&](const YAML::Node& e, unsigned& out) {
+            uint64_t k = 0;
+            if (!c.integer(e, 0, 255, k, where + "core")) return;
+            if (k >= sys.cores) {
+                c.error(e, where + "core " + std::to_string(k) + " does not exist (the board has " +
+                               std::to_string(sys.cores) + " cores, 0-" + std::to_string(sys.cores - 1) + ")");
+            }
+            out = static_cast<unsigned>(k);
+        };
+        if (cores.IsSequence()) {
+            if (cores.size() != vm.vcpus) {
+                c.error(cores, where + "cores lists " + std::to_string(cores.size()) + " cores for " +
+                                   std::to_string(vm.vcpus) + " vCPUs (one per vCPU, or one number for all)");
+            } else {
+                for (size_t i = 0; i < cores.size(); ++i) core(cores[i], vm.cores[i]);
+            }
+        } else {
+            unsigned k = 0;
+            core(cores, k);
+            vm.cores.assign(vm.vcpus, k);
+        }
+    } else if (sys.cores > 0) {
+        c.error(n, where + "needs cores: (the physical core of each vCPU)");
+    }
+    if (n["priority"] && c.integer(n["priority"], 0, MAX_PRIORITY, v, where + "priority"))
+        vm.priority = static_cast<unsigned>(v);
+    if (const YAML::Node b = n["budget"]; b) {
+        if (!b.IsMap() || !b["time_us"] || !b["period_us"]) {
+            c.error(b, where + "budget needs time_us: and period_us:");
+        } else {
+            c.keys(b, {"time_us", "period_us"}, where + "budget: ");
+            uint64_t t = 0;
+            uint64_t p = 0;
+            if (c.integer(b["time_us"], 1, 1'000'000'000, t, where + "budget time_us") &&
+                c.integer(b["period_us"], 1, 1'000'000'000, p, where + "budget period_us")) {
+                if (t > p)
+                    c.error(b, where + "budget of " + std::to_string(t) + " us per " + std::to_string(p) +
+                                   " us cannot be met (more than the period)");
+                vm.budget_us = static_cast<uint32_t>(t);
+                vm.period_us = static_cast<uint32_t>(p);
+            }
+        }
+    }
+}
+
+/// Checks what involves several VMs: names, memory, cores.
+void check_system(Checker& c, const SystemConfig& sys) {
+    std::map<std::string, int> names;
+    uint64_t memory = HYPERVISOR_RESERVE;
+    std::vector<unsigned> per_core(256, 0);
+    for (const VmConfig& vm : sys.vms) {
+        if (auto [it, fresh] = names.emplace(vm.name, vm.line); !fresh && !vm.name.empty()) {
+            c.error(vm.line,
+                    "vm '" + vm.name + "' is declared twice (first on line " + std::to_string(it->second) + ")");
+        }
+        memory += vm.memory;
+        if (memory > sys.memory) {
+            c.error(vm.line, "vm '" + vm.name + "': the VMs up to here need " + std::to_string(memory >> 20) +
+                                 " MiB with the hypervisor's " + std::to_string(HYPERVISOR_RESERVE >> 20) +
+                                 " MiB, but the board has " + std::to_string(sys.memory >> 20) + " MiB");
+            memory -= vm.memory; // report each VM that does not fit once
+        }
+        for (unsigned k : vm.cores) {
+            if (k < per_core.size() && ++per_core[k] == MAX_VCPUS_PER_CORE + 1) {
+                c.error(vm.line, "vm '" + vm.name + "': core " + std::to_string(k) + " would carry more than " +
+                                     std::to_string(MAX_VCPUS_PER_CORE) + " vCPUs");
+            }
+        }
+    }
+}
+
+} // namespace
+
+std::vector<ConfigError> load_system(const std::string& path, const std::vector<std::string>& search,
+                                     SystemConfig& out) {
+    Checker c(path);
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        c.error(0, "cannot read the file");
+        return c.errors();
+    } catch (const YAML::ParserException& e) {
+        c.error(e.mark.line + 1, "not valid YAML: " + e.msg);
+        return c.errors();
+    }
+    if (!root.IsMap()) {
+        c.error(root, "the system file must be a mapping with cores:, memory: and vms:");
+        return c.errors();
+    }
+    c.keys(root, {"cores", "memory", "vms"}, "");
+    SystemConfig sys;
+    uint64_t v = 0;
+    if (root["cores"] && c.integer(root["cores"], 1, 8, v, "cores")) sys.cores = static_cast<unsigned>(v);
+    if (root["memory"]) c.size(root["memory"], sys.memory, "memory");
+    const YAML::Node vms = root["vms"];
+    if (!vms || !vms.IsSequence() || vms.size() == 0) {
+        c.error(vms ? Checker::line_of(vms) : 0, "vms: must list at least one VM");
+        return c.errors();
+    }
+    if (vms.size() > 255) c.error(vms, "at most 255 VMs");
+    const fs::path dir = fs::path(path).parent_path();
+    for (const YAML::Node& n : vms) {
+        VmConfig vm;
+        load_vm(c, n, dir, search, sys, vm);
+        sys.vms.push_back(vm);
+    }
+    check_system(c, sys);
+    if (c.errors().empty()) out = sys;
+    return c.errors();
+}
+
+} // namespace tessera::sdk

@@ -1,0 +1,57 @@
+// system_config.hpp — the system file: parsing the YAML and checking it, with file:line errors.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tessera::sdk {
+
+/// One VM of the system file.
+struct VmConfig {
+    std::string name;
+    int line = 0;          ///< where it is declared (1-based)
+    std::string image;     ///< bare-metal program (flat binary), resolved path
+    bool is_linux = false; ///< a Linux kernel with initramfs and device tree instead
+    std::string kernel;    ///< Linux: arm64 Image, resolved path
+    std::string initrd;    ///< Linux: initramfs, resolved path ("" if none)
+    std::string bootargs = "console=ttyAMA0";
+    uint64_t memory = 0;         ///< RAM bytes
+    uint64_t base = 0x4000'0000; ///< guest-physical base of its RAM
+    unsigned vcpus = 1;
+    std::vector<unsigned> cores; ///< physical core of each vCPU
+    unsigned priority = 0;
+    uint32_t budget_us = 0; ///< 0: unlimited
+    uint32_t period_us = 0;
+};
+
+/// The whole system: the board and its VMs.
+struct SystemConfig {
+    unsigned cores = 4;              ///< physical cores of the board
+    uint64_t memory = 1024ull << 20; ///< board RAM
+    std::vector<VmConfig> vms;
+};
+
+/// What is wrong, and where.
+struct ConfigError {
+    std::string file;
+    int line = 0; ///< 1-based; 0 if the file as a whole
+    std::string message;
+    [[nodiscard]] std::string str() const;
+};
+
+/// Memory the hypervisor keeps for itself on the board (image, tables, pools).
+inline constexpr uint64_t HYPERVISOR_RESERVE = 16ull << 20;
+/// vCPUs on one physical core, at most.
+inline constexpr unsigned MAX_VCPUS_PER_CORE = 256;
+
+/// Reads and checks the system file at `path`. Image paths are looked up
+/// next to the file, then in each of `search`. Returns every error found
+/// (none: `out` is the system).
+std::vector<ConfigError> load_system(const std::string& path, const std::vector<std::string>& search,
+                                     SystemConfig& out);
+
+/// Parses "256M", "2G", "512K" or a plain byte count; false if malformed.
+bool parse_size(const std::string& text, uint64_t& out);
+
+} // namespace tessera::sdk
