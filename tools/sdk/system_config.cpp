@@ -292,6 +292,8 @@ std::vector<ConfigError> load_system(const std::string& path, const std::vector<
     }
     check_system(c, sys);
     if (c.errors().empty()) out = sys;
+    std::stable_sort(c.errors().begin(), c.errors().end(),
+                     [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });
     return c.errors();
 }
 
