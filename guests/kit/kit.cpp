@@ -8,6 +8,7 @@ namespace kit {
 namespace {
 
 ExceptionHandler g_handler = nullptr;
+FrameSwitch g_switch = nullptr;
 bool g_uart_console = false;
 
 /// Writes straight to the PL011 at QEMU virt's address (emulated by Tessera).
@@ -129,6 +130,8 @@ VmInfo vm_info() {
 
 void set_exception_handler(ExceptionHandler handler) { g_handler = handler; }
 
+void set_frame_switch(FrameSwitch choose) { g_switch = choose; }
+
 void check(bool ok, const char* what) {
     if (ok) return;
     print("FAIL: %s\n", what);
@@ -142,9 +145,12 @@ void pass() {
 
 } // namespace kit
 
-/// Called by vectors.S for every exception taken to EL1.
-extern "C" void kit_exception(kit::ExceptionFrame* frame, tessera::u64 kind) {
-    if (kit::g_handler != nullptr && kit::g_handler(*frame, kind)) return;
+/// Called by vectors.S for every exception taken to EL1; returns the frame
+/// to resume (another thread's, if a frame switch chose one).
+extern "C" kit::ExceptionFrame* kit_exception(kit::ExceptionFrame* frame, tessera::u64 kind) {
+    if (kit::g_handler != nullptr && kit::g_handler(*frame, kind)) {
+        return kit::g_switch != nullptr ? kit::g_switch(frame) : frame;
+    }
     kit::print("FAIL: unexpected exception kind %llu ESR %#llx FAR %#llx ELR %#llx\n",
                static_cast<unsigned long long>(kind), static_cast<unsigned long long>(frame->esr),
                static_cast<unsigned long long>(frame->far), static_cast<unsigned long long>(frame->elr));

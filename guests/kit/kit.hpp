@@ -53,6 +53,13 @@ static_assert(sizeof(ExceptionFrame) == 288, "vectors.S reserves 288 bytes");
 using ExceptionHandler = bool (*)(ExceptionFrame& frame, u64 kind);
 void set_exception_handler(ExceptionHandler handler);
 
+/// After a handled exception, picks the frame to resume: the interrupted
+/// one, or one saved earlier on another stack (a thread switch; the frame
+/// lives at the top of its stack, as the vectors left it). For in-guest
+/// kernels such as the RTOS.
+using FrameSwitch = ExceptionFrame* (*)(ExceptionFrame* interrupted);
+void set_frame_switch(FrameSwitch choose);
+
 /// Starts vCPU `index` (PSCI CPU_ON) running `fn(arg)` on its own stack;
 /// when `fn` returns the vCPU turns itself off. Returns the PSCI status.
 long start_cpu(unsigned index, void (*fn)(u64), u64 arg);

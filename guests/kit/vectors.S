@@ -53,6 +53,7 @@ kit_vector_common:
     str     x2, [sp, #272]
     mov     x0, sp
     bl      kit_exception
+    mov     sp, x0                  // the frame to resume (a thread switch gives another)
     ldp     x30, x2, [sp, #240]
     msr     elr_el1, x2
     ldr     x2, [sp, #256]

@@ -127,7 +127,7 @@ TEST_F(SystemConfigTest, PackedImageReadsBackAndCatchesCorruption) {
                     .empty());
     std::vector<uint8_t> hyp(8192, 0);
     std::memcpy(hyp.data() + 56, "ARM\x64", 4);
-    const uint64_t image_size = 3 * 4096;
+    const uint64_t image_size = 3ull * 4096;
     std::memcpy(hyp.data() + tessera::sysimg::IMAGE_SIZE_FIELD, &image_size, 8);
     std::vector<uint8_t> image = pack_system(sys, hyp);
     EXPECT_EQ(image.size() % 4096, 0u);

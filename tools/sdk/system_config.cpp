@@ -64,7 +64,13 @@ public:
             if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
                 std::string list;
                 for (const char* k : known) list += std::string(list.empty() ? "" : ", ") + k;
-                error(it->first, where + "unknown key '" + key + "' (expected one of: " + list + ")");
+                std::string message = where;
+                message += "unknown key '";
+                message += key;
+                message += "' (expected one of: ";
+                message += list;
+                message += ")";
+                error(it->first, message);
             }
         }
     }

@@ -127,7 +127,7 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
     if (at == 0) throw std::runtime_error("a hypervisor image with no packed system");
     if (at + sizeof(Header) > image.size())
         throw std::runtime_error("truncated: no system description where the header says");
-    Header h;
+    Header h{};
     std::memcpy(&h, image.data() + at, sizeof h);
     if (h.magic != sysimg::MAGIC) throw std::runtime_error("no system description magic at the packed offset");
     if (h.version != sysimg::VERSION) throw std::runtime_error("a description format this SDK does not read");
@@ -145,7 +145,7 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
     out << "board: " << h.board_cores << " cores, " << mib(h.board_memory) << "\n";
     out << "vms: " << h.vm_count << "\n";
     for (uint32_t i = 0; i < h.vm_count; ++i) {
-        VmRecord r;
+        VmRecord r{};
         std::memcpy(&r, blob + sizeof h + i * sizeof r, sizeof r);
         out << "  " << r.name << ": " << mib(r.ram_size) << " at IPA 0x" << std::hex << r.ram_ipa << std::dec << ", "
             << r.vcpu_count << " vCPU" << (r.vcpu_count == 1 ? "" : "s") << " on core";

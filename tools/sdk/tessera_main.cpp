@@ -76,6 +76,7 @@ int run(const std::string& image, const std::string& runner, const std::vector<s
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back(image);
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     execvp(argv[0], argv.data());
