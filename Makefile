@@ -26,8 +26,13 @@ build: setup
 		-DTESSERA_HOST_DIR=$(CURDIR)/$(HOST_BUILD)
 	@cmake --build $(TARGET_BUILD) -j $(JOBS) -- --no-print-directory -s
 
+# The demo is one system file, packed into one image by the SDK.
+TESSERA := $(HOST_BUILD)/tools/sdk/tessera
+DEMO_IMAGE := build/demo.img
 run: build
-	@$(RUNNER) --live --require-clean --timeout 3600 -m 1G $(TARGET_BUILD)/systems/demo.bin
+	@$(TESSERA) build configs/demo/system.yaml -o $(DEMO_IMAGE) \
+		-I $(TARGET_BUILD)/guests -I $(TARGET_BUILD)/systems -I .cache/linux
+	@$(TESSERA) run $(DEMO_IMAGE) -- --live --require-clean --timeout 3600
 
 test: build
 	@cd $(HOST_BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -110,6 +110,14 @@ void handle_hypercall(Vcpu& v) {
         reg(v, 2) = v.index;
         reg(v, 3) = v.vm->desc->vcpu_count;
         return;
+    case abi::TESSERA_MEMORY_PRIVATE: {
+        u64 audited = 0;
+        const bool alone = vm_memory_private(*v.vm, audited);
+        ret(v, 0);
+        reg(v, 1) = alone ? 1 : 0;
+        reg(v, 2) = audited;
+        return;
+    }
     case abi::VENDOR_HYP_CALL_UID:
         for (unsigned i = 0; i < 4; ++i) reg(v, i) = abi::TESSERA_UID[i];
         return;

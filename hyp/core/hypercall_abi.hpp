@@ -35,8 +35,10 @@ inline constexpr uint32_t TESSERA_ABI_VERSION = 0xc600'0000;   ///< -> x0 = (maj
 inline constexpr uint32_t TESSERA_CONSOLE_WRITE = 0xc600'0001; ///< x1 = len (<= 40), bytes in x2..x6
 inline constexpr uint32_t TESSERA_VM_EXIT = 0xc600'0002;       ///< x1 = exit code; does not return
 inline constexpr uint32_t TESSERA_VM_INFO = 0xc600'0003;       ///< -> x1 = VM id, x2 = vCPU index, x3 = vCPU count
-inline constexpr uint32_t VENDOR_HYP_CALL_UID = 0x8600'ff01;   ///< -> x0..x3 = Tessera's UID
-inline constexpr uint32_t VENDOR_HYP_REVISION = 0x8600'ff03;   ///< -> x0 = major, x1 = minor
+inline constexpr uint32_t TESSERA_MEMORY_PRIVATE =
+    0xc600'0004; ///< -> x1 = 1 if no other VM maps the caller's RAM, x2 = mappings audited
+inline constexpr uint32_t VENDOR_HYP_CALL_UID = 0x8600'ff01; ///< -> x0..x3 = Tessera's UID
+inline constexpr uint32_t VENDOR_HYP_REVISION = 0x8600'ff03; ///< -> x0 = major, x1 = minor
 
 // Test-only hooks, present only in images built with the test module.
 inline constexpr uint32_t TESSERA_TEST_EL2_WRITE_CODE = 0xc600'fe00; ///< EL2 writes its own code

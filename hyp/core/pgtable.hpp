@@ -100,11 +100,27 @@ public:
         return Status::not_found;
     }
 
+    /// Calls `f(va, pa, size)` for every mapping (leaf) in the table, in
+    /// address order: an audit of everything reachable through it.
+    template <typename F> void for_each_leaf(F&& f) const { walk(root_, pt::START_LEVEL, 0, f); }
+
     /// Number of table pages this table uses (for the footprint report).
     [[nodiscard]] usize table_pages() const { return pages_; }
 
 private:
     static u64* entries(PhysAddr table) { return static_cast<u64*>(arch::phys_to_ptr(table)); }
+
+    template <typename F> static void walk(PhysAddr table, unsigned level, u64 base, F& f) {
+        for (u64 i = 0; i < pt::ENTRIES; ++i) {
+            const u64 e = entries(table)[i];
+            if (!(e & pt::VALID)) continue;
+            const u64 va = base + i * pt::level_size(level);
+            if (level < 3 && (e & pt::TABLE))
+                walk(PhysAddr(e & pt::OA_MASK), level + 1, va, f);
+            else
+                f(va, PhysAddr(e & pt::OA_MASK), pt::level_size(level));
+        }
+    }
 
     Result<PhysAddr> new_table(PageAllocator& alloc) {
         auto page = alloc.alloc(PAGE_SIZE);

@@ -154,6 +154,21 @@ void vm_reset(Vm& vm) {
     vm_load(vm);
 }
 
+bool vm_memory_private(const Vm& vm, u64& audited) {
+    const PhysRange mine{vm.ram_pa, vm.ram.size};
+    bool alone = true;
+    audited = 0;
+    for (u16 i = 0; i < g_vms.count; ++i) {
+        const Vm& other = g_vms.vms[i];
+        if (&other == &vm) continue;
+        other.stage2.for_each_leaf([&](u64, PhysAddr pa, u64 size) {
+            ++audited;
+            if (mine.overlaps({pa, size})) alone = false;
+        });
+    }
+    return alone;
+}
+
 void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
     auto vm_mem = alloc.alloc(sizeof(Vm) * sys.vm_count);
     if (!vm_mem.ok()) arch::panic("no memory for %u VM objects", sys.vm_count);
@@ -209,8 +224,10 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
             static_cast<unsigned long long>(vm.ram.size / KiB), static_cast<unsigned long long>(d.ram_ipa),
             static_cast<unsigned long long>(vm.ram_pa.raw()), d.vcpu_count, d.vcpu_count == 1 ? "" : "s", d.cores[0],
             d.dtb.size() != 0 ? ", Linux boot protocol" : "");
-        if (d.priority != 0 || d.budget_us != 0) {
+        if (d.budget_us != 0) {
             log("vm %s: priority %u, budget %u us per %u us", d.name, d.priority, d.budget_us, d.period_us);
+        } else if (d.priority != 0) {
+            log("vm %s: priority %u", d.name, d.priority);
         }
     }
 }

@@ -76,6 +76,10 @@ enum class StopReason : u8 { poweroff, exit_code, fault, unhandled_trap, last_cp
 /// was the last running VM the machine powers off. Safe to call from any core.
 void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why);
 
+/// Audits every other VM's stage-2 table, mapping by mapping: true if none
+/// reaches any byte of `vm`'s RAM. `audited` counts the mappings looked at.
+bool vm_memory_private(const Vm& vm, u64& audited);
+
 /// Creates every VM of `sys`: memory, stage-2 tables, images, vCPUs.
 /// Runs once on the boot core; panics (with the VM's name) if the board lacks
 /// the memory the description asks for.

@@ -1,6 +1,9 @@
 // test_pgtable.cpp — stage-2 and EL2 translation tables on fake physical memory.
 #include <gtest/gtest.h>
 
+#include <tuple>
+#include <vector>
+
 #include "pgtable.hpp"
 
 using namespace tessera;
@@ -57,6 +60,18 @@ TEST_F(PageTableTest, MixesBlocksAndPagesForUnalignedEdges) {
     EXPECT_EQ(s2.lookup(0x4040'0000).value().level, 3u);
     EXPECT_EQ(s2.lookup(0x4040'0fff).value().pa.raw(), 0x6040'0fffu);
     EXPECT_FALSE(s2.lookup(0x4040'1000).ok());
+}
+
+TEST_F(PageTableTest, ForEachLeafVisitsEveryMappingOnceInOrder) {
+    ASSERT_EQ(s2.map(0x401f'f000, PhysAddr(0x601f'f000), 2 * MiB + 2 * PAGE_SIZE, rwx, alloc), Status::ok);
+    ASSERT_EQ(s2.map(0x8000'0000, PhysAddr(0x9000'0000), PAGE_SIZE, rwx, alloc), Status::ok);
+    std::vector<std::tuple<u64, u64, u64>> seen;
+    s2.for_each_leaf([&](u64 va, PhysAddr pa, u64 size) { seen.emplace_back(va, pa.raw(), size); });
+    const std::vector<std::tuple<u64, u64, u64>> want = {{0x401f'f000, 0x601f'f000, PAGE_SIZE},
+                                                         {0x4020'0000, 0x6020'0000, 2 * MiB},
+                                                         {0x4040'0000, 0x6040'0000, PAGE_SIZE},
+                                                         {0x8000'0000, 0x9000'0000, PAGE_SIZE}};
+    EXPECT_EQ(seen, want);
 }
 
 TEST_F(PageTableTest, RefusesToReplaceAnExistingMapping) {
