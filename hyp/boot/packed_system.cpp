@@ -5,6 +5,7 @@
 
 #include "arch.hpp"
 #include "arch_mem.hpp"
+#include "board.hpp"
 #include "string.hpp"
 #include "system_image.hpp"
 
@@ -55,6 +56,7 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
         if (r.image.size == 0 || r.ram_size == 0 || r.vcpu_count == 0 || r.cores.size != r.vcpu_count) {
             return "a VM record without image, memory or vCPUs";
         }
+        if (r.devices >> board::DEVICE_COUNT != 0) return "a VM record names a device this board does not have";
         const u8* name = blob + sizeof h + i * sizeof r; // the record's own bytes stay mapped
         new (&vms[i]) VmDesc{reinterpret_cast<const char*>(name),
                              blob_of(blob, r.image),
@@ -66,7 +68,8 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
                              blob + r.cores.offset,
                              r.priority,
                              r.budget_us,
-                             r.period_us};
+                             r.period_us,
+                             r.devices};
     }
     out = SystemDesc{vms, static_cast<u16>(h.vm_count)};
     return nullptr;

@@ -31,6 +31,7 @@ struct VmDesc {
     u8 priority;     ///< 0..15: a ready vCPU of a higher priority runs first
     u32 budget_us;   ///< CPU time per period on each core it uses; 0 = unlimited
     u32 period_us;   ///< the budget's period
+    u32 devices;     ///< bit i: the board's device i is this VM's (passed through)
 };
 
 struct SystemDesc {

@@ -53,7 +53,8 @@ struct VmRecord {
     u32 period_us;
     u16 vcpu_count;
     u8 priority;
-    u8 reserved[5];
+    u8 reserved;
+    u32 devices; ///< bit i: the board's device i (board.hpp DEVICES) belongs to this VM
 };
 static_assert(sizeof(VmRecord) == 128);
 

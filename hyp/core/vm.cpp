@@ -4,6 +4,7 @@
 #include <new>
 
 #include "arch.hpp"
+#include "board.hpp"
 #include "sched.hpp"
 #include "string.hpp"
 
@@ -154,6 +155,47 @@ void vm_reset(Vm& vm) {
     vm_load(vm);
 }
 
+namespace {
+
+Vm* g_device_owner[board::DEVICE_COUNT]{};
+
+/// Gives `vm` the board's devices its description names: their registers
+/// in its stage-2 (device memory, never executable), their interrupts
+/// routed to the core of its vCPU 0.
+void give_devices(Vm& vm, PageAllocator& alloc) {
+    const VmDesc& d = *vm.desc;
+    for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) {
+        if ((d.devices & (1u << i)) == 0) continue;
+        const board::Device& dev = board::DEVICES[i];
+        if (g_device_owner[i] != nullptr) {
+            arch::panic("vm %s: device %s already belongs to vm %s", d.name, dev.name, g_device_owner[i]->name());
+        }
+        const MapAttrs attrs{true, true, false, MapAttrs::Mem::device};
+        if (Status s = vm.stage2.map(dev.base, PhysAddr(dev.base), dev.size, attrs, alloc); s != Status::ok) {
+            arch::panic("vm %s: stage-2 map of device %s: %s", d.name, dev.name, status_name(s));
+        }
+        g_device_owner[i] = &vm;
+        arch::route_device_irq(dev.intid, d.cores[0]);
+        log("vm %s: owns device %s (%#llx, INTID %u)", d.name, dev.name, static_cast<unsigned long long>(dev.base),
+            dev.intid);
+    }
+}
+
+} // namespace
+
+bool device_irq_forward(u32 intid) {
+    for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) {
+        Vm* owner = g_device_owner[i];
+        if (board::DEVICES[i].intid != intid || owner == nullptr) continue;
+        if (__atomic_load_n(&owner->state, __ATOMIC_ACQUIRE) != VmState::running) return false;
+        // Hardware-linked: the guest's end of interrupt deactivates the
+        // physical one, so the device cannot interrupt again before then.
+        vgic_inject(owner->vcpus[0], intid, true);
+        return true;
+    }
+    return false;
+}
+
 bool vm_memory_private(const Vm& vm, u64& audited) {
     const PhysRange mine{vm.ram_pa, vm.ram.size};
     bool alone = true;
@@ -200,6 +242,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
         if (Status s = vm.stage2.map(d.ram_ipa, vm.ram_pa, vm.ram.size, ram_attrs, alloc); s != Status::ok) {
             arch::panic("vm %s: stage-2 map of RAM: %s", d.name, status_name(s));
         }
+        give_devices(vm, alloc);
 
         auto vcpu_mem = alloc.alloc(sizeof(Vcpu) * d.vcpu_count);
         if (!vcpu_mem.ok()) arch::panic("vm %s: no memory for %u vCPUs", d.name, d.vcpu_count);

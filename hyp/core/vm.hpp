@@ -76,6 +76,11 @@ enum class StopReason : u8 { poweroff, exit_code, fault, unhandled_trap, last_cp
 /// was the last running VM the machine powers off. Safe to call from any core.
 void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why);
 
+/// A passed-through device's interrupt `intid` arrived: injects it into its
+/// owner (hardware-linked) and returns true; false if no running VM owns it
+/// (the caller then deactivates it).
+bool device_irq_forward(u32 intid);
+
 /// Audits every other VM's stage-2 table, mapping by mapping: true if none
 /// reaches any byte of `vm`'s RAM. `audited` counts the mappings looked at.
 bool vm_memory_private(const Vm& vm, u64& audited);

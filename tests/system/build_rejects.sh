@@ -14,6 +14,8 @@ expect "bad-system.yaml:17: vm 'ok-one' is declared twice (first on line 5)"
 expect "bad-system.yaml:21: vm 'greedy': the VMs up to here need"
 expect "bad-system.yaml:27: vm 'typo': unknown key 'memroy'"
 expect "bad-system.yaml:25: vm 'typo': needs memory:"
+expect "bad-system.yaml:38: vm 'clock-b': device rtc is already given to vm 'clock-a' (line 33)"
+expect "bad-system.yaml:38: vm 'clock-b': the board has no device 'gpu' (it has: rtc)"
 expect "nothing written"
 [ -e "$image" ] && { echo "FAIL: an image was written"; status=1; }
 exit $status

@@ -8,6 +8,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "board.hpp"
+
 namespace tessera::sdk {
 
 namespace fs = std::filesystem;
@@ -125,7 +127,7 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
         return;
     }
     const std::string where = n["name"] ? "vm '" + Checker::scalar(n["name"]) + "': " : "";
-    c.keys(n, {"name", "image", "linux", "memory", "base", "vcpus", "cores", "priority", "budget"}, where);
+    c.keys(n, {"name", "image", "linux", "memory", "base", "vcpus", "cores", "priority", "budget", "devices"}, where);
     if (!n["name"]) {
         c.error(n, "a VM needs a name");
     } else {
@@ -215,6 +217,24 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
     }
     if (n["priority"] && c.integer(n["priority"], 0, MAX_PRIORITY, v, where + "priority"))
         vm.priority = static_cast<unsigned>(v);
+    if (const YAML::Node devs = n["devices"]; devs) {
+        if (!devs.IsSequence()) c.error(devs, where + "devices must be a list, e.g. [rtc]");
+        for (size_t i = 0; devs.IsSequence() && i < devs.size(); ++i) {
+            const std::string dev = Checker::scalar(devs[i]);
+            unsigned k = 0;
+            while (k < board::DEVICE_COUNT && dev != board::DEVICES[k].name) ++k;
+            if (k == board::DEVICE_COUNT) {
+                std::string known;
+                for (const auto& d : board::DEVICES) known += std::string(known.empty() ? "" : ", ") + d.name;
+                c.error(devs[i], where + "the board has no device '" + dev + "' (it has: " + known + ")");
+            } else {
+                vm.devices |= 1u << k;
+                vm.device_lines[k] = Checker::line_of(devs[i]);
+            }
+        }
+        if (vm.is_linux && vm.devices != 0)
+            c.error(devs, where + "devices for a Linux VM are not yet described in its device tree");
+    }
     if (const YAML::Node b = n["budget"]; b) {
         if (!b.IsMap() || !b["time_us"] || !b["period_us"]) {
             c.error(b, where + "budget needs time_us: and period_us:");
@@ -237,12 +257,21 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
 /// Checks what involves several VMs: names, memory, cores.
 void check_system(Checker& c, const SystemConfig& sys) {
     std::map<std::string, int> names;
+    std::map<unsigned, const VmConfig*> device_owner;
     uint64_t memory = HYPERVISOR_RESERVE;
     std::vector<unsigned> per_core(256, 0);
     for (const VmConfig& vm : sys.vms) {
         if (auto [it, fresh] = names.emplace(vm.name, vm.line); !fresh && !vm.name.empty()) {
             c.error(vm.line,
                     "vm '" + vm.name + "' is declared twice (first on line " + std::to_string(it->second) + ")");
+        }
+        for (unsigned k = 0; k < board::DEVICE_COUNT; ++k) {
+            if ((vm.devices & (1u << k)) == 0) continue;
+            if (auto [it, fresh] = device_owner.emplace(k, &vm); !fresh) {
+                c.error(vm.device_lines.at(k), "vm '" + vm.name + "': device " + board::DEVICES[k].name +
+                                                   " is already given to vm '" + it->second->name + "' (line " +
+                                                   std::to_string(it->second->device_lines.at(k)) + ")");
+            }
         }
         memory += vm.memory;
         if (memory > sys.memory) {

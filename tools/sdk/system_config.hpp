@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct VmConfig {
     unsigned priority = 0;
     uint32_t budget_us = 0; ///< 0: unlimited
     uint32_t period_us = 0;
+    uint32_t devices = 0;                 ///< bit i: the board's device i (hyp/platform/qemu-virt/board.hpp)
+    std::map<unsigned, int> device_lines; ///< where each device was given
 };
 
 /// The whole system: the board and its VMs.

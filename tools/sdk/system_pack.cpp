@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "board.hpp"
 #include "system_image.hpp"
 #include "vm_dtb.hpp"
 
@@ -98,6 +99,7 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
         r.period_us = vm.period_us;
         r.vcpu_count = static_cast<uint16_t>(vm.vcpus);
         r.priority = static_cast<uint8_t>(vm.priority);
+        r.devices = vm.devices;
     }
     blob.resize(align_up(blob.size(), sysimg::ALIGN), 0);
     std::memcpy(blob.data() + sizeof(Header), recs.data(), recs.size() * sizeof(VmRecord));
@@ -155,6 +157,9 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
         if (r.vcpu_count > 16) cores += ",...";
         out << cores << ", priority " << unsigned(r.priority);
         if (r.budget_us != 0) out << ", budget " << r.budget_us << " us per " << r.period_us << " us";
+        for (unsigned k = 0; k < board::DEVICE_COUNT; ++k) {
+            if ((r.devices & (1u << k)) != 0) out << ", owns " << board::DEVICES[k].name;
+        }
         out << "\n    " << (r.dtb.size != 0 ? "kernel" : "image ") << " " << r.image.size << " bytes";
         if (r.initrd.size != 0) out << ", initrd " << r.initrd.size << " bytes";
         if (r.dtb.size != 0) out << ", device tree " << r.dtb.size << " bytes";

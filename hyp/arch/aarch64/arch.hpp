@@ -72,6 +72,10 @@ template <class Done> bool wait_until(Done done, u64 timeout_us) {
     return true;
 }
 
+/// Routes physical SPI `intid` to core `core` and enables it (a device
+/// passed through to a VM).
+void route_device_irq(u32 intid, unsigned core);
+
 /// Index of the core this runs on.
 unsigned this_core();
 

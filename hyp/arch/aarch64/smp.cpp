@@ -62,6 +62,7 @@ void handle_core_interrupts(PerCore& core) {
             gic_deactivate(intid);
             continue;
         }
+        if (intid >= 32 && intid != g_device_intid && device_irq_forward(intid)) continue;
         gic_deactivate(intid);
         if (intid == static_cast<u32>(Sgi::stop)) halt_this_core(core);
         if (intid == g_device_intid && g_device_handler != nullptr) g_device_handler();
@@ -104,6 +105,8 @@ void set_core_timer(u64 deadline) {
 }
 
 void wait_event() { wfe(); }
+
+void route_device_irq(u32 intid, unsigned core) { gic_enable_spi(intid, g_cores[core].mpidr); }
 
 void kick_core(unsigned core) {
     if (core >= g_core_count || !gic_ready()) return;
