@@ -226,7 +226,9 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
             if (k == board::DEVICE_COUNT) {
                 std::string known;
                 for (const auto& d : board::DEVICES) known += std::string(known.empty() ? "" : ", ") + d.name;
-                c.error(devs[i], where + "the board has no device '" + dev + "' (it has: " + known + ")");
+                std::string message = where;
+                message.append("the board has no device '").append(dev).append("' (it has: ").append(known).append(")");
+                c.error(devs[i], message);
             } else {
                 vm.devices |= 1u << k;
                 vm.device_lines[k] = Checker::line_of(devs[i]);
