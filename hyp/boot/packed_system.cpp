@@ -36,8 +36,7 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
     if (h.version != sysimg::VERSION || h.header_size != sizeof h)
         return "a format version this hypervisor does not read";
     if (h.total_size > mapped || h.total_size < sizeof h) return "truncated (shorter than its header says)";
-    if (sysimg::crc32(blob + sizeof h, h.total_size - sizeof h) != h.crc32)
-        return "CRC-32 mismatch: the image is corrupt";
+    if (sysimg::blob_crc(blob, h) != h.crc32) return "CRC-32 mismatch: the image is corrupt";
     if (h.vm_count == 0) return "no VMs";
     if (h.vm_count > 255) return "more than 255 VMs (8-bit VMIDs)";
     if (h.vm_count > (h.total_size - sizeof h) / sizeof(sysimg::VmRecord)) return "more VM records than fit";

@@ -22,7 +22,7 @@ struct Header {
     u32 version;
     u32 vm_count;
     u64 total_size;  ///< the whole blob: header, records, cores, payload
-    u32 crc32;       ///< CRC-32 (IEEE) of bytes [sizeof(Header), total_size)
+    u32 crc32;       ///< CRC-32 (IEEE) of the whole blob, this field taken as 0 (see blob_crc)
     u32 header_size; ///< sizeof(Header), for readers of later versions
     u64 hyp_size;    ///< the hypervisor's image_size before packing: where this blob starts
     u32 board_cores; ///< the board the file describes: cores (`tessera run`: -smp)
@@ -67,6 +67,15 @@ inline u32 crc32(const u8* data, u64 size, u32 crc = 0) {
         for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb8'8320u & (0u - (crc & 1u)));
     }
     return ~crc;
+}
+
+/// The CRC the header's crc32 field must hold: over the header (with that
+/// field as 0) and everything after it, so no byte goes unchecked.
+inline u32 blob_crc(const u8* blob, const Header& h) {
+    Header copy = h;
+    copy.crc32 = 0;
+    const u32 crc = crc32(reinterpret_cast<const u8*>(&copy), sizeof copy);
+    return crc32(blob + sizeof copy, h.total_size - sizeof copy, crc);
 }
 
 } // namespace tessera::sysimg

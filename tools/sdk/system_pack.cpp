@@ -112,7 +112,7 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
     h.hyp_size = hyp_size;
     h.board_cores = sys.cores;
     h.board_memory = sys.memory;
-    h.crc32 = sysimg::crc32(blob.data() + sizeof h, blob.size() - sizeof h);
+    h.crc32 = sysimg::blob_crc(blob.data(), h); // the header goes in below; the CRC takes it from h
     std::memcpy(blob.data(), &h, sizeof h);
 
     std::vector<uint8_t> image = hyp;
@@ -135,8 +135,7 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
     if (h.version != sysimg::VERSION) throw std::runtime_error("a description format this SDK does not read");
     if (at + h.total_size > image.size()) throw std::runtime_error("truncated: the description is cut short");
     const uint8_t* blob = image.data() + at;
-    if (sysimg::crc32(blob + sizeof h, h.total_size - sizeof h) != h.crc32)
-        throw std::runtime_error("CRC-32 mismatch: the description is corrupt");
+    if (sysimg::blob_crc(blob, h) != h.crc32) throw std::runtime_error("CRC-32 mismatch: the description is corrupt");
 
     std::ostringstream out;
     out << "image: " << image.size() << " bytes (" << mib(image.size()) << "), loads as " << size << " bytes\n";
