@@ -1,7 +1,5 @@
-// vm.cpp — creating VMs from the system description, and stopping them.
+// vm.cpp — VMs at run time: loading and restarting, stopping, device interrupts, the memory audit.
 #include "vm.hpp"
-
-#include <new>
 
 #include "arch.hpp"
 #include "board.hpp"
@@ -73,8 +71,6 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
     power_off_if_all_stopped();
 }
 
-namespace {
-
 /// Copies the VM's images into its RAM, resets its devices and its vCPUs, and
 /// makes vCPU 0 runnable at the image's entry (x0 = device tree, if any).
 void vm_load(Vm& vm) {
@@ -100,39 +96,6 @@ void vm_load(Vm& vm) {
     core_enqueue(boot);
 }
 
-/// Decides where the image, initramfs and device tree go in the VM's RAM and
-/// checks that they fit without overlapping.
-void vm_layout(Vm& vm) {
-    const VmDesc& d = *vm.desc;
-    if (d.dtb.size() == 0) {
-        vm.kernel_ipa = vm.ram.base;
-        if (d.image.size() > vm.ram.size) arch::panic("vm %s: image larger than its memory", d.name);
-        return;
-    }
-    // arm64 boot protocol: Image header text_offset at +8, image_size at +16.
-    u64 text_offset = 0;
-    u64 image_size = 0;
-    memcpy(&text_offset, d.image.begin + 8, 8);
-    memcpy(&image_size, d.image.begin + 16, 8);
-    if (image_size == 0) image_size = d.image.size();
-    vm.dtb_ipa = vm.ram.base;
-    vm.kernel_ipa = vm.ram.base + 2 * MiB + text_offset;
-    vm.initrd_ipa = linux_initrd_address(d.dtb.begin);
-    const IpaRange kernel{vm.kernel_ipa, image_size};
-    const IpaRange dtb{vm.dtb_ipa, d.dtb.size()};
-    const IpaRange initrd{vm.initrd_ipa, d.initrd.size()};
-    if (d.dtb.size() > 2 * MiB || kernel.end() > vm.ram.end()) {
-        arch::panic("vm %s: kernel and device tree do not fit in its memory", d.name);
-    }
-    if (d.initrd.size() != 0 &&
-        (initrd.base < vm.ram.base || initrd.end() > vm.ram.end() || initrd.overlaps(kernel) || initrd.overlaps(dtb))) {
-        arch::panic("vm %s: its initramfs at %#llx does not fit beside the kernel", d.name,
-                    static_cast<unsigned long long>(initrd.base.raw()));
-    }
-}
-
-} // namespace
-
 /// How long a core may take to leave a vCPU after being kicked.
 constexpr u64 VCPU_STOP_TIMEOUT_US = 1'000'000;
 
@@ -156,32 +119,12 @@ void vm_reset(Vm& vm) {
 }
 
 namespace {
-
 Vm* g_device_owner[board::DEVICE_COUNT]{};
-
-/// Gives `vm` the board's devices its description names: their registers
-/// in its stage-2 (device memory, never executable), their interrupts
-/// routed to the core of its vCPU 0.
-void give_devices(Vm& vm, PageAllocator& alloc) {
-    const VmDesc& d = *vm.desc;
-    for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) {
-        if ((d.devices & (1u << i)) == 0) continue;
-        const board::Device& dev = board::DEVICES[i];
-        if (g_device_owner[i] != nullptr) {
-            arch::panic("vm %s: device %s already belongs to vm %s", d.name, dev.name, g_device_owner[i]->name());
-        }
-        const MapAttrs attrs{true, true, false, MapAttrs::Mem::device};
-        if (Status s = vm.stage2.map(dev.base, PhysAddr(dev.base), dev.size, attrs, alloc); s != Status::ok) {
-            arch::panic("vm %s: stage-2 map of device %s: %s", d.name, dev.name, status_name(s));
-        }
-        g_device_owner[i] = &vm;
-        arch::route_device_irq(dev.intid, d.cores[0]);
-        log("vm %s: owns device %s (%#llx, INTID %u)", d.name, dev.name, static_cast<unsigned long long>(dev.base),
-            dev.intid);
-    }
-}
-
 } // namespace
+
+Vm* device_owner(unsigned device) { return g_device_owner[device]; }
+
+void set_device_owner(unsigned device, Vm& vm) { g_device_owner[device] = &vm; }
 
 bool device_irq_forward(u32 intid) {
     for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) {
@@ -209,70 +152,6 @@ bool vm_memory_private(const Vm& vm, u64& audited) {
         });
     }
     return alone;
-}
-
-void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
-    auto vm_mem = alloc.alloc(sizeof(Vm) * sys.vm_count);
-    if (!vm_mem.ok()) arch::panic("no memory for %u VM objects", sys.vm_count);
-    g_vms.vms = static_cast<Vm*>(arch::phys_to_ptr(vm_mem.value()));
-    g_vms.count = sys.vm_count;
-
-    for (u16 id = 0; id < sys.vm_count; ++id) {
-        const VmDesc& d = sys.vms[id];
-        Vm& vm = *new (&g_vms.vms[id]) Vm();
-        vm.desc = &d;
-        vm.id = id;
-        vm.vmid = static_cast<u16>(id + 1); // VMID 0 is never given to a guest
-        for (u16 i = 0; i < d.vcpu_count; ++i) {
-            if (d.cores[i] >= g_core_count) arch::panic("vm %s: core %u does not exist", d.name, d.cores[i]);
-        }
-
-        auto ram = alloc.alloc(d.ram_size, 2 * MiB);
-        if (!ram.ok()) {
-            arch::panic("vm %s: no memory for %llu KiB of RAM", d.name,
-                        static_cast<unsigned long long>(d.ram_size / KiB));
-        }
-        vm.ram = IpaRange{Ipa(d.ram_ipa), align_up(d.ram_size, PAGE_SIZE)};
-        vm.ram_pa = ram.value();
-        vm_layout(vm);
-
-        if (Status s = vm.stage2.init(alloc); s != Status::ok)
-            arch::panic("vm %s: stage-2: %s", d.name, status_name(s));
-        const MapAttrs ram_attrs{true, true, true, MapAttrs::Mem::normal};
-        if (Status s = vm.stage2.map(d.ram_ipa, vm.ram_pa, vm.ram.size, ram_attrs, alloc); s != Status::ok) {
-            arch::panic("vm %s: stage-2 map of RAM: %s", d.name, status_name(s));
-        }
-        give_devices(vm, alloc);
-
-        auto vcpu_mem = alloc.alloc(sizeof(Vcpu) * d.vcpu_count);
-        if (!vcpu_mem.ok()) arch::panic("vm %s: no memory for %u vCPUs", d.name, d.vcpu_count);
-        vm.vcpus = static_cast<Vcpu*>(arch::phys_to_ptr(vcpu_mem.value()));
-        for (u16 i = 0; i < d.vcpu_count; ++i) {
-            Vcpu& v = *new (&vm.vcpus[i]) Vcpu();
-            v.vm = &vm;
-            v.index = i;
-            v.core = d.cores[i];
-            v.priority = d.priority < PRIORITY_LEVELS ? d.priority : PRIORITY_LEVELS - 1;
-            ++g_cores[v.core].assigned;
-            if (d.budget_us != 0) {
-                vm.budget[v.core].budget = arch::us_to_ticks(d.budget_us);
-                vm.budget[v.core].period = arch::us_to_ticks(d.period_us);
-            }
-        }
-        if (d.budget_us != 0 && (d.period_us == 0 || d.budget_us > d.period_us)) {
-            arch::panic("vm %s: budget %u us per %u us cannot be met", d.name, d.budget_us, d.period_us);
-        }
-        vm_load(vm);
-        log("vm %s: %llu KiB at IPA %#llx (PA %#llx), %u vCPU%s from core %u%s", d.name,
-            static_cast<unsigned long long>(vm.ram.size / KiB), static_cast<unsigned long long>(d.ram_ipa),
-            static_cast<unsigned long long>(vm.ram_pa.raw()), d.vcpu_count, d.vcpu_count == 1 ? "" : "s", d.cores[0],
-            d.dtb.size() != 0 ? ", Linux boot protocol" : "");
-        if (d.budget_us != 0) {
-            log("vm %s: priority %u, budget %u us per %u us", d.name, d.priority, d.budget_us, d.period_us);
-        } else if (d.priority != 0) {
-            log("vm %s: priority %u", d.name, d.priority);
-        }
-    }
 }
 
 } // namespace tessera

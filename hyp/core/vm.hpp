@@ -76,6 +76,15 @@ enum class StopReason : u8 { poweroff, exit_code, fault, unhandled_trap, last_cp
 /// was the last running VM the machine powers off. Safe to call from any core.
 void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why);
 
+/// Copies `vm`'s images into its RAM, resets its devices and vCPUs, and makes
+/// vCPU 0 runnable at the image's entry (boot, and every restart).
+void vm_load(Vm& vm);
+
+/// The VM the board's device `device` belongs to (nullptr: none), and
+/// giving it one (at boot).
+Vm* device_owner(unsigned device);
+void set_device_owner(unsigned device, Vm& vm);
+
 /// A passed-through device's interrupt `intid` arrived: injects it into its
 /// owner (hardware-linked) and returns true; false if no running VM owns it
 /// (the caller then deactivates it).

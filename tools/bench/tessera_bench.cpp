@@ -135,7 +135,7 @@ std::vector<Figure> measure(const Options& o) {
     f.push_back({"el2_rodata", "EL2 read-only data", "bytes", number_after(hyp_log, "rodata "), std::nullopt});
     f.push_back({"el2_data", "EL2 data", "bytes", number_after(hyp_log, " data "), std::nullopt});
     f.push_back({"el2_bss", "EL2 bss", "bytes", number_after(hyp_log, "bss "), std::nullopt});
-    f.push_back({"el2_boot_code", "boot-only code (reusable after boot)", "bytes",
+    f.push_back({"el2_boot_code", "boot-only code (not reached once guests run)", "bytes",
                  number_after(hyp_log, "boot-only code "), std::nullopt});
     f.push_back({"per_vm", "hypervisor memory per VM (+ stage-2 tables)", "bytes", number_after(hyp_log, "per VM "),
                  std::nullopt});
