@@ -3,6 +3,7 @@
 #include "board.hpp"
 #include "board_info.hpp"
 #include "console.hpp"
+#include "console_rx.hpp"
 #include "gicv3.hpp"
 #include "mmu.hpp"
 #include "packed_system.hpp"
@@ -152,16 +153,6 @@ void print_banner() {
         static_cast<unsigned long long>(sym(__payload_end) - sym(__payload_start)));
     log("per VM %llu bytes + stage-2 tables, per vCPU %llu bytes", static_cast<unsigned long long>(sizeof(Vm)),
         static_cast<unsigned long long>(sizeof(Vcpu)));
-}
-
-/// Bytes typed on the physical console go to the VM that has the focus.
-void on_console_rx() {
-    char c = 0;
-    while (pl011::getc(c)) {
-        console_input(
-            c, g_vms.count, [](unsigned vm, char ch) { return vpl011_input(g_vms.vms[vm], ch); },
-            [](unsigned vm) { return g_vms.vms[vm].name(); });
-    }
 }
 
 void init_core(unsigned index) {
