@@ -26,6 +26,20 @@ CallResult smc(u64 fid, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0);
 /// hypervisor at all (benchmarks compare the two).
 void use_uart_console();
 
+/// The virtual counter (CNTVCT_EL0, ticks since boot), read in program order.
+inline u64 counter() {
+    u64 v;
+    asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v)::"memory");
+    return v;
+}
+
+/// Counter ticks per second (CNTFRQ_EL0).
+inline u64 counter_frequency() {
+    u64 v;
+    asm volatile("mrs %0, cntfrq_el0" : "=r"(v));
+    return v;
+}
+
 /// printf to the VM's console (tagged with the VM's name by the hypervisor).
 void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -31,10 +31,9 @@ Task g_tasks[] = {{"fast", 2, 0, 0}, {"mid", 5, 0, 0}, {"slow", 10, 0, 0}};
 rtos::Queue<Report, 16> g_reports;
 
 void spin_us(u64 us) {
-    u64 f, t0, t;
-    asm volatile("mrs %0, cntfrq_el0; isb; mrs %1, cntvct_el0" : "=r"(f), "=r"(t0));
-    do asm volatile("isb; mrs %0, cntvct_el0" : "=r"(t));
-    while ((t - t0) * 1'000'000 < us * f);
+    const u64 f = kit::counter_frequency();
+    const u64 t0 = kit::counter();
+    while ((kit::counter() - t0) * 1'000'000 < us * f) {}
 }
 
 void periodic(u64 index) {

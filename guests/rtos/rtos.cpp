@@ -40,12 +40,6 @@ u64 g_worst = 0; ///< counter ticks
 u64 g_freq = 1;
 bool g_rotate = false; ///< a tick or a yield: equals take turns
 
-u64 counter() {
-    u64 v;
-    asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v)::"memory");
-    return v;
-}
-
 void arm_timer(u64 at) { asm volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(at), "r"(1ull)); }
 
 u64 call(Call c, u64 a = 0) {
@@ -77,7 +71,7 @@ void block_on(Semaphore& s) {
 }
 
 void on_tick() {
-    const u64 now = counter();
+    const u64 now = kit::counter();
     if (now - g_deadline > g_worst) g_worst = now - g_deadline;
     g_ticks = (now - g_start) / g_period; // by the clock: a late tick is not a lost one
     g_deadline = g_start + (g_ticks + 1) * g_period;
@@ -158,7 +152,7 @@ void idle(u64) {
 } // namespace
 
 void init() {
-    asm volatile("mrs %0, cntfrq_el0" : "=r"(g_freq));
+    g_freq = kit::counter_frequency();
     g_period = g_freq * TICK_US / 1'000'000;
     kit::set_exception_handler(on_exception);
     kit::gic::init_distributor();
@@ -186,7 +180,7 @@ void create(const char* name, u8 priority, void (*fn)(u64), u64 arg) {
 }
 
 void start() {
-    g_start = counter();
+    g_start = kit::counter();
     g_deadline = g_start + g_period;
     arm_timer(g_deadline);
     kit::set_frame_switch(switch_frame);

@@ -15,16 +15,10 @@ namespace {
 constexpr unsigned KEY_WORDS = 4;
 u64 g_key[KEY_WORDS]; // lives in this VM's RAM and nowhere else
 
-u64 counter() {
-    u64 v;
-    asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
-    return v;
-}
-
 /// A key from the counter's low bits, mixed (splitmix64): enough for a demo,
 /// not a cryptographic generator.
 void derive_key() {
-    u64 s = counter() ^ 0x5eed'5ec0'4e41ull;
+    u64 s = kit::counter() ^ 0x5eed'5ec0'4e41ull;
     for (u64& w : g_key) {
         s += 0x9e37'79b9'7f4a'7c15ull;
         u64 z = s;
@@ -74,11 +68,10 @@ int main() {
     kit::gic::init_cpu(0);
     kit::gic::enable(VTIMER, 0);
     kit::gic::irq_on();
-    u64 freq;
-    asm volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+    const u64 freq = kit::counter_frequency();
     for (unsigned i = 0; i < 30; ++i) {
         const u64 before = g_wakes;
-        asm volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(counter() + freq / 10), "r"(1ull));
+        asm volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(kit::counter() + freq / 10), "r"(1ull));
         while (g_wakes == before) asm volatile("wfi");
         kit::check(fingerprint() == sealed, "the key stays intact");
     }

@@ -83,8 +83,7 @@ int main() {
     u64 first; // as early as main gets: nanoseconds since reset, all cores
     asm volatile("mrs %0, cntvct_el0" : "=r"(first));
     kit::use_uart_console();
-    u64 freq;
-    asm volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+    const u64 freq = kit::counter_frequency();
     report("boot_to_guest", first * (1'000'000'000 / freq), 1);
     start_cycle_counter();
 

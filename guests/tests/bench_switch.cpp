@@ -24,14 +24,8 @@ volatile u64 g_sent_at = 0; // counter when vCPU 0 sent its SGI
 volatile u64 g_wake_ticks = 0;
 volatile u64 g_wakes = 0;
 
-u64 now() {
-    u64 v;
-    asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v)::"memory");
-    return v;
-}
-
 bool on_irq(kit::ExceptionFrame&, u64 kind) {
-    const u64 t = now();
+    const u64 t = kit::counter();
     if (kind != 1) return false;
     const u32 id = kit::gic::ack();
     if (id == SGI_WAKE && g_turn == 1 && g_sent_at != 0) { // vCPU 1, woken by vCPU 0
@@ -69,18 +63,17 @@ int main() {
     irqs_on(0);
     kit::check(kit::start_cpu(1, partner, 0) == 0, "CPU_ON succeeds");
     while (g_ready == 0) asm volatile("wfi"); // vCPU 0 blocks; vCPU 1 starts
-    u64 freq;
-    asm volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+    const u64 freq = kit::counter_frequency();
     const u64 scale = 1'000'000'000 / freq;
 
-    const u64 t0 = now();
+    const u64 t0 = kit::counter();
     for (u64 i = 0; i < ROUNDS; ++i) {
         g_turn = 1;
-        g_sent_at = now();
+        g_sent_at = kit::counter();
         kit::gic::send_sgi(SGI_WAKE, 1);
         while (g_turn != 0) asm volatile("wfi");
     }
-    const u64 total = now() - t0;
+    const u64 total = kit::counter() - t0;
     kit::gic::irq_off();
     // Each round is two handoffs (0 -> 1 -> 0).
     kit::print("BENCH vcpu_switch %llu %llu\n", static_cast<unsigned long long>(total * scale),

@@ -4,13 +4,12 @@
 using tessera::u64;
 
 int main() {
-    u64 freq;
-    u64 start;
-    asm volatile("mrs %0, cntfrq_el0; mrs %1, cntvct_el0" : "=r"(freq), "=r"(start));
+    const u64 freq = kit::counter_frequency();
+    const u64 start = kit::counter();
     kit::print("spinning with interrupts masked\n");
     asm volatile("msr daifset, #0xf" ::: "memory");
     // Half a second of counter time: beyond the periodic partition's 350 ms.
-    for (u64 now = start; now - start < freq / 2;) asm volatile("isb; mrs %0, cntvct_el0" : "=r"(now));
+    while (kit::counter() - start < freq / 2) {}
     asm volatile("msr daifclr, #0xf" ::: "memory");
     kit::print("done spinning\n");
     return 0;

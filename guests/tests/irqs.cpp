@@ -19,16 +19,6 @@ volatile u32 g_pings = 0, g_pongs = 0;
 volatile u32 g_cpu1_ready = 0;
 volatile u32 g_unexpected = 0;
 
-u64 counter() {
-    u64 v;
-    asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
-    return v;
-}
-u64 frequency() {
-    u64 v;
-    asm volatile("mrs %0, cntfrq_el0" : "=r"(v));
-    return v;
-}
 void timer_in(u64 ticks) { asm volatile("msr cntv_tval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(ticks), "r"(1ull)); }
 
 bool on_irq(kit::ExceptionFrame&, u64 kind) {
@@ -40,7 +30,7 @@ bool on_irq(kit::ExceptionFrame&, u64 kind) {
         } else if (id == VTIMER) {
             g_timer_ticks = g_timer_ticks + 1;
             if (g_timer_ticks < 5)
-                timer_in(frequency() / 1000);
+                timer_in(kit::counter_frequency() / 1000);
             else
                 asm volatile("msr cntv_ctl_el0, %0; isb" ::"r"(0ull));
         } else if (id == SGI_PING) {
@@ -102,10 +92,10 @@ int main() {
 
     // 2. The virtual timer, five 1 ms periods.
     kit::gic::enable(VTIMER, 0);
-    const u64 start = counter();
-    timer_in(frequency() / 1000);
+    const u64 start = kit::counter();
+    timer_in(kit::counter_frequency() / 1000);
     wait_for(g_timer_ticks, 5, "five timer interrupts");
-    const u64 elapsed_us = (counter() - start) * 1'000'000 / frequency();
+    const u64 elapsed_us = (kit::counter() - start) * 1'000'000 / kit::counter_frequency();
     kit::print("5 timer interrupts after %llu us\n", static_cast<unsigned long long>(elapsed_us));
     kit::check(elapsed_us >= 5000, "timer interrupts do not come early");
 

@@ -18,19 +18,13 @@ constexpr u64 RELEASES = 30;
 volatile u64 g_fired = 0;
 volatile u64 g_latency = 0; // ticks, of the last release
 
-u64 now() {
-    u64 v;
-    asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
-    return v;
-}
-
 bool on_irq(kit::ExceptionFrame&, u64 kind) {
     if (kind != 1) return false;
     const u32 id = kit::gic::ack();
     if (id == VTIMER) {
         u64 cval;
         asm volatile("mrs %0, cntv_cval_el0" : "=r"(cval));
-        g_latency = now() - cval;
+        g_latency = kit::counter() - cval;
         g_fired = g_fired + 1;
         asm volatile("msr cntv_ctl_el0, %0; isb" ::"r"(0ull));
     }
@@ -41,8 +35,7 @@ bool on_irq(kit::ExceptionFrame&, u64 kind) {
 } // namespace
 
 int main() {
-    u64 freq;
-    asm volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+    const u64 freq = kit::counter_frequency();
     const u64 period = freq / 100; // 10 ms
     const u64 work = freq / 5000;  // 0.2 ms
     kit::set_exception_handler(on_irq);
@@ -56,7 +49,7 @@ int main() {
     u64 missed = 0;
     for (u64 i = 0; i < RELEASES; ++i) {
         const u64 release = start + i * period;
-        if (now() > release + period) { // this release's deadline passed already
+        if (kit::counter() > release + period) { // this release's deadline passed already
             ++missed;
             continue;
         }
@@ -64,8 +57,8 @@ int main() {
         asm volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(release), "r"(1ull));
         while (g_fired == before) asm volatile("wfi");
         if (g_latency > worst) worst = g_latency;
-        for (const u64 t = now(); now() - t < work;) {}
-        if (now() > release + period) ++missed;
+        for (const u64 t = kit::counter(); kit::counter() - t < work;) {}
+        if (kit::counter() > release + period) ++missed;
     }
     kit::gic::irq_off();
     kit::print("%llu releases, %llu deadlines missed, worst release latency %llu us\n",

@@ -21,12 +21,6 @@ volatile u64 g_alarms = 0;
 
 volatile u32& reg(u64 off) { return *reinterpret_cast<volatile u32*>(RTC + off); }
 
-u64 counter() {
-    u64 v;
-    asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
-    return v;
-}
-
 bool on_exception(kit::ExceptionFrame& f, u64 kind) {
     if (kind == 0 && (f.esr >> 26) == 0x25 && f.far == RTC + RTCDR) { // data abort on the clock
         g_aborts = g_aborts + 1;
@@ -47,10 +41,9 @@ bool on_exception(kit::ExceptionFrame& f, u64 kind) {
 
 /// Waits up to `seconds` for an alarm interrupt.
 bool alarm_within(u64 seconds) {
-    u64 freq;
-    asm volatile("mrs %0, cntfrq_el0" : "=r"(freq));
-    const u64 end = counter() + seconds * freq;
-    while (g_alarms == 0 && counter() < end) {}
+    const u64 freq = kit::counter_frequency();
+    const u64 end = kit::counter() + seconds * freq;
+    while (g_alarms == 0 && kit::counter() < end) {}
     return g_alarms != 0;
 }
 

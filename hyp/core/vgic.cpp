@@ -71,6 +71,32 @@ bool wants_lr(const VirqState& s, bool group_on) {
     return !s.in_lr && (s.active || (s.pending && s.enabled && group_on));
 }
 
+/// Visits the interrupts hinted as maybe pending or active for `v` (its SGIs
+/// and PPIs, and the SPIs routed to it), dropping hints that no longer hold
+/// (lock held). `f(state, intid, group_enabled)` returns false to stop.
+template <class F> void for_each_hinted(Vcpu& v, F&& f) {
+    Vm& vm = *v.vm;
+    for (u32 bits = v.vgic.maybe; bits != 0; bits &= bits - 1) {
+        const u32 id = static_cast<u32>(__builtin_ctz(bits));
+        VirqState& s = v.vgic.priv[id];
+        if (!s.pending && !s.active) {
+            v.vgic.maybe &= ~(1u << id);
+            continue;
+        }
+        if (!f(s, id, true)) return;
+    }
+    const bool spis_on = (vm.vgic.ctlr & GICD_CTLR_ENABLE_G1) != 0;
+    for (u64 bits = vm.vgic.spi_maybe; bits != 0; bits &= bits - 1) {
+        const u32 i = static_cast<u32>(__builtin_ctzll(bits));
+        VirqState& s = vm.vgic.spi[i];
+        if (!s.pending && !s.active) {
+            vm.vgic.spi_maybe &= ~(1ull << i);
+            continue;
+        }
+        if (&spi_target(vm, 32 + i) == &v && !f(s, 32 + i, spis_on)) return;
+    }
+}
+
 /// The most urgent interrupts seen so far, in delivery order: active ones
 /// first, then by priority value, then by INTID (offered in ascending order).
 struct Candidates {
@@ -308,19 +334,10 @@ unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more) {
     // One pass over the interrupts keeps the max+1 most urgent candidates in
     // order (the extra one only tells that more wait).
     Candidates best{max + 1};
-    for (u32 bits = v.vgic.maybe; bits != 0; bits &= bits - 1) {
-        const u32 id = static_cast<u32>(__builtin_ctz(bits));
-        VirqState& s = v.vgic.priv[id];
-        if (!s.pending && !s.active) v.vgic.maybe &= ~(1u << id);
-        if (wants_lr(s, true)) best.offer(s, id);
-    }
-    const bool spis_on = (vm.vgic.ctlr & GICD_CTLR_ENABLE_G1) != 0;
-    for (u64 bits = vm.vgic.spi_maybe; bits != 0; bits &= bits - 1) {
-        const u32 i = static_cast<u32>(__builtin_ctzll(bits));
-        VirqState& s = vm.vgic.spi[i];
-        if (!s.pending && !s.active) vm.vgic.spi_maybe &= ~(1ull << i);
-        if (wants_lr(s, spis_on) && &spi_target(vm, 32 + i) == &v) best.offer(s, 32 + i);
-    }
+    for_each_hinted(v, [&](VirqState& s, u32 intid, bool group_on) {
+        if (wants_lr(s, group_on)) best.offer(s, intid);
+        return true;
+    });
     more = best.count > max;
     const unsigned n = more ? max : best.count;
     for (unsigned k = 0; k < n; ++k) {
@@ -334,18 +351,13 @@ unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more) {
 }
 
 bool vgic_block_unless_pending(Vcpu& v) {
-    Vm& vm = *v.vm;
-    LockGuard guard(vm.vgic.lock);
-    for (u32 bits = v.vgic.maybe; bits != 0; bits &= bits - 1) {
-        const VirqState& s = v.vgic.priv[__builtin_ctz(bits)];
-        if (s.pending && s.enabled) return false;
-    }
-    if ((vm.vgic.ctlr & GICD_CTLR_ENABLE_G1) != 0) {
-        for (u64 bits = vm.vgic.spi_maybe; bits != 0; bits &= bits - 1) {
-            const u32 i = static_cast<u32>(__builtin_ctzll(bits));
-            if (vm.vgic.spi[i].pending && vm.vgic.spi[i].enabled && &spi_target(vm, 32 + i) == &v) return false;
-        }
-    }
+    LockGuard guard(v.vm->vgic.lock);
+    bool pending = false;
+    for_each_hinted(v, [&](VirqState& s, u32, bool group_on) {
+        pending = s.pending && s.enabled && group_on;
+        return !pending;
+    });
+    if (pending) return false;
     VcpuState expected = VcpuState::runnable;
     return __atomic_compare_exchange_n(&v.state, &expected, VcpuState::blocked, false, __ATOMIC_ACQ_REL,
                                        __ATOMIC_ACQUIRE);

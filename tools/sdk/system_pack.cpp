@@ -123,9 +123,9 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
     return image;
 }
 
-std::string inspect_image(const std::vector<uint8_t>& image) {
-    const uint64_t size = image_size_of(image);
-    const uint64_t at = get64(image, sysimg::IMAGE_RES2_FIELD);
+sysimg::Header packed_header(const std::vector<uint8_t>& image, uint64_t& at) {
+    (void)image_size_of(image);
+    at = get64(image, sysimg::IMAGE_RES2_FIELD);
     if (at == 0) throw std::runtime_error("a hypervisor image with no packed system");
     if (at + sizeof(Header) > image.size())
         throw std::runtime_error("truncated: no system description where the header says");
@@ -134,8 +134,16 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
     if (h.magic != sysimg::MAGIC) throw std::runtime_error("no system description magic at the packed offset");
     if (h.version != sysimg::VERSION) throw std::runtime_error("a description format this SDK does not read");
     if (at + h.total_size > image.size()) throw std::runtime_error("truncated: the description is cut short");
+    if (sysimg::blob_crc(image.data() + at, h) != h.crc32)
+        throw std::runtime_error("CRC-32 mismatch: the description is corrupt");
+    return h;
+}
+
+std::string inspect_image(const std::vector<uint8_t>& image) {
+    uint64_t at = 0;
+    const Header h = packed_header(image, at);
+    const uint64_t size = image_size_of(image);
     const uint8_t* blob = image.data() + at;
-    if (sysimg::blob_crc(blob, h) != h.crc32) throw std::runtime_error("CRC-32 mismatch: the description is corrupt");
 
     std::ostringstream out;
     out << "image: " << image.size() << " bytes (" << mib(image.size()) << "), loads as " << size << " bytes\n";

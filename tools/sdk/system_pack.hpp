@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "system_config.hpp"
+#include "system_image.hpp"
 
 namespace tessera::sdk {
 
@@ -18,6 +19,11 @@ std::vector<uint8_t> read_file(const std::string& path);
 /// each Linux VM's device tree. Throws std::runtime_error on what cannot be
 /// packed (e.g. an initramfs that does not fit in its VM's memory).
 std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint8_t>& hyp);
+
+/// The checked header of a packed image's system description (magic,
+/// version, size, CRC-32), and in `at` where the description starts. Throws
+/// std::runtime_error saying what is wrong.
+sysimg::Header packed_header(const std::vector<uint8_t>& image, uint64_t& at);
 
 /// Describes a packed image: layout, sizes, every VM. Throws
 /// std::runtime_error if `image` is not one or does not check out.

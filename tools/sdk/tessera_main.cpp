@@ -1,6 +1,5 @@
 // tessera_main.cpp — `tessera`, the host SDK command: build, inspect and run a system image.
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -59,14 +58,10 @@ int inspect(const std::string& image) {
 
 /// `tessera run`: boot the image in QEMU with the board it was built for.
 int run(const std::string& image, const std::string& runner, const std::vector<std::string>& extra) {
-    std::vector<uint8_t> bytes;
     tessera::sysimg::Header h{};
     try {
-        bytes = read_file(image);
-        (void)inspect_image(bytes); // refuses what is not a good packed image
         uint64_t at = 0;
-        std::memcpy(&at, bytes.data() + tessera::sysimg::IMAGE_RES2_FIELD, 8);
-        std::memcpy(&h, bytes.data() + at, sizeof h);
+        h = packed_header(read_file(image), at); // refuses what is not a good packed image
     } catch (const std::exception& e) {
         std::cerr << "tessera run: " << image << ": " << e.what() << "\n";
         return 1;
