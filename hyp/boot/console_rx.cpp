@@ -1,6 +1,7 @@
 // console_rx.cpp — keystrokes on the physical console, to the VM that has the focus (resident: runs on every key).
 #include "console_rx.hpp"
 
+#include "arch.hpp"
 #include "console.hpp"
 #include "pl011.hpp"
 #include "vm.hpp"
@@ -8,13 +9,38 @@
 
 namespace tessera {
 
+namespace {
+
+/// The keyboard mux's view of the VM table.
+class VmTargets final : public ConsoleTargets {
+public:
+    [[nodiscard]] unsigned count() const override { return g_vms.count; }
+    [[nodiscard]] const char* name(unsigned vm) const override { return g_vms.vms[vm].name(); }
+    [[nodiscard]] const char* state(unsigned vm) const override {
+        switch (__atomic_load_n(&g_vms.vms[vm].state, __ATOMIC_ACQUIRE)) {
+        case VmState::running: return "running";
+        case VmState::ended: return "ended";
+        case VmState::failed: return "failed";
+        }
+        return "?";
+    }
+    [[nodiscard]] bool running(unsigned vm) const override {
+        return __atomic_load_n(&g_vms.vms[vm].state, __ATOMIC_ACQUIRE) == VmState::running;
+    }
+    bool deliver(unsigned vm, char c) override { return vpl011_input(g_vms.vms[vm], c); }
+    ConsoleStream& stream(unsigned vm) override { return g_vms.vms[vm].console; }
+    void power_off() override { arch::system_off(); }
+};
+
+VmTargets g_targets;
+
+} // namespace
+
+void console_rx_start() { console_input_start(g_targets); }
+
 void on_console_rx() {
     char c = 0;
-    while (pl011::getc(c)) {
-        console_input(
-            c, g_vms.count, [](unsigned vm, char ch) { return vpl011_input(g_vms.vms[vm], ch); },
-            [](unsigned vm) { return g_vms.vms[vm].name(); });
-    }
+    while (pl011::getc(c)) console_input(c);
 }
 
 } // namespace tessera

@@ -229,6 +229,7 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     vms_create(boot_system(), g_alloc);
     start_secondaries();
     print_banner();
+    console_rx_start();
 
     __atomic_store_n(&g_go, 1u, __ATOMIC_RELEASE);
     arch::dsb_ish();

@@ -1,122 +1,253 @@
-// console.cpp — the physical console: locked, line-at-a-time output.
+// console.cpp — the physical console: tagged rows that never mix, shown as they are typed; the keyboard mux.
 #include "console.hpp"
 
 #include "spinlock.hpp"
 
 namespace tessera {
 
-namespace {
+/// The physical console's row state. Every access holds `lock`: rows are
+/// printed from every core.
+struct ConsoleRows {
+    Spinlock lock;
+    PutcFn putc = nullptr;
+    ConsoleStream* open = nullptr; ///< whose row the cursor is in (nullptr: at a row's start)
 
-PutcFn g_putc = nullptr;
-Spinlock g_lock;
-
-class ConsoleSink final : public Sink {
-public:
-    void put(char c) override {
-        if (g_putc == nullptr) return;
-        if (c == '\n') g_putc('\r');
-        g_putc(c);
+    void put(char c) const {
+        if (putc == nullptr) return;
+        if (c == '\n') putc('\r');
+        putc(c);
+    }
+    void put_tag(const char* tag) const {
+        put('[');
+        for (const char* t = tag; *t != '\0'; ++t) put(*t);
+        put(']');
+        put(' ');
+    }
+    /// Ends whatever row is open, so the next output starts at a row's start.
+    void end_open_row() {
+        if (open == nullptr) return;
+        put('\n');
+        open = nullptr;
+    }
+    /// Makes `s`'s row the open one: a fresh row with its tag and what its
+    /// unfinished row held so far.
+    void open_row(ConsoleStream& s) {
+        if (open == &s) return;
+        end_open_row();
+        put_tag(s.tag_);
+        for (usize i = 0; i < s.len_; ++i) put(s.row_[i]);
+        open = &s;
+    }
+    /// Shows `s`'s unfinished row again if another source ended it.
+    void reopen(ConsoleStream& s) {
+        if (s.len_ > 0) open_row(s);
+    }
+    /// Ends `s`'s row with a newline (a blank row still shows its tag).
+    void finish_row(ConsoleStream& s) {
+        open_row(s);
+        put('\n');
+        open = nullptr;
+        s.len_ = 0;
     }
 };
 
-void emit_line(const char* tag, const char* fmt, va_list ap) {
-    ConsoleSink out;
-    out.put('[');
-    for (const char* t = tag; *t != '\0'; ++t) out.put(*t);
-    out.put(']');
-    out.put(' ');
-    vformat(out, fmt, ap);
-    out.put('\n');
-}
+namespace {
 
-void emit_tagged(const char* tag, const char* fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    emit_line(tag, fmt, ap);
-    va_end(ap);
+ConsoleRows g_rows;
+
+class ConsoleSink final : public Sink {
+public:
+    void put(char c) override { g_rows.put(c); }
+};
+
+void emit_line(const char* fmt, va_list ap) {
+    g_rows.end_open_row();
+    g_rows.put_tag("tessera");
+    ConsoleSink out;
+    vformat(out, fmt, ap);
+    g_rows.put('\n');
 }
 
 } // namespace
 
-void console_init(PutcFn putc) { g_putc = putc; }
-
 void log(const char* fmt, ...) {
-    LockGuard guard(g_lock);
+    LockGuard guard(g_rows.lock);
     va_list ap;
     va_start(ap, fmt);
-    emit_line("tessera", fmt, ap);
+    emit_line(fmt, ap);
     va_end(ap);
 }
 
 void log_force(const char* fmt, ...) {
-    const bool locked = g_lock.try_lock(1u << 20);
+    const bool locked = g_rows.lock.try_lock(1u << 20);
     va_list ap;
     va_start(ap, fmt);
-    emit_line("tessera", fmt, ap);
+    emit_line(fmt, ap);
     va_end(ap);
-    if (locked) g_lock.unlock();
+    if (locked) g_rows.lock.unlock();
 }
 
-void LineBuffer::write(const char* tag, const char* bytes, usize n) {
-    LockGuard guard(lock_);
+void ConsoleStream::write(const char* tag, const char* bytes, usize n) {
+    LockGuard guard(g_rows.lock);
+    tag_ = tag;
     for (usize i = 0; i < n; ++i) {
         const char c = bytes[i];
-        if (c == '\r') continue;
-        if (c == '\n' || len_ == CAPACITY - 1) {
-            flush_locked(tag);
-            if (c == '\n') continue;
+        if (c == '\r') {
+            cr_ = true; // wait: "\r\n" ends the row, a lone '\r' redraws it
+            continue;
         }
-        buf_[len_++] = c;
+        if (c == '\n') {
+            cr_ = false;
+            g_rows.finish_row(*this);
+            continue;
+        }
+        if (cr_) {
+            // The guest returns to the row's start to redraw it (a shell's
+            // line editor does): keep the tag, forget what the row held.
+            cr_ = false;
+            len_ = 0;
+            if (g_rows.open == this) {
+                g_rows.put('\r');
+                g_rows.put_tag(tag_);
+            }
+        }
+        if (len_ == CAPACITY) g_rows.finish_row(*this); // overlong: go on in a new row
+        g_rows.open_row(*this);
+        g_rows.put(c);
+        row_[len_++] = c;
     }
 }
 
-void LineBuffer::flush(const char* tag) {
-    LockGuard guard(lock_);
-    flush_locked(tag);
+void ConsoleStream::flush(const char* tag) {
+    LockGuard guard(g_rows.lock);
+    tag_ = tag;
+    cr_ = false;
+    if (len_ == 0) return;
+    if (g_rows.open == this) {
+        g_rows.put('\n');
+        g_rows.open = nullptr;
+    }
+    len_ = 0;
 }
+
+// ---- the keyboard mux ----
 
 namespace {
+
+// The mux's state; `g_mux_lock` guards it (keys arrive on one core, VMs end on any).
+Spinlock g_mux_lock;
+ConsoleTargets* g_targets = nullptr;
 unsigned g_focus = 0;  ///< index of the VM that receives console input
 bool g_escape = false; ///< the previous byte was the escape (Ctrl-T)
-constexpr char ESCAPE = 0x14;
+
+/// The first running VM after `from` (wrapping), or `from` if none.
+unsigned next_running(unsigned from) {
+    const unsigned n = g_targets->count();
+    for (unsigned step = 1; step <= n; ++step) {
+        const unsigned vm = (from + step) % n;
+        if (g_targets->running(vm)) return vm;
+    }
+    return from;
+}
+
+void focus(unsigned vm, const char* why) {
+    g_focus = vm;
+    log("console: input goes to vm %s%s", g_targets->name(vm), why);
+    // Show the VM's unfinished row (its prompt) at once, ready for typing.
+    LockGuard rows(g_rows.lock);
+    g_rows.reopen(g_targets->stream(vm));
+}
+
+void help() {
+    const unsigned n = g_targets->count();
+    log("console: Ctrl-T 1-%u: give the keyboard to that VM; Ctrl-T n: to the next; Ctrl-T x: power off",
+        n < 9 ? n : 9);
+    log("console: Ctrl-T ?: this list; Ctrl-T Ctrl-T: type a Ctrl-T");
+    for (unsigned vm = 0; vm < n; ++vm) {
+        log("console:   %u %s: %s%s", vm + 1, g_targets->name(vm), g_targets->state(vm),
+            vm == g_focus ? " (has the keyboard)" : "");
+    }
+}
+
+/// The byte after Ctrl-T.
+void command(char c) {
+    const unsigned n = g_targets->count();
+    if (c >= '1' && c <= '9' && static_cast<unsigned>(c - '1') < n) {
+        const unsigned vm = static_cast<unsigned>(c - '1');
+        if (g_targets->running(vm)) {
+            focus(vm, "");
+        } else {
+            log("console: vm %s has %s; input stays with vm %s", g_targets->name(vm), g_targets->state(vm),
+                g_targets->name(g_focus));
+        }
+    } else if (c == 'n') {
+        const unsigned next = next_running(g_focus);
+        if (next == (g_focus + 1) % n) {
+            focus(next, "");
+        } else if (next != g_focus) {
+            focus(next, " (skipped the VMs that have ended)");
+        } else {
+            log("console: no other VM is running; input stays with vm %s", g_targets->name(g_focus));
+        }
+    } else if (c == '?') {
+        help();
+    } else if (c == 'x') {
+        log("console: powering off at the user's request (Ctrl-T x)");
+        g_targets->power_off();
+    } else if (c == CONSOLE_ESCAPE) {
+        g_targets->deliver(g_focus, c);
+    } else {
+        log("console: Ctrl-T %c is not a command (Ctrl-T ? lists them)", c > ' ' && c < 0x7f ? c : '?');
+    }
+}
+
 } // namespace
 
-void console_input(char c, unsigned vm_count, bool (*deliver)(unsigned vm, char c),
-                   const char* (*vm_name)(unsigned vm)) {
-    if (vm_count == 0) return;
+void console_init(PutcFn putc) {
+    LockGuard guard(g_rows.lock);
+    g_rows.putc = putc;
+    g_rows.open = nullptr;
+}
+
+void console_input_start(ConsoleTargets& targets) {
+    LockGuard guard(g_mux_lock);
+    g_targets = &targets;
+    g_focus = 0;
+    g_escape = false;
+    const unsigned n = targets.count();
+    if (n == 0) return;
+    log("console: input goes to vm %s (Ctrl-T 1-%u or n switches, Ctrl-T ? helps, Ctrl-T x powers off)",
+        targets.name(0), n < 9 ? n : 9);
+}
+
+void console_input(char c) {
+    LockGuard guard(g_mux_lock);
+    if (g_targets == nullptr || g_targets->count() == 0) return;
     if (g_escape) {
         g_escape = false;
-        unsigned next = g_focus;
-        if (c >= '1' && c <= '9' && static_cast<unsigned>(c - '1') < vm_count)
-            next = static_cast<unsigned>(c - '1');
-        else if (c == 'n')
-            next = (g_focus + 1) % vm_count;
-        else if (c == ESCAPE) {
-            deliver(g_focus, c);
-            return;
-        } else {
-            log("console: Ctrl-T %c is not a command (1-%u: choose a VM, n: next VM)", c >= ' ' ? c : '?', vm_count);
-            return;
-        }
-        g_focus = next;
-        log("console: input goes to vm %s", vm_name(g_focus));
+        command(c);
         return;
     }
-    if (c == ESCAPE) {
+    if (c == CONSOLE_ESCAPE) {
         g_escape = true;
         return;
     }
-    deliver(g_focus, c);
+    if (!g_targets->running(g_focus)) return;
+    {
+        // Typing into a VM whose row another VM interrupted: show its row
+        // again first, so the echo lands after its prompt.
+        ConsoleStream& s = g_targets->stream(g_focus);
+        LockGuard rows(g_rows.lock);
+        g_rows.reopen(s);
+    }
+    g_targets->deliver(g_focus, c);
 }
 
-void LineBuffer::flush_locked(const char* tag) {
-    if (len_ == 0) return;
-    buf_[len_] = '\0';
-    {
-        LockGuard guard(g_lock);
-        emit_tagged(tag, "%s", buf_);
-    }
-    len_ = 0;
+void console_vm_stopped(unsigned vm) {
+    LockGuard guard(g_mux_lock);
+    if (g_targets == nullptr || vm != g_focus) return;
+    const unsigned next = next_running(vm);
+    if (next != vm) focus(next, " (the VM that had it has ended)");
 }
 
 } // namespace tessera

@@ -1,4 +1,4 @@
-// console.hpp — the physical console, shared by the hypervisor and every VM's tagged output.
+// console.hpp — the physical console, shared by the hypervisor and every VM: tagged rows out, the keyboard mux in.
 #pragma once
 
 #include "format.hpp"
@@ -10,7 +10,8 @@ namespace tessera {
 /// Where console bytes go: the board's UART driver.
 using PutcFn = void (*)(char);
 
-/// Routes console output to `putc`. Until this is called output is dropped.
+/// Routes console output to `putc` and forgets any open row and keyboard
+/// state (boot, and each unit test). Until this is called output is dropped.
 void console_init(PutcFn putc);
 
 /// Prints one formatted line "[tessera] ...\n" atomically with respect to
@@ -21,31 +22,73 @@ void log(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 /// the panic path, whose core may have died holding it.
 void log_force(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/// Accumulates one VM's console output and prints it a whole line at a time,
-/// tagged with the VM's name, so lines of different VMs never interleave.
-class LineBuffer {
+/// One source of console rows: a VM's UART, or one vCPU's hypercall console.
+///
+/// Bytes are shown as they arrive (a prompt and typed characters appear at
+/// once, as on a serial line), and each row on the physical console carries
+/// the tag once, at its start. A row belongs to one stream: when another
+/// stream (or the hypervisor) prints while this one's row is open, the row
+/// is ended there, and the stream's next byte begins a fresh row that first
+/// repeats what the unfinished row held — so rows of two sources never mix.
+class ConsoleStream {
 public:
-    static constexpr usize CAPACITY = 120;
+    /// Longest row kept for repeating; longer rows are continued on a new row.
+    static constexpr usize CAPACITY = 160;
 
-    /// Appends `n` bytes; prints "[tag] line" for each completed line (and for
-    /// overlong lines, in pieces).
+    /// Shows `n` bytes tagged `tag` (which must stay valid: a VM's name).
     void write(const char* tag, const char* bytes, usize n);
-    /// Prints any incomplete line.
+    /// Ends an unfinished row (its VM stopped or restarted): its next byte
+    /// starts a new, empty row.
     void flush(const char* tag);
 
 private:
-    void flush_locked(const char* tag);
-
-    Spinlock lock_; ///< a VM's vCPUs may write from several cores at once
-    char buf_[CAPACITY]{};
+    friend struct ConsoleRows;
+    const char* tag_ = "";
+    char row_[CAPACITY]{};
     usize len_ = 0;
+    bool cr_ = false; ///< a carriage return waits: the row is redrawn unless '\n' follows
 };
 
-/// Console input: bytes typed on the physical console. Ctrl-T followed by a
-/// digit 1–9 sends what follows to that VM (in system order), Ctrl-T n to
-/// the next one, Ctrl-T Ctrl-T sends one Ctrl-T. Input starts with VM 1.
-/// `deliver(vm_index, byte)` hands a byte to a VM; `vm_count` VMs exist.
-void console_input(char c, unsigned vm_count, bool (*deliver)(unsigned vm, char c),
-                   const char* (*vm_name)(unsigned vm));
+/// What the keyboard mux needs to know about the VMs (implemented by the
+/// boot code over the VM table, and by fakes in unit tests).
+class ConsoleTargets {
+public:
+    /// How many VMs there are; they are numbered 0..count()-1 in system order.
+    [[nodiscard]] virtual unsigned count() const = 0;
+    /// The VM's name, for messages.
+    [[nodiscard]] virtual const char* name(unsigned vm) const = 0;
+    /// "running", "ended" or "failed".
+    [[nodiscard]] virtual const char* state(unsigned vm) const = 0;
+    /// Whether the VM still runs (input to a VM that ended is dropped).
+    [[nodiscard]] virtual bool running(unsigned vm) const = 0;
+    /// Hands one typed byte to the VM's UART. False if it had no room.
+    virtual bool deliver(unsigned vm, char c) = 0;
+    /// The stream the VM's UART prints to (its open row is redrawn when the
+    /// user types into it after another VM printed).
+    virtual ConsoleStream& stream(unsigned vm) = 0;
+    /// Ctrl-T x: the user asked to power the board off now.
+    virtual void power_off() = 0;
+
+protected:
+    ~ConsoleTargets() = default;
+};
+
+/// The escape that starts a console command (Ctrl-T, as the README says).
+inline constexpr char CONSOLE_ESCAPE = 0x14;
+
+/// Starts the keyboard mux over `targets` with VM 0 focused, and prints the
+/// one line that says who has the keyboard and how to switch.
+void console_input_start(ConsoleTargets& targets);
+
+/// One byte typed on the physical console. Ctrl-T then: 1–9 gives the
+/// keyboard to that VM, n to the next running VM, ? lists the escapes and
+/// the VMs with their states, x powers the board off, Ctrl-T types a Ctrl-T.
+/// Anything else goes to the VM that has the keyboard (Ctrl-C included: it
+/// is that VM's interrupt key, as on a serial line).
+void console_input(char c);
+
+/// VM `vm` ended: if it had the keyboard, the next running VM gets it (and
+/// the console says so).
+void console_vm_stopped(unsigned vm);
 
 } // namespace tessera

@@ -25,6 +25,12 @@ const char* reason_text(StopReason r) {
 
 u32 g_powering_off = 0;
 
+/// Ends the VM's unfinished console rows (its UART's and each vCPU's).
+void flush_console(Vm& vm) {
+    vm.console.flush(vm.name());
+    for (u16 i = 0; i < vm.desc->vcpu_count; ++i) vm.vcpus[i].console.flush(vm.name());
+}
+
 /// Logs the final verdict and powers off once no VM is running.
 void power_off_if_all_stopped() {
     unsigned failed = 0;
@@ -53,7 +59,7 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
     if (!__atomic_compare_exchange_n(&vm.state, &expected, next, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         return; // someone else stopped it first
     }
-    vm.console.flush(vm.name());
+    flush_console(vm);
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
         Vcpu& v = vm.vcpus[i];
         __atomic_store_n(&v.state, VcpuState::stopped, __ATOMIC_RELEASE);
@@ -64,6 +70,7 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
     } else {
         log("vm %s: %s%s%s", vm.name(), reason_text(reason), why[0] ? ": " : "", why);
     }
+    console_vm_stopped(vm.id);
     // vCPUs of this VM loaded on other cores must leave them now.
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
         if (g_cores[vm.vcpus[i].core].current == &vm.vcpus[i]) arch::kick_core(vm.vcpus[i].core);
@@ -101,7 +108,7 @@ constexpr u64 VCPU_STOP_TIMEOUT_US = 1'000'000;
 
 void vm_reset(Vm& vm) {
     log("vm %s: restarting from its original image", vm.name());
-    vm.console.flush(vm.name());
+    flush_console(vm);
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
         __atomic_store_n(&vm.vcpus[i].state, VcpuState::off, __ATOMIC_RELEASE);
     }

@@ -28,6 +28,7 @@ struct Vcpu {
     u64 wake_at = 0;            ///< blocked: counter value its virtual timer fires at
     u64 abort_vector = 0;       ///< guest PC of the last injected abort's vector, 0 if none
     VgicCpu vgic;               ///< its SGIs, PPIs and redistributor
+    ConsoleStream console;      ///< its hypercall console: rows of two vCPUs never mix
     u8 lrs_used = 0;            ///< list registers holding its interrupts while it runs
     bool queued = false;        ///< on its core's ready queue or throttled list
     bool on_timer_list = false;
@@ -46,7 +47,7 @@ struct Vm {
     IpaRange ram{};
     PhysAddr ram_pa{};
     Vcpu* vcpus = nullptr;
-    LineBuffer console;
+    ConsoleStream console; ///< its UART's output (shared by its vCPUs, like a board's UART)
     Vgic vgic;
     Vpl011 uart;
     Ipa kernel_ipa{}; ///< where the image (or a Linux kernel) is loaded

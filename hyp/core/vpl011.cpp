@@ -1,6 +1,7 @@
 // vpl011.cpp — a virtual PL011 (PL011 TRM, DDI 0183) with an always-ready transmitter.
 #include "vpl011.hpp"
 
+#include "console.hpp"
 #include "vgic.hpp"
 #include "vm.hpp"
 
@@ -31,6 +32,7 @@ void update_line(Vm& vm) { vgic_set_line(vm, VPL011_INTID, (ris(vm.uart) & vm.ua
 void vpl011_reset(Vpl011& u) {
     LockGuard guard(u.lock);
     u.rx_head = u.rx_count = 0;
+    u.rx_dropping = false;
     u.cr = CR_RESET;
     u.lcr_h = u.ibrd = u.fbrd = u.imsc = u.dmacr = u.ilpr = 0;
     u.ifls = IFLS_RESET;
@@ -58,8 +60,9 @@ bool vpl011_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
                 u.tx_cleared = false;
             } else if (u.rx_count > 0) {
                 value = u.rx[u.rx_head];
-                u.rx_head = (u.rx_head + 1) % Vpl011::RX_FIFO;
+                u.rx_head = (u.rx_head + 1) % Vpl011::RX_QUEUE;
                 --u.rx_count;
+                u.rx_dropping = false;
             } else {
                 value = 0;
             }
@@ -69,7 +72,7 @@ bool vpl011_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
             break;  // RSR/ECR: no errors
         case 0x018: // FR
             if (!write) {
-                value = FR_TXFE | (u.rx_count == 0 ? FR_RXFE : 0) | (u.rx_count == Vpl011::RX_FIFO ? FR_RXFF : 0);
+                value = FR_TXFE | (u.rx_count == 0 ? FR_RXFE : 0) | (u.rx_count >= Vpl011::RX_FIFO ? FR_RXFF : 0);
                 static_assert(FR_TXFF != 0, "the transmit FIFO is never full");
             }
             break;
@@ -142,14 +145,21 @@ bool vpl011_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
 
 bool vpl011_input(Vm& vm, char c) {
     Vpl011& u = vm.uart;
+    bool queued = false, first_drop = false;
     {
         LockGuard guard(u.lock);
-        if (u.rx_count == Vpl011::RX_FIFO) return false;
-        u.rx[(u.rx_head + u.rx_count) % Vpl011::RX_FIFO] = static_cast<u8>(c);
-        ++u.rx_count;
+        if (u.rx_count < Vpl011::RX_QUEUE) {
+            u.rx[(u.rx_head + u.rx_count) % Vpl011::RX_QUEUE] = static_cast<u8>(c);
+            ++u.rx_count;
+            queued = true;
+        } else {
+            first_drop = !u.rx_dropping;
+            u.rx_dropping = true;
+        }
     }
-    update_line(vm);
-    return true;
+    if (first_drop) log("console: vm %s is not reading its UART; input dropped until it does", vm.name());
+    if (queued) update_line(vm);
+    return queued;
 }
 
 } // namespace tessera

@@ -13,11 +13,16 @@ inline constexpr u64 VPL011_SIZE = 0x1000;
 inline constexpr u32 VPL011_INTID = 33; ///< SPI 1, as on QEMU virt
 
 struct Vpl011 {
+    /// The receive FIFO's depth as the guest sees it (FR.RXFF).
     static constexpr unsigned RX_FIFO = 32;
+    /// Typed bytes waiting for the guest, FIFO included: a pasted line waits
+    /// here for the guest to read it rather than being dropped.
+    static constexpr unsigned RX_QUEUE = 512;
     Spinlock lock;
-    u8 rx[RX_FIFO]{};
+    u8 rx[RX_QUEUE]{};
     unsigned rx_head = 0;
     unsigned rx_count = 0;
+    bool rx_dropping = false; ///< input is being dropped (said once until the guest reads again)
     u32 cr = 0, lcr_h = 0, ibrd = 0, fbrd = 0, ifls = 0, imsc = 0, dmacr = 0, ilpr = 0;
     bool tx_cleared = false; ///< TX interrupt cleared by ICR until the next write to DR
 };
@@ -29,8 +34,9 @@ void vpl011_reset(Vpl011& u);
 /// access the PL011 does not have (wrong size).
 bool vpl011_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value);
 
-/// A byte typed on the console for `vm`. Dropped (returns false) when the
-/// guest has not read the FIFO for a while.
+/// A byte typed on the console for `vm`. Queued behind the FIFO; dropped
+/// (returns false, and the console says so once) only when RX_QUEUE bytes
+/// already wait because the guest is not reading.
 bool vpl011_input(Vm& vm, char c);
 
 } // namespace tessera

@@ -1,4 +1,4 @@
-// test_console.cpp — per-VM output is printed a whole tagged line at a time.
+// test_console.cpp — console rows: shown as they are typed, tagged once per row, never mixed between sources.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -18,40 +18,82 @@ protected:
         g_out.clear();
         console_init(capture);
     }
+    static void put(ConsoleStream& s, const char* tag, const std::string& bytes) {
+        s.write(tag, bytes.data(), bytes.size());
+    }
 };
 
-TEST_F(ConsoleTest, LinesAreTaggedAndHeldUntilComplete) {
-    LineBuffer b;
-    b.write("linux-a", "hel", 3);
-    EXPECT_EQ(g_out, "");
-    b.write("linux-a", "lo\nwor", 6);
-    EXPECT_EQ(g_out, "[linux-a] hello\r\n");
-    b.flush("linux-a");
-    EXPECT_EQ(g_out, "[linux-a] hello\r\n[linux-a] wor\r\n");
+TEST_F(ConsoleTest, BytesAppearAtOnceAndTheTagOncePerRow) {
+    ConsoleStream b;
+    put(b, "linux-a", "/ # ");
+    EXPECT_EQ(g_out, "[linux-a] / # "); // a prompt shows before any newline
+    put(b, "linux-a", "l");
+    put(b, "linux-a", "s\r\nbin  dev\r\n");
+    EXPECT_EQ(g_out, "[linux-a] / # ls\r\n[linux-a] bin  dev\r\n");
 }
 
-TEST_F(ConsoleTest, TwoVmsNeverShareALine) {
-    LineBuffer a, b;
-    a.write("a", "one ", 4);
-    b.write("b", "two\n", 4);
-    a.write("a", "three\n", 6);
-    EXPECT_EQ(g_out, "[b] two\r\n[a] one three\r\n");
+TEST_F(ConsoleTest, AnotherSourceEndsTheRowAndItIsRepeatedWhenItGoesOn) {
+    ConsoleStream a, b;
+    put(a, "a", "/ # ec");
+    put(b, "b", "boot message\n");
+    put(a, "a", "ho\n");
+    EXPECT_EQ(g_out, "[a] / # ec\r\n[b] boot message\r\n[a] / # echo\r\n");
 }
 
-TEST_F(ConsoleTest, OverlongLinesAreSplitNotLost) {
-    LineBuffer b;
+TEST_F(ConsoleTest, HypervisorLinesNeverJoinAGuestRow) {
+    ConsoleStream a;
+    put(a, "a", "/ # ");
+    log("vm %s: %s", "rtos", "ready");
+    EXPECT_EQ(g_out, "[a] / # \r\n[tessera] vm rtos: ready\r\n");
+}
+
+TEST_F(ConsoleTest, TwoVcpuStreamsOfOneVmNeverShareARow) {
+    ConsoleStream cpu0, cpu1;
+    put(cpu0, "vm", "vcpu 0 says ");
+    put(cpu1, "vm", "vcpu 1 says hi\n");
+    put(cpu0, "vm", "hello\n");
+    EXPECT_EQ(g_out, "[vm] vcpu 0 says \r\n[vm] vcpu 1 says hi\r\n[vm] vcpu 0 says hello\r\n");
+}
+
+TEST_F(ConsoleTest, ALoneCarriageReturnRedrawsTheRowAfterItsTag) {
+    ConsoleStream a;
+    put(a, "a", "/ # abc");
+    put(a, "a", "\r/ # ab");
+    EXPECT_EQ(g_out, "[a] / # abc\r[a] / # ab");
+    put(a, "a", "\r\n");
+    EXPECT_EQ(g_out, "[a] / # abc\r[a] / # ab\r\n");
+}
+
+TEST_F(ConsoleTest, BackspaceAndEscapesPassThrough) {
+    ConsoleStream a;
+    put(a, "a", "/ # lx\b \b\x1b[Js\n");
+    EXPECT_EQ(g_out, "[a] / # lx\b \b\x1b[Js\r\n");
+}
+
+TEST_F(ConsoleTest, BlankRowsKeepTheirTag) {
+    ConsoleStream a;
+    put(a, "a", "\n\n");
+    EXPECT_EQ(g_out, "[a] \r\n[a] \r\n");
+}
+
+TEST_F(ConsoleTest, OverlongRowsAreContinuedNotLost) {
+    ConsoleStream b;
     std::string big(300, 'x');
     big += '\n';
-    b.write("v", big.data(), big.size());
+    put(b, "v", big);
     size_t xs = 0;
     for (char c : g_out) xs += c == 'x';
     EXPECT_EQ(xs, 300u);
     EXPECT_EQ(g_out.rfind("[v] ", 0), 0u);
+    EXPECT_NE(g_out.find("\r\n[v] x"), std::string::npos);
 }
 
-TEST_F(ConsoleTest, HypervisorLinesCarryTheirTag) {
-    log("vm %s: %s", "rtos", "ready");
-    EXPECT_EQ(g_out, "[tessera] vm rtos: ready\r\n");
+TEST_F(ConsoleTest, FlushEndsAnOpenRowAndForgetsIt) {
+    ConsoleStream a;
+    put(a, "a", "half");
+    a.flush("a");
+    put(a, "a", "new\n");
+    EXPECT_EQ(g_out, "[a] half\r\n[a] new\r\n");
 }
 
 } // namespace

@@ -1,4 +1,4 @@
-// test_console_input.cpp — the console mux: Ctrl-T chooses which VM gets the keyboard.
+// test_console_input.cpp — the keyboard mux: Ctrl-T commands, focus that skips ended VMs, help and power-off.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -10,25 +10,52 @@ using namespace tessera;
 
 namespace {
 
-std::vector<std::string> g_got(3);
 std::string g_log;
-bool deliver(unsigned vm, char c) {
-    g_got.at(vm) += c;
-    return true;
-}
-const char* name(unsigned vm) {
-    static const char* names[] = {"linux-a", "linux-b", "rtos"};
-    return names[vm];
-}
 void capture(char c) { g_log += c; }
 
+/// Three VMs; `alive` and `room` decide what they accept.
+class FakeVms final : public ConsoleTargets {
+public:
+    std::vector<std::string> got = std::vector<std::string>(3);
+    std::vector<bool> alive = {true, true, true};
+    std::vector<ConsoleStream> streams = std::vector<ConsoleStream>(3);
+    bool off = false;
+
+    [[nodiscard]] unsigned count() const override { return 3; }
+    [[nodiscard]] const char* name(unsigned vm) const override {
+        static const char* names[] = {"linux-a", "linux-b", "rtos"};
+        return names[vm];
+    }
+    [[nodiscard]] const char* state(unsigned vm) const override { return alive[vm] ? "running" : "ended"; }
+    [[nodiscard]] bool running(unsigned vm) const override { return alive[vm]; }
+    bool deliver(unsigned vm, char c) override {
+        got.at(vm) += c;
+        return true;
+    }
+    ConsoleStream& stream(unsigned vm) override { return streams.at(vm); }
+    void power_off() override { off = true; }
+};
+
 void type(const std::string& keys) {
-    for (char c : keys) console_input(c, 3, deliver, name);
+    for (char c : keys) console_input(c);
 }
 
-TEST(ConsoleInput, EscapeSwitchesTheFocusAndIsNotDelivered) {
-    console_init(capture);
-    g_got.assign(3, "");
+class ConsoleInput : public ::testing::Test {
+protected:
+    void SetUp() override {
+        console_init(capture);
+        console_input_start(vms);
+    }
+    FakeVms vms;
+};
+
+TEST_F(ConsoleInput, StartSaysWhoHasTheKeyboardAndHowToSwitch) {
+    EXPECT_NE(g_log.find("[tessera] console: input goes to vm linux-a (Ctrl-T 1-3 or n switches, Ctrl-T ? helps, "
+                         "Ctrl-T x powers off)"),
+              std::string::npos);
+}
+
+TEST_F(ConsoleInput, EscapeSwitchesTheFocusAndIsNotDelivered) {
     type("\x14"
          "1ls\n");
     type("\x14"
@@ -36,25 +63,82 @@ TEST(ConsoleInput, EscapeSwitchesTheFocusAndIsNotDelivered) {
     type("\x14"
          "nuname\n"); // next after 3 wraps to 1
     type("\x14\x14"); // a literal Ctrl-T
-    EXPECT_EQ(g_got[0], "ls\nuname\n\x14");
-    EXPECT_EQ(g_got[1], "");
-    EXPECT_EQ(g_got[2], "ps\n");
+    type("\x03");     // Ctrl-C is the VM's, not the console's
+    EXPECT_EQ(vms.got[0], "ls\nuname\n\x14\x03");
+    EXPECT_EQ(vms.got[1], "");
+    EXPECT_EQ(vms.got[2], "ps\n");
     EXPECT_NE(g_log.find("[tessera] console: input goes to vm rtos"), std::string::npos);
 }
 
-TEST(ConsoleInput, UnknownCommandsAndAbsentVmsChangeNothing) {
-    console_init(capture);
-    g_got.assign(3, "");
-    type("\x14"
-         "1");
+TEST_F(ConsoleInput, UnknownCommandsAndAbsentVmsChangeNothing) {
     g_log.clear();
     type("\x14"
-         "x");
+         "z");
     type("\x14"
          "9"); // only 3 VMs: 9 selects nothing new
     type("a");
-    EXPECT_EQ(g_got[0], "a");
-    EXPECT_NE(g_log.find("is not a command"), std::string::npos);
+    EXPECT_EQ(vms.got[0], "a");
+    EXPECT_NE(g_log.find("Ctrl-T z is not a command (Ctrl-T ? lists them)"), std::string::npos);
+}
+
+TEST_F(ConsoleInput, SwitchingSkipsEndedVmsAndSaysSo) {
+    vms.alive[1] = false;
+    g_log.clear();
+    type("\x14"
+         "2");
+    EXPECT_NE(g_log.find("console: vm linux-b has ended; input stays with vm linux-a"), std::string::npos);
+    type("\x14"
+         "n");
+    EXPECT_NE(g_log.find("console: input goes to vm rtos (skipped the VMs that have ended)"), std::string::npos);
+    type("x");
+    EXPECT_EQ(vms.got[2], "x");
+    EXPECT_EQ(vms.got[1], "");
+}
+
+TEST_F(ConsoleInput, TheKeyboardMovesOnWhenItsVmEnds) {
+    vms.alive[0] = false;
+    console_vm_stopped(0);
+    EXPECT_NE(g_log.find("console: input goes to vm linux-b (the VM that had it has ended)"), std::string::npos);
+    type("q");
+    EXPECT_EQ(vms.got[1], "q");
+    EXPECT_EQ(vms.got[0], "");
+}
+
+TEST_F(ConsoleInput, HelpListsTheEscapesAndEveryVmWithItsState) {
+    vms.alive[2] = false;
+    g_log.clear();
+    type("\x14?");
+    EXPECT_NE(g_log.find("console: Ctrl-T 1-3: give the keyboard to that VM; Ctrl-T n: to the next; Ctrl-T x: "
+                         "power off\r\n"),
+              std::string::npos);
+    EXPECT_NE(g_log.find("console:   1 linux-a: running (has the keyboard)\r\n"), std::string::npos);
+    EXPECT_NE(g_log.find("console:   2 linux-b: running\r\n"), std::string::npos);
+    EXPECT_NE(g_log.find("console:   3 rtos: ended\r\n"), std::string::npos);
+    EXPECT_EQ(vms.got[0], "");
+}
+
+TEST_F(ConsoleInput, SwitchingShowsTheNewVmsPromptAtOnce) {
+    vms.streams[1].write("linux-b", "/ # ", 4);
+    vms.streams[0].write("linux-a", "row\n", 4);
+    g_log.clear();
+    type("\x14"
+         "2");
+    EXPECT_EQ(g_log, "[tessera] console: input goes to vm linux-b\r\n[linux-b] / # ");
+}
+
+TEST_F(ConsoleInput, CtrlTxPowersOff) {
+    type("\x14x");
+    EXPECT_TRUE(vms.off);
+    EXPECT_NE(g_log.find("powering off at the user's request"), std::string::npos);
+}
+
+TEST_F(ConsoleInput, TypingBringsBackTheFocusedRowAnotherVmInterrupted) {
+    vms.streams[0].write("linux-a", "/ # ", 4);
+    vms.streams[1].write("linux-b", "late message\n", 13);
+    g_log.clear();
+    type("l");
+    EXPECT_EQ(g_log, "[linux-a] / # ");
+    EXPECT_EQ(vms.got[0], "l");
 }
 
 } // namespace

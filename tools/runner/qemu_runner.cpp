@@ -3,20 +3,27 @@
 // A scenario passes when QEMU powers itself off within the timeout and the
 // console shows every expected line fragment and none of the rejected ones.
 // On failure the whole console log is printed with the reason.
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "terminal.hpp"
+
 namespace {
+
+using namespace tessera;
 
 struct Options {
     std::string image;
@@ -25,8 +32,9 @@ struct Options {
     std::string cpu = "cortex-a57";
     unsigned smp = 4;
     std::string memory = "512M";
-    double timeout = 60;
+    double timeout = 0; ///< seconds; 0: none
     bool live = false;
+    bool batch = false;
     bool require_clean = false;
     bool icount = false;
     std::string initrd; // bare Linux runs (for comparisons)
@@ -73,6 +81,7 @@ struct Outcome {
     std::string log;
     double time_to = -1; // seconds until Options::time_to appeared, -1 if it did not
     bool timed_out = false;
+    bool quit_forced = false; ///< Ctrl-T x was typed and QEMU had to be stopped by the runner
     int status = 0;
 };
 
@@ -95,8 +104,62 @@ std::vector<std::string> qemu_command(const Options& o) {
     return cmd;
 }
 
+/// Appends QEMU's output to the log the way a screen would show it: "\r\n"
+/// is a newline, a lone '\r' (a row being redrawn) starts the row again.
+/// `cr` carries a '\r' that ended the previous chunk.
+void append_log(std::string& log, const char* bytes, size_t n, bool& cr) {
+    for (size_t i = 0; i < n; ++i) {
+        const char c = bytes[i];
+        if (c == '\r') {
+            cr = true;
+            continue;
+        }
+        if (cr && c != '\n') {
+            const size_t row = log.rfind('\n');
+            log.erase(row == std::string::npos ? 0 : row + 1);
+        }
+        cr = false;
+        log += c;
+    }
+}
+
+/// Writes all of `bytes` to `fd` (a terminal or a pipe that blocks).
+void write_all(int fd, const char* bytes, size_t n) {
+    while (n > 0) {
+        const ssize_t w = write(fd, bytes, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        bytes += w;
+        n -= static_cast<size_t>(w);
+    }
+}
+
+/// Watches typed keys for the console's quit escape, Ctrl-T x (the
+/// hypervisor powers the board off; the runner only makes sure it happens).
+class QuitWatch {
+public:
+    /// True when `k` completes Ctrl-T x.
+    bool saw_quit(char k) {
+        if (escape_) {
+            escape_ = false;
+            return k == 'x';
+        }
+        escape_ = k == ESCAPE;
+        return false;
+    }
+
+private:
+    static constexpr char ESCAPE = 0x14;
+    bool escape_ = false;
+};
+
+/// How long the hypervisor gets to power off after Ctrl-T x before the runner stops QEMU itself.
+constexpr auto QUIT_GRACE = std::chrono::seconds(5);
+
 /// Runs QEMU, collecting its output until it exits or `timeout` passes.
-Outcome run_qemu(const Options& o) {
+/// Interactive runs hand the keyboard to the console (raw terminal) and show
+/// every byte as it comes; scripted runs type --send-after keys.
+Outcome run_qemu(const Options& o, bool interactive) {
     Outcome out;
     int pipefd[2];
     int inpipe[2];
@@ -104,15 +167,15 @@ Outcome run_qemu(const Options& o) {
         perror("pipe");
         std::exit(3);
     }
-    // Keystrokes come from --send-after; a live run without them hands the
-    // terminal to QEMU so a person can type into the guests.
-    const bool scripted = !o.send_after.empty() || !o.live;
+    signal(SIGPIPE, SIG_IGN); // QEMU may exit while keys are on their way
     const std::vector<std::string> cmd = qemu_command(o);
     const pid_t pid = fork();
     if (pid == 0) {
+        // QEMU never owns the terminal: its serial line is these two pipes,
+        // so it cannot be stopped by job control or change the terminal.
         dup2(pipefd[1], STDOUT_FILENO);
         dup2(pipefd[1], STDERR_FILENO);
-        if (scripted) dup2(inpipe[0], STDIN_FILENO);
+        dup2(inpipe[0], STDIN_FILENO);
         close(pipefd[0]);
         close(pipefd[1]);
         close(inpipe[0]);
@@ -126,58 +189,88 @@ Outcome run_qemu(const Options& o) {
         perror(argv[0]);
         _exit(127);
     }
+    setpgid(pid, pid); // (also here: whichever of the two runs first)
     close(pipefd[1]);
     close(inpipe[0]);
+    const bool keyboard = interactive && runner::terminal_make_raw(STDIN_FILENO, pid);
+    if (keyboard) fcntl(inpipe[1], F_SETFL, fcntl(inpipe[1], F_GETFL) | O_NONBLOCK);
+    bool stdin_open = keyboard;
+    std::string keys; // typed, not yet taken by QEMU
+    QuitWatch quit;
+    std::optional<std::chrono::steady_clock::time_point> quit_by;
     size_t next_send = 0;   // index into send_after pairs
     size_t search_from = 0; // markers are looked for after the previous one
+    bool cr = false;
     const auto started = std::chrono::steady_clock::now();
-    const auto deadline = started + std::chrono::duration<double>(o.timeout);
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    if (o.timeout > 0)
+        deadline = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                 std::chrono::duration<double>(o.timeout));
     char buf[4096];
     for (;;) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
+        const auto now = std::chrono::steady_clock::now();
+        if (deadline && now >= *deadline) {
             out.timed_out = true;
             break;
         }
-        pollfd p{pipefd[0], POLLIN, 0};
-        const int r = poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
-        if (r < 0) continue;
-        if (r == 0) continue;
+        if (quit_by && now >= *quit_by) {
+            out.quit_forced = true;
+            break;
+        }
+        pollfd p[3] = {{pipefd[0], POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLOUT, 0}};
+        if (stdin_open) p[1].fd = STDIN_FILENO;
+        if (!keys.empty()) p[2].fd = inpipe[1];
+        if (poll(p, 3, 200) <= 0) continue;
+        if (p[1].revents != 0) {
+            const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+            if (n <= 0) {
+                stdin_open = false; // the terminal went away: QEMU runs on
+            } else {
+                for (ssize_t i = 0; i < n; ++i) {
+                    if (quit.saw_quit(buf[i]) && !quit_by) quit_by = std::chrono::steady_clock::now() + QUIT_GRACE;
+                }
+                keys.append(buf, static_cast<size_t>(n));
+            }
+        }
+        if (p[2].revents != 0) {
+            const ssize_t w = write(inpipe[1], keys.data(), keys.size());
+            if (w > 0) keys.erase(0, static_cast<size_t>(w));
+        }
+        if (p[0].revents == 0) continue;
         const ssize_t n = read(pipefd[0], buf, sizeof buf);
         if (n <= 0) break; // QEMU closed its output: it has exited
-        std::string chunk;
-        for (ssize_t i = 0; i < n; ++i) {
-            if (buf[i] != '\r') chunk += buf[i];
-        }
-        out.log += chunk;
+        const size_t before = out.log.size();
+        append_log(out.log, buf, static_cast<size_t>(n), cr);
         if (!o.time_to.empty() && out.time_to < 0 && out.log.find(o.time_to) != std::string::npos) {
             out.time_to = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         }
-        if (o.live) {
-            std::cout << chunk << std::flush;
+        if (keyboard) {
+            write_all(STDOUT_FILENO, buf, static_cast<size_t>(n)); // as sent: the terminal draws it
+        } else if (o.live) {
+            const std::string shown = out.log.size() >= before ? out.log.substr(before) : std::string();
+            std::cout << shown << std::flush;
         }
         while (next_send + 1 < o.send_after.size()) {
             const auto at = out.log.find(o.send_after[next_send], search_from);
             if (at == std::string::npos) break;
             search_from = at + o.send_after[next_send].size();
-            const std::string keys = unescape(o.send_after[next_send + 1]);
+            const std::string typed = unescape(o.send_after[next_send + 1]);
             // Type like a person would: look at the prompt first (a shell may
-            // still be setting up its terminal), then key by key, since the
-            // guest's UART has a small FIFO.
+            // still be setting up its terminal), then key by key.
             usleep(300'000);
-            for (char k : keys) {
+            for (char k : typed) {
                 if (write(inpipe[1], &k, 1) != 1) break;
                 usleep(2000);
             }
             next_send += 2;
         }
     }
-    if (out.timed_out) kill(-pid, SIGKILL);
+    if (out.timed_out || out.quit_forced) kill(-pid, SIGKILL);
     close(pipefd[0]);
     close(inpipe[1]);
     int status = 0;
     waitpid(pid, &status, 0);
+    runner::terminal_restore();
     out.status = status;
     return out;
 }
@@ -185,8 +278,11 @@ Outcome run_qemu(const Options& o) {
 /// Every reason the run failed; empty if it passed.
 std::vector<std::string> judge(const Options& o, const Outcome& r) {
     std::vector<std::string> why;
+    const bool user_quit = r.log.find("powering off at the user's request") != std::string::npos;
     if (r.timed_out)
         why.push_back("timed out after " + std::to_string(o.timeout) + " s (QEMU did not power off)");
+    else if (r.quit_forced)
+        why.push_back("the board did not power off within 5 s of Ctrl-T x; QEMU was stopped");
     else if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0)
         why.push_back("QEMU failed to run");
     for (const auto& e : o.expect) {
@@ -211,7 +307,8 @@ std::vector<std::string> judge(const Options& o, const Outcome& r) {
                           std::to_string(want));
         }
     }
-    if (o.require_clean && r.log.find("VMs ended cleanly") == std::string::npos) {
+    // Powering off with Ctrl-T x is the user's choice, not a failure.
+    if (o.require_clean && !user_quit && r.log.find("VMs ended cleanly") == std::string::npos) {
         why.push_back("the hypervisor did not report that every VM ended cleanly");
     }
     return why;
@@ -228,7 +325,7 @@ int main(int argc, char** argv) {
     app.add_option("--machine", o.machine, "QEMU machine (without virtualization=on, an image starts at EL1)");
     app.add_option("--smp", o.smp, "number of cores")->check(CLI::Range(1, 64));
     app.add_option("-m,--memory", o.memory, "RAM size");
-    app.add_option("--timeout", o.timeout, "seconds before the run counts as hung");
+    app.add_option("--timeout", o.timeout, "seconds before the run counts as hung (default: no limit)");
     app.add_option("--expect", o.expect, "text that must appear on the console (repeatable)");
     app.add_option("--reject", o.reject, "text that must not appear (repeatable)");
     app.add_option("--reject-after", o.reject_after, "MARKER TEXT: TEXT must not appear after MARKER")
@@ -240,7 +337,8 @@ int main(int argc, char** argv) {
     app.add_option("--expect-count", o.expect_count, "TEXT N: TEXT appears exactly N times")
         ->expected(2)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    app.add_flag("--live", o.live, "stream the console while it runs");
+    app.add_flag("--live", o.live, "stream the console while it runs (always, when the keyboard is the console's)");
+    app.add_flag("--batch", o.batch, "never take the keyboard, even on a terminal");
     app.add_option("--initrd", o.initrd, "initramfs for a bare Linux kernel given as the image");
     app.add_option("--append", o.append, "kernel command line for a bare Linux kernel");
     app.add_option("--time-to", o.time_to, "print the seconds from QEMU's start until this text appears");
@@ -248,7 +346,10 @@ int main(int argc, char** argv) {
     app.add_flag("--icount", o.icount, "deterministic instruction counting (-icount shift=0,sleep=off)");
     CLI11_PARSE(app, argc, argv);
 
-    const Outcome r = run_qemu(o);
+    // On a terminal, with no keys to type for a script, the user's keyboard
+    // is the board's serial console.
+    const bool interactive = !o.batch && o.send_after.empty() && isatty(STDIN_FILENO);
+    const Outcome r = run_qemu(o, interactive);
     std::vector<std::string> why = judge(o, r);
     if (!o.time_to.empty()) {
         if (r.time_to < 0)
@@ -257,7 +358,7 @@ int main(int argc, char** argv) {
             std::cout << "time-to \"" << o.time_to << "\": " << r.time_to << " s\n";
     }
     if (why.empty()) return 0;
-    if (!o.live) {
+    if (!o.live && !interactive) {
         std::cout << "---- console log of " << o.image << " ----\n" << r.log << "---- end of console log ----\n";
     }
     for (const auto& w : why) std::cout << "FAIL: " << w << "\n";
