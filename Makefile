@@ -26,13 +26,27 @@ build: setup
 		-DTESSERA_HOST_DIR=$(CURDIR)/$(HOST_BUILD)
 	@cmake --build $(TARGET_BUILD) -j $(JOBS) -- --no-print-directory -s
 
-# The demo is one system file, packed into one image by the SDK.
+# The demo is one system file, packed into one image by the SDK. The image is
+# a real file target: `tessera build --depfile` lists everything it read (the
+# system file, the hypervisor, every guest, kernel and initramfs), so the image
+# is re-packed only when one of those, or the tessera binary, has changed.
+# `build` must be finished before Make looks at those files' times: it comes
+# first among run's prerequisites, and this makefile runs one recipe at a time
+# (the builds inside `build` are parallel themselves).
 TESSERA := $(HOST_BUILD)/tools/sdk/tessera
 DEMO_IMAGE := build/demo.img
-run: build
-	@$(TESSERA) build configs/demo/system.yaml -o $(DEMO_IMAGE) \
+# An image without its depfile (packed by hand, or by an older tessera) is
+# packed again, once.
+$(DEMO_IMAGE): configs/demo/system.yaml $(TESSERA) $(DEMO_IMAGE).d
+	@$(TESSERA) build configs/demo/system.yaml -o $@ --depfile $@.d \
 		-I $(TARGET_BUILD)/guests -I $(TARGET_BUILD)/systems -I .cache/linux
-	@$(TESSERA) run $(DEMO_IMAGE) -- --live --require-clean --timeout 3600
+$(DEMO_IMAGE).d: ;
+-include $(DEMO_IMAGE).d
+
+.NOTPARALLEL:
+
+run: build $(DEMO_IMAGE)
+	@$(TESSERA) run $(DEMO_IMAGE) -- --require-clean
 
 test: build
 	@cd $(HOST_BUILD) && ctest --output-on-failure -j $(JOBS)

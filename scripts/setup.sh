@@ -14,7 +14,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 packages=(make cmake g++ g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
           qemu-system-arm device-tree-compiler libfdt-dev libgtest-dev
-          libcli11-dev nlohmann-json3-dev libyaml-cpp-dev clang-format clang-tidy git cpio gzip)
+          libcli11-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev clang-format clang-tidy git cpio gzip)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,12 +1,14 @@
 // packed_system.cpp — checking the packed system description and turning it into the boot-time SystemDesc.
 #include "packed_system.hpp"
 
+#include <arm_acle.h>
 #include <new>
 
 #include "arch.hpp"
 #include "arch_mem.hpp"
 #include "board.hpp"
 #include "string.hpp"
+#include "sysreg.hpp"
 #include "system_image.hpp"
 
 namespace tessera {
@@ -17,6 +19,40 @@ bool range_ok(const sysimg::Range& r, u64 total) { return r.offset <= total && r
 
 Blob blob_of(const u8* base, const sysimg::Range& r) {
     return r.size == 0 ? Blob{} : Blob{base + r.offset, base + r.offset + r.size};
+}
+
+/// ID_AA64ISAR0_EL1.CRC32 (bits 19:16): nonzero when the CRC32 instructions exist.
+bool cpu_has_crc32() { return ((arch::id_aa64isar0_el1::read() >> 16) & 0xf) != 0; }
+
+/// CRC-32 (IEEE, as zlib computes it) with the CPU's CRC32 instructions:
+/// eight bytes an instruction where a table takes one, so a 67 MB image is
+/// checked in a fraction of the time. Only this function is built for
+/// +crc; it runs only when cpu_has_crc32() says the instructions exist.
+__attribute__((target("+crc"))) u32 crc32_instructions(u32 crc, const u8* data, u64 size) {
+    crc = ~crc;
+    // Byte steps up to an 8-byte boundary: -mstrict-align forbids the
+    // unaligned doubleword loads that follow.
+    while (size != 0 && (reinterpret_cast<u64>(data) & 7) != 0) {
+        crc = __crc32b(crc, *data++);
+        --size;
+    }
+    for (; size >= 8; size -= 8, data += 8) {
+        u64 word; // one aligned load (the builtin, not the image's out-of-line memcpy)
+        __builtin_memcpy(&word, __builtin_assume_aligned(data, 8), 8);
+        crc = __crc32d(crc, word);
+    }
+    while (size-- != 0) crc = __crc32b(crc, *data++);
+    return ~crc;
+}
+
+/// The description's CRC, by the fastest means this core has.
+u32 description_crc(const u8* blob, const sysimg::Header& h) {
+    if (cpu_has_crc32()) return sysimg::blob_crc(blob, h, crc32_instructions);
+    sysimg::Crc32Table table; // 1 KiB of the boot stack, for this check only
+    sysimg::crc32_table_init(table);
+    return sysimg::blob_crc(blob, h, [&table](u32 crc, const u8* data, u64 size) {
+        return sysimg::crc32_by_table(table, crc, data, size);
+    });
 }
 
 } // namespace
@@ -36,7 +72,7 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
     if (h.version != sysimg::VERSION || h.header_size != sizeof h)
         return "a format version this hypervisor does not read";
     if (h.total_size > mapped || h.total_size < sizeof h) return "truncated (shorter than its header says)";
-    if (sysimg::blob_crc(blob, h) != h.crc32) return "CRC-32 mismatch: the image is corrupt";
+    if (description_crc(blob, h) != h.crc32) return "CRC-32 mismatch: the image is corrupt";
     if (h.vm_count == 0) return "no VMs";
     if (h.vm_count > 255) return "more than 255 VMs (8-bit VMIDs)";
     if (h.vm_count > (h.total_size - sizeof h) / sizeof(sysimg::VmRecord)) return "more VM records than fit";

@@ -2,7 +2,7 @@
 //
 // Shared by the hypervisor (which boots from it) and the host SDK (which
 // writes and inspects it). Little-endian, fixed-size records, offsets from
-// the start of the blob; a CRC-32 covers everything after the header.
+// the start of the blob; a CRC-32 covers the whole blob, its header included.
 #pragma once
 
 #include "types.hpp"
@@ -58,24 +58,41 @@ struct VmRecord {
 };
 static_assert(sizeof(VmRecord) == 128);
 
-/// CRC-32 (IEEE 802.3, reflected, as zlib computes it) of `size` bytes,
-/// continuing from `crc` (0 to start).
-inline u32 crc32(const u8* data, u64 size, u32 crc = 0) {
-    crc = ~crc;
-    for (u64 i = 0; i < size; ++i) {
-        crc ^= data[i];
-        for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb8'8320u & (0u - (crc & 1u)));
+/// The 256 entries of a table-driven CRC-32 (IEEE 802.3, reflected: the
+/// polynomial zlib's crc32() and the Arm CRC32 instructions use).
+struct Crc32Table {
+    u32 entry[256];
+};
+
+/// Fills `t`. Computed at run time, not a constant: the EL2 image needs it
+/// only on a core without CRC32 instructions, so it costs no resident rodata.
+inline void crc32_table_init(Crc32Table& t) {
+    for (u32 i = 0; i < 256; ++i) {
+        u32 c = i;
+        for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb8'8320u & (0u - (c & 1u)));
+        t.entry[i] = c;
     }
+}
+
+/// CRC-32 of `size` bytes continuing from `crc` (0 to start), one table
+/// look-up per byte: the fallback where neither zlib (the host SDK) nor the
+/// CPU's CRC32 instructions (EL2, when ID_AA64ISAR0_EL1 has them) are at hand.
+inline u32 crc32_by_table(const Crc32Table& t, u32 crc, const u8* data, u64 size) {
+    crc = ~crc;
+    for (u64 i = 0; i < size; ++i) crc = t.entry[(crc ^ data[i]) & 0xffu] ^ (crc >> 8);
     return ~crc;
 }
 
 /// The CRC the header's crc32 field must hold: over the header (with that
-/// field as 0) and everything after it, so no byte goes unchecked.
-inline u32 blob_crc(const u8* blob, const Header& h) {
+/// field as 0) and everything after it, so no byte goes unchecked. `crc32`
+/// is `u32(u32 crc, const u8* data, u64 size)`, the CRC-32 (IEEE) of `data`
+/// continuing from `crc`, as zlib's crc32() computes it: each side brings its
+/// fastest (zlib on the host, the CPU's instructions at EL2).
+template <typename Crc32> u32 blob_crc(const u8* blob, const Header& h, Crc32 crc32) {
     Header copy = h;
     copy.crc32 = 0;
-    const u32 crc = crc32(reinterpret_cast<const u8*>(&copy), sizeof copy);
-    return crc32(blob + sizeof copy, h.total_size - sizeof copy, crc);
+    const u32 crc = crc32(0, reinterpret_cast<const u8*>(&copy), sizeof copy);
+    return crc32(crc, blob + sizeof copy, h.total_size - sizeof copy);
 }
 
 } // namespace tessera::sysimg

@@ -129,12 +129,105 @@ TEST_F(SystemConfigTest, PackedImageReadsBackAndCatchesCorruption) {
     std::memcpy(hyp.data() + 56, "ARM\x64", 4);
     const uint64_t image_size = 3ull * 4096;
     std::memcpy(hyp.data() + tessera::sysimg::IMAGE_SIZE_FIELD, &image_size, 8);
-    std::vector<uint8_t> image = pack_system(sys, hyp);
+    std::vector<ConfigError> errors;
+    std::vector<uint8_t> image = pack_system(sys, hyp, errors);
+    ASSERT_TRUE(errors.empty());
     EXPECT_EQ(image.size() % 4096, 0u);
     const std::string text = inspect_image(image);
     EXPECT_NE(text.find("a: 2.0 MiB at IPA 0x40000000, 1 vCPU on core 1, priority 3"), std::string::npos) << text;
     image[image_size + 100] ^= 1; // inside the first VM record
     EXPECT_THROW(inspect_image(image), std::runtime_error);
+}
+
+/// An arm64 Image of `file_size` bytes whose header says it takes `image_size` once running.
+std::string fake_kernel(uint64_t image_size, size_t file_size = 4096) {
+    std::string k(file_size, '\0');
+    std::memcpy(k.data() + 16, &image_size, 8);
+    std::memcpy(k.data() + 56, "ARM\x64", 4);
+    return k;
+}
+
+TEST_F(SystemConfigTest, AKernelThatIsNotAnArm64ImageIsNamedAtItsLine) {
+    std::ofstream(dir_ / "short.img") << "too short";
+    const auto errors = load(std::string(kHead) + "  - name: a\n"             // 4
+                                                  "    linux:\n"              // 5
+                                                  "      kernel: guest.bin\n" // 6: 5 bytes
+                                                  "    memory: 64M\n"
+                                                  "    cores: 1\n"
+                                                  "  - name: b\n" // 9
+                                                  "    memory: 64M\n"
+                                                  "    cores: 2\n"
+                                                  "    linux: {kernel: bad.img}\n"); // 12
+    std::ofstream(dir_ / "bad.img") << std::string(100, 'x');
+    // bad.img is written after the load above: only guest.bin is checked so far.
+    ASSERT_EQ(errors.size(), 2u) << errors[0];
+    EXPECT_EQ(errors[0], "6: vm 'a': kernel 'guest.bin' is not an arm64 Image (5 bytes, shorter than the 64-byte "
+                         "Image header)");
+    EXPECT_EQ(errors[1], "12: vm 'b': kernel 'bad.img' not found (next to the system file or in the search path)");
+    const auto again = load(std::string(kHead) + "  - {name: b, memory: 64M, cores: 2, linux: {kernel: bad.img}}\n");
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0], "4: vm 'b': kernel 'bad.img' is not an arm64 Image (no \"ARM\\x64\" magic at offset 56 of its "
+                        "header)");
+}
+
+TEST_F(SystemConfigTest, AVmTooSmallForLinuxSaysTheMinimum) {
+    // 30 MiB once running, a 3 MiB initramfs: device tree 2 MiB, kernel to
+    // 32 MiB, the initramfs in the 4 MiB (2 MiB aligned) above: 36 MiB.
+    std::ofstream(dir_ / "Image") << fake_kernel(30ull << 20);
+    std::ofstream(dir_ / "initrd") << std::string(3 << 20, 'i');
+    const std::string vm = "    linux: {kernel: Image, initrd: initrd}\n    cores: 1\n";
+    auto with_memory = [&](const std::string& memory) {
+        return load(std::string(kHead) + "  - name: a\n" + vm + "    memory: " + memory + "\n"); // memory: line 7
+    };
+    const auto errors = with_memory("32M");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0], "7: vm 'a': 32 MiB of memory is too small for its kernel, device tree and initramfs; it needs "
+                         "at least 36 MiB");
+    EXPECT_EQ(with_memory("36M").size(), 0u);
+    EXPECT_EQ(with_memory("35M").size(), 1u);
+    // A small kernel still gets the 16 MiB a Linux VM is always given.
+    std::ofstream(dir_ / "Image") << fake_kernel(1ull << 20);
+    const auto small = load(std::string(kHead) + "  - {name: a, linux: {kernel: Image}, cores: 1, memory: 2M}\n");
+    ASSERT_EQ(small.size(), 1u);
+    EXPECT_EQ(small[0],
+              "4: vm 'a': 2 MiB of memory is too small for its kernel and device tree; it needs at least 16 MiB");
+}
+
+TEST_F(SystemConfigTest, ABareImageLargerThanItsMemoryIsRefused) {
+    std::ofstream(dir_ / "big.bin") << std::string(5000, 'g');
+    const auto errors = load(std::string(kHead) + "  - {name: a, image: big.bin, cores: 1, memory: 4K}\n");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0], "4: vm 'a': 4 KiB of memory is too small for its image of 5000 bytes");
+}
+
+TEST_F(SystemConfigTest, EveryMistakeIsReportedAtOnce) {
+    std::ofstream(dir_ / "Image") << fake_kernel(30ull << 20);
+    const auto errors = load(std::string(kHead) + "  - {name: a, linux: {kernel: guest.bin}, cores: 1, memory: 64M}\n"
+                                                  "  - {name: b, linux: {kernel: Image}, cores: 9, memory: 16M}\n"
+                                                  "  - {name: c, image: guest.bin, cores: 1, memory: 2M}\n"
+                                                  "  - {name: d, linux: {kernel: Image}, cores: 2, memory: 20M}\n");
+    std::string all;
+    for (const auto& e : errors) all += e + "\n";
+    EXPECT_EQ(errors.size(), 4u) << all;
+    EXPECT_NE(all.find("4: vm 'a': kernel 'guest.bin' is not an arm64 Image"), std::string::npos) << all;
+    EXPECT_NE(all.find("5: vm 'b': core 9 does not exist"), std::string::npos) << all;
+    EXPECT_NE(all.find("5: vm 'b': 16 MiB of memory is too small"), std::string::npos) << all;
+    EXPECT_NE(
+        all.find("7: vm 'd': 20 MiB of memory is too small for its kernel and device tree; it needs at least 32 MiB"),
+        std::string::npos)
+        << all;
+}
+
+TEST_F(SystemConfigTest, CountsAreSingularForOne) {
+    const auto errors = load("cores: 1\nvms:\n  - {name: a, image: guest.bin, memory: 2M, vcpus: 2, cores: [0]}\n"
+                             "  - {name: b, image: guest.bin, memory: 2M, cores: 3}\n");
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[0], "3: vm 'a': cores lists 1 core for 2 vCPUs (one per vCPU, or one number for all)");
+    EXPECT_EQ(errors[1], "4: vm 'b': core 3 does not exist (the board has 1 core, core 0)");
+    EXPECT_EQ(count_of(1, "vCPU"), "1 vCPU");
+    EXPECT_EQ(count_of(0, "error"), "0 errors");
+    EXPECT_EQ(size_text(2u << 20), "2 MiB");
+    EXPECT_EQ(size_text(1), "1 byte");
 }
 
 } // namespace

@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
 
+#include "arm64_image.hpp"
 #include "board.hpp"
 
 namespace tessera::sdk {
@@ -40,6 +42,30 @@ bool parse_size(const std::string& text, uint64_t& out) {
     if (n > (~0ull >> shift)) return false;
     out = n << shift;
     return true;
+}
+
+std::string count_of(uint64_t n, const std::string& noun) {
+    return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+std::string size_text(uint64_t bytes) {
+    if (bytes != 0 && bytes % (1ull << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
+    if (bytes != 0 && bytes % (1ull << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+    if (bytes != 0 && bytes % (1ull << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
+    return count_of(bytes, "byte");
+}
+
+std::vector<std::string> input_files(const SystemConfig& sys) {
+    std::vector<std::string> files{sys.file};
+    auto add = [&](const std::string& f) {
+        if (!f.empty() && std::find(files.begin(), files.end(), f) == files.end()) files.push_back(f);
+    };
+    for (const VmConfig& vm : sys.vms) {
+        add(vm.image);
+        add(vm.kernel);
+        add(vm.initrd);
+    }
+    return files;
 }
 
 namespace {
@@ -108,6 +134,48 @@ private:
     std::vector<ConfigError> errors_;
 };
 
+/// The first `size` bytes of `path` (fewer if it is shorter); empty if it cannot be read.
+std::vector<uint8_t> read_head(const std::string& path, size_t size) {
+    std::vector<uint8_t> head(size);
+    std::ifstream in(path, std::ios::binary);
+    in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(size));
+    head.resize(in ? size : static_cast<size_t>(in.gcount()));
+    return head;
+}
+
+/// What the hypervisor checks only once it loads the VM at boot (and
+/// panics on), checked here from the files: the kernel is an arm64 Image,
+/// and the VM's memory holds its image, or its kernel, device tree and
+/// initramfs laid out as the hypervisor lays them out. `kernel` is the
+/// kernel as the system file names it.
+void check_payload(Checker& c, const VmConfig& vm, const std::string& where, const std::string& kernel) {
+    std::error_code ec;
+    if (!vm.is_linux) {
+        const uint64_t size = fs::file_size(vm.image, ec);
+        if (!ec && size > vm.memory) {
+            c.error(vm.memory_line, where + size_text(vm.memory) + " of memory is too small for its image of " +
+                                        count_of(size, "byte"));
+        }
+        return;
+    }
+    const std::vector<uint8_t> head = read_head(vm.kernel, ARM64_HEADER_SIZE);
+    Arm64Header header;
+    if (const std::string why = read_arm64_header(head.data(), head.size(), header); !why.empty()) {
+        c.error(vm.image_line, where + "kernel '" + kernel + "' is " + why);
+        return;
+    }
+    const uint64_t kernel_size = fs::file_size(vm.kernel, ec);
+    const uint64_t initrd_size = vm.initrd.empty() ? 0 : fs::file_size(vm.initrd, ec);
+    if (ec) return; // unreadable: packing names the file
+    const uint64_t need = linux_min_memory(header, kernel_size, initrd_size);
+    if (vm.memory < need) {
+        const uint64_t need_mib = (need + (1ull << 20) - 1) >> 20;
+        c.error(vm.memory_line, where + size_text(vm.memory) + " of memory is too small for its kernel" +
+                                    (vm.initrd.empty() ? " and device tree" : ", device tree and initramfs") +
+                                    "; it needs at least " + std::to_string(need_mib) + " MiB");
+    }
+}
+
 /// Finds `name` next to the system file, then in the search directories.
 std::string resolve(const std::string& name, const fs::path& dir, const std::vector<std::string>& search) {
     const fs::path p(name);
@@ -142,39 +210,57 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
             c.error(n["name"],
                     "name '" + vm.name + "' must be 1-31 of a-z, 0-9 and '-', starting with a letter or digit");
     }
-    auto file = [&](const YAML::Node& f, const std::string& what, std::string& out) {
-        const std::string name = Checker::scalar(f);
+    // Every file found; the payload is checked only then (and with good memory).
+    bool files_found = true;
+    std::string kernel_name;
+    auto file = [&](const YAML::Node& f, const std::string& what, std::string& out, int& line) {
+        std::string name = Checker::scalar(f);
+        line = Checker::line_of(f);
         out = resolve(name, dir, search);
-        if (out.empty())
+        if (out.empty()) {
+            files_found = false;
             c.error(f, where + what + " '" + name + "' not found (next to the system file or in the search path)");
+        }
+        return name;
     };
     if (n["image"] && n["linux"]) {
+        files_found = false;
         c.error(n["linux"], where + "give either image: (bare metal) or linux:, not both");
     } else if (n["image"]) {
-        file(n["image"], "image", vm.image);
+        file(n["image"], "image", vm.image, vm.image_line);
     } else if (n["linux"]) {
         const YAML::Node l = n["linux"];
         vm.is_linux = true;
         if (!l.IsMap()) {
+            files_found = false;
             c.error(l, where + "linux: needs kernel:, and optionally initrd: and bootargs:");
         } else {
             c.keys(l, {"kernel", "initrd", "bootargs"}, where + "linux: ");
-            if (l["kernel"])
-                file(l["kernel"], "kernel", vm.kernel);
-            else
+            if (l["kernel"]) {
+                kernel_name = file(l["kernel"], "kernel", vm.kernel, vm.image_line);
+            } else {
+                files_found = false;
                 c.error(l, where + "linux: needs a kernel:");
-            if (l["initrd"]) file(l["initrd"], "initrd", vm.initrd);
+            }
+            if (l["initrd"]) file(l["initrd"], "initrd", vm.initrd, vm.initrd_line);
             if (l["bootargs"]) vm.bootargs = Checker::scalar(l["bootargs"]);
         }
     } else {
+        files_found = false;
         c.error(n, where + "needs an image: (bare-metal program) or linux: (kernel, initrd)");
     }
 
+    bool memory_ok = false;
+    vm.memory_line = n["memory"] ? Checker::line_of(n["memory"]) : vm.line;
     if (n["memory"])
-        c.size(n["memory"], vm.memory, where + "memory");
+        memory_ok = c.size(n["memory"], vm.memory, where + "memory");
     else
         c.error(n, where + "needs memory: (e.g. 2M, 256M)");
-    if (vm.memory % 4096 != 0) c.error(n["memory"], where + "memory must be a whole number of 4 KiB pages");
+    if (vm.memory % 4096 != 0) {
+        memory_ok = false;
+        c.error(n["memory"], where + "memory must be a whole number of 4 KiB pages");
+    }
+    if (files_found && memory_ok) check_payload(c, vm, where, kernel_name);
     if (n["base"]) {
         uint64_t base = 0;
         if (c.integer(n["base"], 0, IPA_LIMIT, base, where + "base")) {
@@ -195,15 +281,16 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
             uint64_t k = 0;
             if (!c.integer(e, 0, 255, k, where + "core")) return;
             if (k >= sys.cores) {
+                const std::string range = sys.cores == 1 ? "core 0" : "0-" + std::to_string(sys.cores - 1);
                 c.error(e, where + "core " + std::to_string(k) + " does not exist (the board has " +
-                               std::to_string(sys.cores) + " cores, 0-" + std::to_string(sys.cores - 1) + ")");
+                               count_of(sys.cores, "core") + ", " + range + ")");
             }
             out = static_cast<unsigned>(k);
         };
         if (cores.IsSequence()) {
             if (cores.size() != vm.vcpus) {
-                c.error(cores, where + "cores lists " + std::to_string(cores.size()) + " cores for " +
-                                   std::to_string(vm.vcpus) + " vCPUs (one per vCPU, or one number for all)");
+                c.error(cores, where + "cores lists " + count_of(cores.size(), "core") + " for " +
+                                   count_of(vm.vcpus, "vCPU") + " (one per vCPU, or one number for all)");
             } else {
                 for (size_t i = 0; i < cores.size(); ++i) core(cores[i], vm.cores[i]);
             }
@@ -296,6 +383,8 @@ void check_system(Checker& c, const SystemConfig& sys) {
 std::vector<ConfigError> load_system(const std::string& path, const std::vector<std::string>& search,
                                      SystemConfig& out) {
     Checker c(path);
+    SystemConfig sys;
+    sys.file = path;
     YAML::Node root;
     try {
         root = YAML::LoadFile(path);
@@ -311,7 +400,6 @@ std::vector<ConfigError> load_system(const std::string& path, const std::vector<
         return c.errors();
     }
     c.keys(root, {"cores", "memory", "vms"}, "");
-    SystemConfig sys;
     uint64_t v = 0;
     if (root["cores"] && c.integer(root["cores"], 1, 8, v, "cores")) sys.cores = static_cast<unsigned>(v);
     if (root["memory"]) c.size(root["memory"], sys.memory, "memory");

@@ -17,6 +17,9 @@ struct VmConfig {
     std::string kernel;    ///< Linux: arm64 Image, resolved path
     std::string initrd;    ///< Linux: initramfs, resolved path ("" if none)
     std::string bootargs = "console=ttyAMA0";
+    int image_line = 0;          ///< where image: (or linux: kernel:) is, for errors about that file
+    int initrd_line = 0;         ///< where linux: initrd: is
+    int memory_line = 0;         ///< where memory: is (the VM's line if missing)
     uint64_t memory = 0;         ///< RAM bytes
     uint64_t base = 0x4000'0000; ///< guest-physical base of its RAM
     unsigned vcpus = 1;
@@ -30,6 +33,7 @@ struct VmConfig {
 
 /// The whole system: the board and its VMs.
 struct SystemConfig {
+    std::string file;                ///< the system file it was read from (errors name it)
     unsigned cores = 4;              ///< physical cores of the board
     uint64_t memory = 1024ull << 20; ///< board RAM
     std::vector<VmConfig> vms;
@@ -49,12 +53,25 @@ inline constexpr uint64_t HYPERVISOR_RESERVE = 16ull << 20;
 inline constexpr unsigned MAX_VCPUS_PER_CORE = 256;
 
 /// Reads and checks the system file at `path`. Image paths are looked up
-/// next to the file, then in each of `search`. Returns every error found
-/// (none: `out` is the system).
+/// next to the file, then in each of `search`; what the hypervisor would
+/// otherwise refuse at boot is checked from the files themselves: a Linux
+/// kernel that is not an arm64 Image, a VM whose memory cannot hold its
+/// image (or kernel, device tree and initramfs). Returns every error found,
+/// sorted by line (none: `out` is the system).
 std::vector<ConfigError> load_system(const std::string& path, const std::vector<std::string>& search,
                                      SystemConfig& out);
 
 /// Parses "256M", "2G", "512K" or a plain byte count; false if malformed.
 bool parse_size(const std::string& text, uint64_t& out);
+
+/// `n` and its noun, plural unless n is 1: "1 VM", "2 VMs", "1 vCPU".
+std::string count_of(uint64_t n, const std::string& noun);
+
+/// A size as the system file would write it: "2 MiB", "512 KiB", "100 bytes".
+std::string size_text(uint64_t bytes);
+
+/// Every file building `sys` reads besides the hypervisor: the system file,
+/// then each VM's image, kernel and initramfs, each once, in order.
+std::vector<std::string> input_files(const SystemConfig& sys);
 
 } // namespace tessera::sdk

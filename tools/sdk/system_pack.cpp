@@ -3,10 +3,13 @@
 
 #include <cstring>
 #include <fstream>
-#include <iterator>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
+#include <zlib.h>
+
+#include "arm64_image.hpp"
 #include "board.hpp"
 #include "system_image.hpp"
 #include "vm_dtb.hpp"
@@ -29,21 +32,44 @@ uint64_t get64(const std::vector<uint8_t>& b, uint64_t at) {
 
 void put64(std::vector<uint8_t>& b, uint64_t at, uint64_t v) { std::memcpy(b.data() + at, &v, 8); }
 
-/// Checks the arm64 Image header; returns its image_size.
+/// Checks the hypervisor's arm64 Image header; returns its image_size.
 uint64_t image_size_of(const std::vector<uint8_t>& hyp) {
-    if (hyp.size() < 64 || std::memcmp(hyp.data() + 56, "ARM\x64", 4) != 0)
-        throw std::runtime_error("not an arm64 Image (no ARM\\x64 magic at offset 56)");
-    return get64(hyp, sysimg::IMAGE_SIZE_FIELD);
+    Arm64Header h;
+    if (const std::string why = read_arm64_header(hyp.data(), hyp.size(), h); !why.empty())
+        throw std::runtime_error(why);
+    return h.image_size;
 }
 
-/// Appends `data` to `blob` at a page boundary; returns where.
-Range append(std::vector<uint8_t>& blob, const std::vector<uint8_t>& data) {
-    if (data.empty()) return Range{0, 0};
-    blob.resize(align_up(blob.size(), sysimg::ALIGN), 0);
-    const Range r{blob.size(), data.size()};
-    blob.insert(blob.end(), data.begin(), data.end());
-    return r;
-}
+/// The description being built: room for its header and records, then each
+/// distinct blob once, at a page boundary.
+class Payload {
+public:
+    explicit Payload(size_t records) : bytes_(records, 0) {}
+
+    /// Where `data` is in the description: the range of identical bytes
+    /// added before, or else a new copy. Sharing is safe because the
+    /// hypervisor maps the description read-only and copies each VM's parts
+    /// out of it (at boot and at every restart).
+    Range add(const std::vector<uint8_t>& data) {
+        if (data.empty()) return Range{0, 0};
+        const auto [first, last] = by_size_.equal_range(data.size());
+        for (auto it = first; it != last; ++it) {
+            if (std::memcmp(bytes_.data() + it->second, data.data(), data.size()) == 0)
+                return Range{it->second, data.size()};
+        }
+        bytes_.resize(align_up(bytes_.size(), sysimg::ALIGN), 0);
+        const Range r{bytes_.size(), data.size()};
+        bytes_.insert(bytes_.end(), data.begin(), data.end());
+        by_size_.emplace(r.size, r.offset);
+        return r;
+    }
+
+    std::vector<uint8_t>& bytes() { return bytes_; }
+
+private:
+    std::vector<uint8_t> bytes_;
+    std::multimap<uint64_t, uint64_t> by_size_; ///< size -> offset of each blob stored
+};
 
 std::string mib(uint64_t bytes) {
     std::ostringstream s;
@@ -55,43 +81,72 @@ std::string mib(uint64_t bytes) {
 } // namespace
 
 std::vector<uint8_t> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) throw std::runtime_error("cannot read " + path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    // One read of the whole file: a byte-wise stream iterator takes seconds
+    // over a 30 MB kernel.
+    std::vector<uint8_t> bytes(static_cast<size_t>(in.tellg()));
+    in.seekg(0);
+    if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())))
+        throw std::runtime_error("cannot read " + path);
+    return bytes;
 }
 
-std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint8_t>& hyp) {
+uint32_t crc32_of(uint32_t crc, const uint8_t* data, uint64_t size) {
+    return static_cast<uint32_t>(crc32_z(crc, data, size));
+}
+
+std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint8_t>& hyp,
+                                 std::vector<ConfigError>& errors) {
     const uint64_t hyp_size = image_size_of(hyp);
     if (get64(hyp, sysimg::IMAGE_RES2_FIELD) != 0) throw std::runtime_error("the hypervisor image is already packed");
     if (hyp_size % sysimg::ALIGN != 0 || hyp_size < hyp.size())
         throw std::runtime_error("the hypervisor's image_size is not page aligned or smaller than its file");
 
-    const size_t records = sizeof(Header) + sys.vms.size() * sizeof(VmRecord);
-    std::vector<uint8_t> blob(records, 0);
+    const size_t errors_before = errors.size();
+    auto fail = [&](int line, const VmConfig& vm, const std::string& message) {
+        errors.push_back({sys.file, line, "vm '" + vm.name + "': " + message});
+    };
+    // A file checked when the system file was read may be gone or unreadable now.
+    auto load = [&](const std::string& path, int line, const VmConfig& vm, const char* what) {
+        try {
+            return read_file(path);
+        } catch (const std::runtime_error&) {
+            fail(line, vm, std::string("cannot read its ") + what + " " + path);
+            return std::vector<uint8_t>{};
+        }
+    };
+
+    Payload payload(sizeof(Header) + sys.vms.size() * sizeof(VmRecord));
     std::vector<VmRecord> recs(sys.vms.size());
     for (size_t i = 0; i < sys.vms.size(); ++i) {
         const VmConfig& vm = sys.vms[i];
         VmRecord& r = recs[i];
         std::memset(&r, 0, sizeof r);
         std::strncpy(r.name, vm.name.c_str(), sizeof r.name - 1);
-        std::vector<uint8_t> cores(vm.cores.begin(), vm.cores.end());
-        r.cores = append(blob, cores);
+        r.cores = payload.add(std::vector<uint8_t>(vm.cores.begin(), vm.cores.end()));
         if (vm.is_linux) {
-            const std::vector<uint8_t> initrd = vm.initrd.empty() ? std::vector<uint8_t>{} : read_file(vm.initrd);
+            const std::vector<uint8_t> kernel = load(vm.kernel, vm.image_line, vm, "kernel");
+            const std::vector<uint8_t> initrd =
+                vm.initrd.empty() ? std::vector<uint8_t>{} : load(vm.initrd, vm.initrd_line, vm, "initrd");
             LinuxVmSpec spec{vm.name, vm.base, vm.memory, vm.vcpus, vm.bootargs, initrd.size()};
             std::vector<uint8_t> dtb;
             try {
                 dtb = build_vm_dtb(spec);
-            } catch (const std::invalid_argument& e) {
-                throw std::runtime_error("vm '" + vm.name + "': " + e.what());
+            } catch (const std::exception& e) {
+                fail(vm.memory_line, vm, std::string("its device tree: ") + e.what());
             }
-            r.image = append(blob, read_file(vm.kernel));
-            r.initrd = append(blob, initrd);
-            r.dtb = append(blob, dtb);
+            r.image = payload.add(kernel);
+            r.initrd = payload.add(initrd);
+            r.dtb = payload.add(dtb);
         } else {
-            r.image = append(blob, read_file(vm.image));
-            if (r.image.size > vm.memory)
-                throw std::runtime_error("vm '" + vm.name + "': its image is larger than its memory");
+            const std::vector<uint8_t> image = load(vm.image, vm.image_line, vm, "image");
+            if (image.size() > vm.memory) {
+                fail(vm.memory_line, vm,
+                     size_text(vm.memory) + " of memory is too small for its image of " +
+                         count_of(image.size(), "byte"));
+            }
+            r.image = payload.add(image);
         }
         r.ram_ipa = vm.base;
         r.ram_size = vm.memory;
@@ -101,6 +156,9 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
         r.priority = static_cast<uint8_t>(vm.priority);
         r.devices = vm.devices;
     }
+    if (errors.size() != errors_before) return {};
+
+    std::vector<uint8_t>& blob = payload.bytes();
     blob.resize(align_up(blob.size(), sysimg::ALIGN), 0);
     std::memcpy(blob.data() + sizeof(Header), recs.data(), recs.size() * sizeof(VmRecord));
     Header h{};
@@ -112,7 +170,7 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
     h.hyp_size = hyp_size;
     h.board_cores = sys.cores;
     h.board_memory = sys.memory;
-    h.crc32 = sysimg::blob_crc(blob.data(), h); // the header goes in below; the CRC takes it from h
+    h.crc32 = sysimg::blob_crc(blob.data(), h, crc32_of); // the header goes in below; the CRC takes it from h
     std::memcpy(blob.data(), &h, sizeof h);
 
     std::vector<uint8_t> image = hyp;
@@ -133,8 +191,10 @@ sysimg::Header packed_header(const std::vector<uint8_t>& image, uint64_t& at) {
     std::memcpy(&h, image.data() + at, sizeof h);
     if (h.magic != sysimg::MAGIC) throw std::runtime_error("no system description magic at the packed offset");
     if (h.version != sysimg::VERSION) throw std::runtime_error("a description format this SDK does not read");
+    if (h.total_size < sizeof h || h.header_size != sizeof h)
+        throw std::runtime_error("a description header that does not add up");
     if (at + h.total_size > image.size()) throw std::runtime_error("truncated: the description is cut short");
-    if (sysimg::blob_crc(image.data() + at, h) != h.crc32)
+    if (sysimg::blob_crc(image.data() + at, h, crc32_of) != h.crc32)
         throw std::runtime_error("CRC-32 mismatch: the description is corrupt");
     return h;
 }
@@ -144,20 +204,54 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
     const Header h = packed_header(image, at);
     const uint64_t size = image_size_of(image);
     const uint8_t* blob = image.data() + at;
+    auto inside = [&](const Range& r) { return r.offset <= h.total_size && r.size <= h.total_size - r.offset; };
+
+    if (h.vm_count > (h.total_size - sizeof h) / sizeof(VmRecord))
+        throw std::runtime_error("more VM records than the description holds");
+    std::vector<VmRecord> recs(h.vm_count);
+    for (uint32_t i = 0; i < h.vm_count; ++i) {
+        std::memcpy(&recs[i], blob + sizeof h + i * sizeof(VmRecord), sizeof(VmRecord));
+        const VmRecord& r = recs[i];
+        if (!inside(r.image) || !inside(r.initrd) || !inside(r.dtb) || !inside(r.cores) || r.cores.size < r.vcpu_count)
+            throw std::runtime_error("a VM record points outside the description");
+        recs[i].name[sizeof r.name - 1] = 0;
+    }
+
+    // Blobs stored once for several VMs: who has each first, and the bytes
+    // the sharing saves (the cores lists, a few bytes each, go unmentioned).
+    std::map<uint64_t, std::string> first_user;
+    uint64_t saved = 0;
+    auto shared = [&](const Range& r, const char* owner) -> std::string {
+        if (r.size == 0) return "";
+        const auto [it, first] = first_user.emplace(r.offset, owner);
+        if (first) return "";
+        saved += r.size;
+        return " (shared with " + it->second + ")";
+    };
+    std::vector<std::string> parts(h.vm_count);
+    for (uint32_t i = 0; i < h.vm_count; ++i) {
+        const VmRecord& r = recs[i];
+        std::ostringstream p;
+        p << (r.dtb.size != 0 ? "kernel" : "image ") << " " << r.image.size << " bytes" << shared(r.image, r.name);
+        if (r.initrd.size != 0) p << ", initrd " << r.initrd.size << " bytes" << shared(r.initrd, r.name);
+        if (r.dtb.size != 0) p << ", device tree " << r.dtb.size << " bytes" << shared(r.dtb, r.name);
+        parts[i] = p.str();
+    }
 
     std::ostringstream out;
     out << "image: " << image.size() << " bytes (" << mib(image.size()) << "), loads as " << size << " bytes\n";
     out << "  hypervisor         0x" << std::hex << 0 << std::dec << "  " << at
         << " bytes (code and data, then its bss, stacks and boot pool)\n";
     out << "  system description 0x" << std::hex << at << std::dec << "  " << h.total_size << " bytes, CRC-32 0x"
-        << std::hex << h.crc32 << std::dec << "\n";
-    out << "board: " << h.board_cores << " cores, " << mib(h.board_memory) << "\n";
+        << std::hex << h.crc32 << std::dec;
+    if (saved != 0) out << "; blobs shared between VMs are stored once (" << saved << " bytes saved)";
+    out << "\n";
+    out << "board: " << count_of(h.board_cores, "core") << ", " << mib(h.board_memory) << "\n";
     out << "vms: " << h.vm_count << "\n";
     for (uint32_t i = 0; i < h.vm_count; ++i) {
-        VmRecord r{};
-        std::memcpy(&r, blob + sizeof h + i * sizeof r, sizeof r);
+        const VmRecord& r = recs[i];
         out << "  " << r.name << ": " << mib(r.ram_size) << " at IPA 0x" << std::hex << r.ram_ipa << std::dec << ", "
-            << r.vcpu_count << " vCPU" << (r.vcpu_count == 1 ? "" : "s") << " on core";
+            << count_of(r.vcpu_count, "vCPU") << (r.vcpu_count == 1 ? " on core" : " on cores");
         std::string cores;
         for (uint16_t k = 0; k < r.vcpu_count && k < 16; ++k)
             cores += (k ? "," : " ") + std::to_string(blob[r.cores.offset + k]);
@@ -167,10 +261,7 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
         for (unsigned k = 0; k < board::DEVICE_COUNT; ++k) {
             if ((r.devices & (1u << k)) != 0) out << ", owns " << board::DEVICES[k].name;
         }
-        out << "\n    " << (r.dtb.size != 0 ? "kernel" : "image ") << " " << r.image.size << " bytes";
-        if (r.initrd.size != 0) out << ", initrd " << r.initrd.size << " bytes";
-        if (r.dtb.size != 0) out << ", device tree " << r.dtb.size << " bytes";
-        out << "\n";
+        out << "\n    " << parts[i] << "\n";
     }
     return out.str();
 }

@@ -9,39 +9,63 @@
 
 #include <CLI/CLI.hpp>
 
+#include "depfile.hpp"
+#include "sdk_paths.hpp"
 #include "system_config.hpp"
 #include "system_image.hpp"
 #include "system_pack.hpp"
+#include "version.hpp"
 
 namespace fs = std::filesystem;
 using namespace tessera::sdk;
 
 namespace {
 
-/// `tessera build`: check the system file, pack it; write nothing on an error.
+/// Writes `bytes` to `path` through a temporary file renamed into place, so
+/// that no reader (nor Make) ever sees half a file.
+void write_whole(const std::string& path, const char* bytes, size_t size) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        f.write(bytes, static_cast<std::streamsize>(size));
+        if (!f) throw std::runtime_error("cannot write " + tmp);
+    }
+    fs::rename(tmp, path);
+}
+
+/// `tessera build`: check the system file, pack it; report every error
+/// (system file and packing alike, each with its line) and write nothing on
+/// any. With `depfile`, also write a Make depfile naming every input.
 int build(const std::string& system, const std::string& hyp, const std::string& out,
-          const std::vector<std::string>& search) {
+          const std::vector<std::string>& search, const std::string& depfile) {
     SystemConfig sys;
-    const std::vector<ConfigError> errors = load_system(system, search, sys);
+    std::vector<ConfigError> errors = load_system(system, search, sys);
+    std::vector<uint8_t> image;
+    try {
+        if (errors.empty()) image = pack_system(sys, read_file(hyp), errors);
+    } catch (const std::exception& e) {
+        errors.push_back({hyp, 0, e.what()});
+    }
     for (const ConfigError& e : errors) std::cerr << e.str() << "\n";
     if (!errors.empty()) {
-        std::cerr << "tessera build: " << errors.size() << " error" << (errors.size() == 1 ? "" : "s")
-                  << "; nothing written\n";
+        std::cerr << "tessera build: " << count_of(errors.size(), "error") << "; nothing written\n";
         return 1;
     }
     try {
-        const std::vector<uint8_t> image = pack_system(sys, read_file(hyp));
-        const std::string tmp = out + ".tmp";
-        {
-            std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-            f.write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size()));
-            if (!f) throw std::runtime_error("cannot write " + tmp);
+        if (!depfile.empty()) {
+            std::vector<std::string> inputs = input_files(sys);
+            inputs.insert(inputs.begin() + 1, hyp);
+            const std::string text = make_depfile(out, inputs);
+            // Written before the image, so the image is never older than it.
+            write_whole(depfile, text.data(), text.size());
         }
-        fs::rename(tmp, out);
-        std::cout << "tessera build: " << out << ": " << sys.vms.size() << " VMs, " << image.size() << " bytes\n";
+        write_whole(out, reinterpret_cast<const char*>(image.data()), image.size());
+        std::cout << "tessera build: " << out << ": " << count_of(sys.vms.size(), "VM") << ", "
+                  << count_of(image.size(), "byte") << "\n";
         return 0;
     } catch (const std::exception& e) {
-        std::cerr << system << ": " << e.what() << "\ntessera build: nothing written\n";
+        std::cerr << "tessera build: " << e.what() << "; nothing written\n";
+        if (!depfile.empty()) fs::remove(depfile);
         return 1;
     }
 }
@@ -83,33 +107,54 @@ int run(const std::string& image, const std::string& runner, const std::vector<s
 
 int main(int argc, char** argv) {
     CLI::App app{"Tessera SDK: build, inspect and run a system image from one system file (docs/configuration.md)."};
+    app.set_version_flag("--version", std::string("tessera ") + TESSERA_VERSION);
     app.require_subcommand(1);
-    const fs::path self = fs::weakly_canonical(fs::path(argv[0])).parent_path();
+    // The hypervisor image and the runner are found beside this binary:
+    // in the build tree, or where `cmake --install` put them.
+    const fs::path self = self_dir(argv[0]);
+    const BuildTree tree = this_build_tree();
 
-    std::string system, out, hyp = (self / "../../../aarch64/systems/tessera.bin").string();
+    std::string system, out, hyp, depfile;
     std::vector<std::string> search;
     auto* b = app.add_subcommand("build", "check SYSTEM_FILE and pack it with the hypervisor into one image");
     b->add_option("system", system, "the system file (YAML)")->required()->check(CLI::ExistingFile);
     b->add_option("-o,--output", out, "the image to write")->required();
-    b->add_option("--hypervisor", hyp, "the generic hypervisor image (tessera.bin)")->check(CLI::ExistingFile);
+    b->add_option("--hypervisor", hyp, "the generic hypervisor image (default: tessera.bin beside this SDK)")
+        ->check(CLI::ExistingFile);
     b->add_option("-I,--search", search, "more directories to find images in (repeatable)");
+    b->add_option("--depfile", depfile, "also write a Make depfile: the image depends on every file it was built from");
 
     std::string image;
     auto* i = app.add_subcommand("inspect", "print an image's layout, sizes and VMs");
     i->add_option("image", image, "a packed image")->required()->check(CLI::ExistingFile);
 
-    std::string runner = (self / "../runner/tessera-qemu-run").string();
+    std::string runner;
     std::vector<std::string> extra;
     auto* r = app.add_subcommand("run", "boot an image in QEMU (virt, EL2, GICv3) with the board it was built for");
     r->add_option("image", image, "a packed image")->required()->check(CLI::ExistingFile);
-    r->add_option("--runner", runner, "tessera-qemu-run");
-    r->add_option("runner_args", extra, "options for tessera-qemu-run (after --), e.g. -- --live --timeout 60");
+    r->add_option("--runner", runner, "tessera-qemu-run (default: the one beside this SDK)");
+    r->add_option("runner_args", extra, "options for tessera-qemu-run (after --), e.g. -- --timeout 60");
     r->allow_extras();
 
     CLI11_PARSE(app, argc, argv);
-    if (*b) return build(system, hyp, out, search);
+    if (*b) {
+        if (hyp.empty()) hyp = first_existing(hypervisor_candidates(self, tree));
+        if (hyp.empty()) {
+            std::cerr << "tessera build: "
+                      << not_found("hypervisor image (tessera.bin)", hypervisor_candidates(self, tree))
+                      << "\n(give one with --hypervisor)\n";
+            return 1;
+        }
+        return build(system, hyp, out, search, depfile);
+    }
     if (*i) return inspect(image);
     if (*r) {
+        if (runner.empty()) runner = first_existing(runner_candidates(self, tree));
+        if (runner.empty()) {
+            std::cerr << "tessera run: " << not_found("QEMU runner (tessera-qemu-run)", runner_candidates(self, tree))
+                      << "\n(give one with --runner)\n";
+            return 1;
+        }
         for (const auto& e : r->remaining()) extra.push_back(e);
         return run(image, runner, extra);
     }

@@ -17,7 +17,6 @@ constexpr uint64_t UART = 0x0900'0000, UART_SIZE = 0x1000;
 constexpr uint32_t UART_SPI = 1;
 constexpr uint32_t PHANDLE_GIC = 1, PHANDLE_CLK = 2;
 constexpr uint32_t IRQ_SPI = 0, IRQ_PPI = 1, IRQ_LEVEL_HIGH = 4;
-constexpr uint64_t MiB = 1024ull * 1024;
 
 class Writer {
 public:
@@ -59,15 +58,16 @@ uint32_t lo(uint64_t v) { return static_cast<uint32_t>(v); }
 } // namespace
 
 uint64_t initrd_address(const LinuxVmSpec& spec) {
-    const uint64_t size = (spec.initrd_size + 2 * MiB - 1) & ~(2 * MiB - 1);
+    const uint64_t size = (spec.initrd_size + LINUX_INITRD_ALIGN - 1) & ~(LINUX_INITRD_ALIGN - 1);
     // The device tree takes the first 2 MiB and the kernel starts right after.
-    if (size + 4 * MiB > spec.ram_size) throw std::invalid_argument("the initramfs does not fit in the VM's memory");
+    if (size + 2 * LINUX_DTB_SPACE > spec.ram_size)
+        throw std::invalid_argument("the initramfs does not fit in the VM's memory");
     return spec.ram_base + spec.ram_size - size;
 }
 
 std::vector<uint8_t> build_vm_dtb(const LinuxVmSpec& spec) {
     if (spec.vcpus == 0 || spec.vcpus > 256) throw std::invalid_argument("a VM has 1 to 256 vCPUs");
-    if (spec.ram_size < 16 * MiB) throw std::invalid_argument("a Linux VM needs at least 16 MiB");
+    if (spec.ram_size < LINUX_MIN_RAM) throw std::invalid_argument("a Linux VM needs at least 16 MiB");
     Writer w(size_t{64} * 1024);
     w.check(fdt_finish_reservemap(w.fdt()));
     w.begin("");

@@ -7,6 +7,15 @@
 
 namespace tessera::sdk {
 
+/// Where a Linux VM's parts go in its RAM (the hypervisor reads the
+/// initramfs's place back from the device tree): the device tree in the
+/// first LINUX_DTB_SPACE, the kernel right after, the initramfs at the top,
+/// LINUX_INITRD_ALIGN aligned.
+inline constexpr uint64_t LINUX_DTB_SPACE = 2ull << 20;
+inline constexpr uint64_t LINUX_INITRD_ALIGN = 2ull << 20;
+/// The least RAM a Linux VM is given (build_vm_dtb refuses less).
+inline constexpr uint64_t LINUX_MIN_RAM = 16ull << 20;
+
 struct LinuxVmSpec {
     std::string name;
     uint64_t ram_base = 0x4000'0000;

@@ -42,6 +42,7 @@ TESSERA_SYSREG(vpidr_el2)
 TESSERA_SYSREG(midr_el1)
 TESSERA_SYSREG(mpidr_el1)
 TESSERA_SYSREG(id_aa64mmfr0_el1)
+TESSERA_SYSREG(id_aa64isar0_el1) // CRC32 field: whether the CRC32 instructions exist
 TESSERA_SYSREG(pmcr_el0)
 // PMU: a vCPU that uses it owns the live counters (vpmu.cpp).
 TESSERA_SYSREG(pmcntenset_el0)
