@@ -104,9 +104,14 @@ class PtyTerm:
         raise Timeout("the program did not end within %d s" % timeout)
 
     def kill(self):
+        """Ends the program and anything it left running in the background."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
         if self.status is None:
             try:
-                os.killpg(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
             except OSError:
                 pass
 

@@ -326,7 +326,7 @@ int main(int argc, char** argv) {
     app.add_option("--smp", o.smp, "number of cores")->check(CLI::Range(1, 64));
     app.add_option("-m,--memory", o.memory, "RAM size");
     app.add_option("--timeout", o.timeout, "seconds before the run counts as hung (default: no limit)");
-    app.add_option("--expect", o.expect, "text that must appear on the console (repeatable)");
+    app.add_option("--expect", o.expect, "text that must appear on the console (repeatable; \\n, \\xHH escapes)");
     app.add_option("--reject", o.reject, "text that must not appear (repeatable)");
     app.add_option("--reject-after", o.reject_after, "MARKER TEXT: TEXT must not appear after MARKER")
         ->expected(2)
@@ -345,6 +345,10 @@ int main(int argc, char** argv) {
     app.add_flag("--require-clean", o.require_clean, "fail unless every VM ended cleanly");
     app.add_flag("--icount", o.icount, "deterministic instruction counting (-icount shift=0,sleep=off)");
     CLI11_PARSE(app, argc, argv);
+    // Texts to look for take the same escapes as keys to type ("\n" ends a row).
+    for (auto& e : o.expect) e = unescape(e);
+    for (auto& e : o.reject) e = unescape(e);
+    for (size_t i = 0; i < o.expect_count.size(); i += 2) o.expect_count[i] = unescape(o.expect_count[i]);
 
     // On a terminal, with no keys to type for a script, the user's keyboard
     // is the board's serial console.
