@@ -11,6 +11,12 @@ struct ConsoleRows {
     Spinlock lock;
     PutcFn putc = nullptr;
     ConsoleStream* open = nullptr; ///< whose row the cursor is in (nullptr: at a row's start)
+    /// Streams waiting for the terminal's answer to their cursor-position
+    /// query, oldest first (a shell's line editor asks where its prompt
+    /// ended; the answer must reach that shell, not the VM with the keyboard).
+    static constexpr unsigned ASKERS = 4;
+    ConsoleStream* askers[ASKERS]{};
+    unsigned asking = 0;
 
     void put(char c) const {
         if (putc == nullptr) return;
@@ -41,6 +47,23 @@ struct ConsoleRows {
     /// Shows `s`'s unfinished row again if another source ended it.
     void reopen(ConsoleStream& s) {
         if (s.len_ > 0) open_row(s);
+    }
+    /// Notes that `s` asked the terminal where the cursor is (the oldest
+    /// question is forgotten if the terminal never answers four of them).
+    void asked(ConsoleStream& s) {
+        if (asking == ASKERS) {
+            for (unsigned i = 1; i < ASKERS; ++i) askers[i - 1] = askers[i];
+            --asking;
+        }
+        askers[asking++] = &s;
+    }
+    /// The stream the terminal's next cursor-position answer is for, or nullptr.
+    ConsoleStream* answered() {
+        if (asking == 0) return nullptr;
+        ConsoleStream* s = askers[0];
+        for (unsigned i = 1; i < asking; ++i) askers[i - 1] = askers[i];
+        --asking;
+        return s;
     }
     /// Ends `s`'s row with a newline (a blank row still shows its tag).
     void finish_row(ConsoleStream& s) {
@@ -115,6 +138,12 @@ void ConsoleStream::write(const char* tag, const char* bytes, usize n) {
         g_rows.open_row(*this);
         g_rows.put(c);
         row_[len_++] = c;
+        static constexpr char QUERY[] = "\x1b[6n";
+        query_ = c == QUERY[query_] ? static_cast<u8>(query_ + 1) : (c == QUERY[0] ? 1 : 0);
+        if (query_ == sizeof QUERY - 1) {
+            query_ = 0;
+            g_rows.asked(*this);
+        }
     }
 }
 
@@ -139,6 +168,12 @@ Spinlock g_mux_lock;
 ConsoleTargets* g_targets = nullptr;
 unsigned g_focus = 0;  ///< index of the VM that receives console input
 bool g_escape = false; ///< the previous byte was the escape (Ctrl-T)
+
+/// A terminal control sequence being typed ("ESC [ ..."), held back while a
+/// VM waits for a cursor-position answer, to see whether this is it.
+constexpr unsigned HELD_MAX = 16;
+char g_held[HELD_MAX];
+unsigned g_held_len = 0;
 
 /// The first running VM after `from` (wrapping), or `from` if none.
 unsigned next_running(unsigned from) {
@@ -207,6 +242,7 @@ void console_init(PutcFn putc) {
     LockGuard guard(g_rows.lock);
     g_rows.putc = putc;
     g_rows.open = nullptr;
+    g_rows.asking = 0;
 }
 
 void console_input_start(ConsoleTargets& targets) {
@@ -214,24 +250,17 @@ void console_input_start(ConsoleTargets& targets) {
     g_targets = &targets;
     g_focus = 0;
     g_escape = false;
+    g_held_len = 0;
     const unsigned n = targets.count();
     if (n == 0) return;
     log("console: input goes to vm %s (Ctrl-T 1-%u or n switches, Ctrl-T ? helps, Ctrl-T x powers off)",
         targets.name(0), n < 9 ? n : 9);
 }
 
-void console_input(char c) {
-    LockGuard guard(g_mux_lock);
-    if (g_targets == nullptr || g_targets->count() == 0) return;
-    if (g_escape) {
-        g_escape = false;
-        command(c);
-        return;
-    }
-    if (c == CONSOLE_ESCAPE) {
-        g_escape = true;
-        return;
-    }
+namespace {
+
+/// Hands `c` to the VM with the keyboard.
+void to_focus(char c) {
     if (!g_targets->running(g_focus)) return;
     {
         // Typing into a VM whose row another VM interrupted: show its row
@@ -241,6 +270,62 @@ void console_input(char c) {
         g_rows.reopen(s);
     }
     g_targets->deliver(g_focus, c);
+}
+
+/// Whether `c` continues a held "ESC [ digits ; digits R".
+bool continues_answer(char c) {
+    if (g_held_len == 1) return c == '[';
+    return (c >= '0' && c <= '9') || c == ';' || c == 'R';
+}
+
+/// Takes `c` if it belongs to what may be a cursor-position answer; true if taken.
+bool hold_answer(char c) {
+    if (g_held_len == 0) {
+        if (c != '\x1b') return false;
+        LockGuard rows(g_rows.lock);
+        if (g_rows.asking == 0) return false;
+        g_held[g_held_len++] = c;
+        return true;
+    }
+    if (!continues_answer(c) || g_held_len == HELD_MAX) {
+        // Not an answer (an arrow key, a lone Escape): the keys were typed.
+        for (unsigned i = 0; i < g_held_len; ++i) to_focus(g_held[i]);
+        g_held_len = 0;
+        return false;
+    }
+    g_held[g_held_len++] = c;
+    if (c != 'R') return true;
+    ConsoleStream* asker = nullptr;
+    {
+        LockGuard rows(g_rows.lock);
+        asker = g_rows.answered();
+    }
+    unsigned vm = 0;
+    while (vm < g_targets->count() && &g_targets->stream(vm) != asker) ++vm;
+    if (vm == g_targets->count()) vm = g_focus; // (asked through a vCPU's hypercall row)
+    if (g_targets->running(vm)) {
+        for (unsigned i = 0; i < g_held_len; ++i) g_targets->deliver(vm, g_held[i]);
+    }
+    g_held_len = 0;
+    return true;
+}
+
+} // namespace
+
+void console_input(char c) {
+    LockGuard guard(g_mux_lock);
+    if (g_targets == nullptr || g_targets->count() == 0) return;
+    if (g_escape) {
+        g_escape = false;
+        command(c);
+        return;
+    }
+    if (hold_answer(c)) return;
+    if (c == CONSOLE_ESCAPE) {
+        g_escape = true;
+        return;
+    }
+    to_focus(c);
 }
 
 void console_vm_stopped(unsigned vm) {

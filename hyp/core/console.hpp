@@ -47,6 +47,7 @@ private:
     char row_[CAPACITY]{};
     usize len_ = 0;
     bool cr_ = false; ///< a carriage return waits: the row is redrawn unless '\n' follows
+    u8 query_ = 0;    ///< how much of a cursor-position query ("ESC [ 6 n") was just written
 };
 
 /// What the keyboard mux needs to know about the VMs (implemented by the
@@ -82,9 +83,11 @@ void console_input_start(ConsoleTargets& targets);
 
 /// One byte typed on the physical console. Ctrl-T then: 1–9 gives the
 /// keyboard to that VM, n to the next running VM, ? lists the escapes and
-/// the VMs with their states, x powers the board off, Ctrl-T types a Ctrl-T.
+/// the VMs with their state, x powers the board off, Ctrl-T types a Ctrl-T.
 /// Anything else goes to the VM that has the keyboard (Ctrl-C included: it
-/// is that VM's interrupt key, as on a serial line).
+/// is that VM's interrupt key, as on a serial line) — except the terminal's
+/// answer to a VM's cursor-position query ("ESC [ row ; col R"), which goes
+/// to the VM that asked, whichever VM has the keyboard.
 void console_input(char c);
 
 /// VM `vm` ended: if it had the keyboard, the next running VM gets it (and

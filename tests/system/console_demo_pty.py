@@ -101,6 +101,8 @@ def test(t):
             continue
         assert tag.match(r), "a row without its tag: %r" % r
         assert not re.search(r"\S\[(%s)\] " % "|".join(TAGS), r), "two sources on one row: %r" % r
+        # A terminal's answer to a cursor query, echoed by a VM that did not ask.
+        assert not re.search(r"(\^\[|\x1b)\[\d+;\d+R", r), "a cursor answer reached the wrong VM: %r" % r
 
 
 run(test, ["make", "-s", "-C", ROOT, "run"])

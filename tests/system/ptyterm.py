@@ -34,6 +34,8 @@ class PtyTerm:
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.transcript = ""
         self.text = ""
+        self.rows = rows
+        self.answered = 0  # transcript offset up to which cursor queries were answered
         self.seen = 0  # expect() searches after the previous match
         self.status = None
 
@@ -48,6 +50,16 @@ class PtyTerm:
         if not data:
             raise EOFError
         self.transcript += data.decode("utf-8", "replace")
+        # Answer cursor-position queries as a real terminal does (a shell's
+        # line editor asks where its prompt ended): the answer comes back as
+        # input, which the console must route to the VM that asked.
+        while True:
+            at = self.transcript.find("\x1b[6n", self.answered)
+            if at < 0:
+                break
+            self.answered = at + 4
+            row = CSI.sub("", self.transcript[:at]).split("\n")[-1].split("\r")[-1]
+            os.write(self.fd, ("\x1b[%d;%dR" % (self.rows, len(row) + 1)).encode())
         # What the eye reads: terminal control sequences (a shell asking
         # where the cursor is, erasing to the end of the row) left out.
         self.text = CSI.sub("", self.transcript)

@@ -126,6 +126,28 @@ TEST_F(ConsoleInput, SwitchingShowsTheNewVmsPromptAtOnce) {
     EXPECT_EQ(g_log, "[tessera] console: input goes to vm linux-b\r\n[linux-b] / # ");
 }
 
+TEST_F(ConsoleInput, TheTerminalsCursorAnswerGoesToTheVmThatAsked) {
+    // linux-b's shell asks where its prompt ended; linux-a has the keyboard.
+    vms.streams[1].write("linux-b", "/ # \x1b[6n", 8);
+    type("\x1b[35;15R");
+    EXPECT_EQ(vms.got[1], "\x1b[35;15R");
+    EXPECT_EQ(vms.got[0], "");
+    // Answered: the next sequence is typed keys again, for linux-a.
+    type("\x1b[35;15R");
+    EXPECT_EQ(vms.got[0], "\x1b[35;15R");
+}
+
+TEST_F(ConsoleInput, KeysThatLookAlikeStillReachTheFocusedVm) {
+    vms.streams[1].write("linux-b", "\x1b[6n", 4);
+    type("\x1b[A"); // an arrow key while linux-b waits for its answer
+    type("\x1b\x14"
+         "2"); // a lone Escape, then a switch
+    EXPECT_EQ(vms.got[0], "\x1b[A\x1b");
+    EXPECT_EQ(vms.got[1], "");
+    type("\x1b[2;5R"); // the answer, now for linux-b which also has the keyboard
+    EXPECT_EQ(vms.got[1], "\x1b[2;5R");
+}
+
 TEST_F(ConsoleInput, CtrlTxPowersOff) {
     type("\x14x");
     EXPECT_TRUE(vms.off);
