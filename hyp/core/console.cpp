@@ -10,7 +10,8 @@ namespace tessera {
 struct ConsoleRows {
     Spinlock lock;
     PutcFn putc = nullptr;
-    ConsoleStream* open = nullptr; ///< whose row the cursor is in (nullptr: at a row's start)
+    ConsoleStream* open = nullptr;  ///< whose row the cursor is in (nullptr: at a row's start)
+    ConsoleStream* focus = nullptr; ///< the UART stream of the VM with the keyboard
     /// Streams waiting for the terminal's answer to their cursor-position
     /// query, oldest first (a shell's line editor asks where its prompt
     /// ended; the answer must reach that shell, not the VM with the keyboard).
@@ -29,10 +30,16 @@ struct ConsoleRows {
         put(']');
         put(' ');
     }
-    /// Ends whatever row is open, so the next output starts at a row's start.
+    /// Takes the open, unfinished row off the screen (back to its start,
+    /// erase to its end: VT100, as every serial terminal has), so the next
+    /// output starts at a row's start; its stream keeps the row, to show it
+    /// again when it goes on. Nothing half-printed is left behind.
     void end_open_row() {
         if (open == nullptr) return;
-        put('\n');
+        put('\r');
+        put('\x1b');
+        put('[');
+        put('K');
         open = nullptr;
     }
     /// Makes `s`'s row the open one: a fresh row with its tag and what its
@@ -47,6 +54,11 @@ struct ConsoleRows {
     /// Shows `s`'s unfinished row again if another source ended it.
     void reopen(ConsoleStream& s) {
         if (s.len_ > 0) open_row(s);
+    }
+    /// After another source's whole row: the keyboard's VM gets its
+    /// unfinished row (its prompt, what was typed) back at once.
+    void restore_focus() {
+        if (open == nullptr && focus != nullptr) reopen(*focus);
     }
     /// Notes that `s` asked the terminal where the cursor is (the oldest
     /// question is forgotten if the terminal never answers four of them).
@@ -71,6 +83,7 @@ struct ConsoleRows {
         put('\n');
         open = nullptr;
         s.len_ = 0;
+        if (&s != focus) restore_focus();
     }
 };
 
@@ -89,6 +102,7 @@ void emit_line(const char* fmt, va_list ap) {
     ConsoleSink out;
     vformat(out, fmt, ap);
     g_rows.put('\n');
+    g_rows.restore_focus();
 }
 
 } // namespace
@@ -147,16 +161,25 @@ void ConsoleStream::write(const char* tag, const char* bytes, usize n) {
     }
 }
 
+void ConsoleStream::write_lines(const char* tag, const char* bytes, usize n) {
+    LockGuard guard(g_rows.lock);
+    tag_ = tag;
+    for (usize i = 0; i < n; ++i) {
+        const char c = bytes[i];
+        if (c == '\r') continue;
+        if (c == '\n' || len_ == CAPACITY) {
+            g_rows.finish_row(*this);
+            if (c == '\n') continue;
+        }
+        row_[len_++] = c;
+    }
+}
+
 void ConsoleStream::flush(const char* tag) {
     LockGuard guard(g_rows.lock);
     tag_ = tag;
     cr_ = false;
-    if (len_ == 0) return;
-    if (g_rows.open == this) {
-        g_rows.put('\n');
-        g_rows.open = nullptr;
-    }
-    len_ = 0;
+    if (len_ > 0) g_rows.finish_row(*this); // the last words stay on the screen
 }
 
 // ---- the keyboard mux ----
@@ -187,10 +210,12 @@ unsigned next_running(unsigned from) {
 
 void focus(unsigned vm, const char* why) {
     g_focus = vm;
+    {
+        LockGuard rows(g_rows.lock);
+        g_rows.focus = &g_targets->stream(vm);
+    }
+    // (The log line then shows the VM's unfinished row, its prompt, at once.)
     log("console: input goes to vm %s%s", g_targets->name(vm), why);
-    // Show the VM's unfinished row (its prompt) at once, ready for typing.
-    LockGuard rows(g_rows.lock);
-    g_rows.reopen(g_targets->stream(vm));
 }
 
 void help() {
@@ -242,6 +267,7 @@ void console_init(PutcFn putc) {
     LockGuard guard(g_rows.lock);
     g_rows.putc = putc;
     g_rows.open = nullptr;
+    g_rows.focus = nullptr;
     g_rows.asking = 0;
 }
 
@@ -253,6 +279,10 @@ void console_input_start(ConsoleTargets& targets) {
     g_held_len = 0;
     const unsigned n = targets.count();
     if (n == 0) return;
+    {
+        LockGuard rows(g_rows.lock);
+        g_rows.focus = &targets.stream(0);
+    }
     log("console: input goes to vm %s (Ctrl-T 1-%u or n switches, Ctrl-T ? helps, Ctrl-T x powers off)",
         targets.name(0), n < 9 ? n : 9);
 }

@@ -24,12 +24,13 @@ void log_force(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /// One source of console rows: a VM's UART, or one vCPU's hypercall console.
 ///
-/// Bytes are shown as they arrive (a prompt and typed characters appear at
-/// once, as on a serial line), and each row on the physical console carries
-/// the tag once, at its start. A row belongs to one stream: when another
-/// stream (or the hypervisor) prints while this one's row is open, the row
-/// is ended there, and the stream's next byte begins a fresh row that first
-/// repeats what the unfinished row held — so rows of two sources never mix.
+/// Each row on the physical console carries its tag once, at its start, and
+/// belongs to one stream. A UART's bytes are shown as they arrive (a prompt
+/// and typed characters appear at once, as on a serial line); when another
+/// source prints while such a row is unfinished, the row is taken off the
+/// screen and shown again, whole, when its stream goes on — at once for the
+/// VM that has the keyboard — so rows of two sources never mix and nothing
+/// half-printed is left behind.
 class ConsoleStream {
 public:
     /// Longest row kept for repeating; longer rows are continued on a new row.
@@ -37,8 +38,12 @@ public:
 
     /// Shows `n` bytes tagged `tag` (which must stay valid: a VM's name).
     void write(const char* tag, const char* bytes, usize n);
-    /// Ends an unfinished row (its VM stopped or restarted): its next byte
-    /// starts a new, empty row.
+    /// Takes `n` bytes but shows only whole rows (a newline, or CAPACITY
+    /// bytes): for the hypercall console, whose writers print whole lines in
+    /// pieces and never a prompt.
+    void write_lines(const char* tag, const char* bytes, usize n);
+    /// Ends an unfinished row, showing it (its VM stopped or restarted): its
+    /// next byte starts a new, empty row.
     void flush(const char* tag);
 
 private:

@@ -37,7 +37,7 @@ void console_write(Vcpu& v) {
     }
     char bytes[abi::CONSOLE_WRITE_MAX];
     for (u64 i = 0; i < len; ++i) bytes[i] = static_cast<char>(reg(v, 2 + i / 8) >> (8 * (i % 8)));
-    v.console.write(v.vm->name(), bytes, len);
+    v.console.write_lines(v.vm->name(), bytes, len);
     ret(v, 0);
 }
 

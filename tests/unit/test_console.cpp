@@ -32,27 +32,28 @@ TEST_F(ConsoleTest, BytesAppearAtOnceAndTheTagOncePerRow) {
     EXPECT_EQ(g_out, "[linux-a] / # ls\r\n[linux-a] bin  dev\r\n");
 }
 
-TEST_F(ConsoleTest, AnotherSourceEndsTheRowAndItIsRepeatedWhenItGoesOn) {
+// "\r\x1b[K": back to the row's start, erase it (the row is kept, to be shown again).
+TEST_F(ConsoleTest, AnotherSourceTakesTheRowOffTheScreenAndItComesBackWhole) {
     ConsoleStream a, b;
     put(a, "a", "/ # ec");
     put(b, "b", "boot message\n");
     put(a, "a", "ho\n");
-    EXPECT_EQ(g_out, "[a] / # ec\r\n[b] boot message\r\n[a] / # echo\r\n");
+    EXPECT_EQ(g_out, "[a] / # ec\r\x1b[K[b] boot message\r\n[a] / # echo\r\n");
 }
 
 TEST_F(ConsoleTest, HypervisorLinesNeverJoinAGuestRow) {
     ConsoleStream a;
     put(a, "a", "/ # ");
     log("vm %s: %s", "rtos", "ready");
-    EXPECT_EQ(g_out, "[a] / # \r\n[tessera] vm rtos: ready\r\n");
+    EXPECT_EQ(g_out, "[a] / # \r\x1b[K[tessera] vm rtos: ready\r\n");
 }
 
 TEST_F(ConsoleTest, TwoVcpuStreamsOfOneVmNeverShareARow) {
-    ConsoleStream cpu0, cpu1;
-    put(cpu0, "vm", "vcpu 0 says ");
-    put(cpu1, "vm", "vcpu 1 says hi\n");
-    put(cpu0, "vm", "hello\n");
-    EXPECT_EQ(g_out, "[vm] vcpu 0 says \r\n[vm] vcpu 1 says hi\r\n[vm] vcpu 0 says hello\r\n");
+    ConsoleStream cpu0, cpu1; // hypercall rows: shown whole
+    cpu0.write_lines("vm", "vcpu 0 says ", 12);
+    cpu1.write_lines("vm", "vcpu 1 says hi\n", 15);
+    cpu0.write_lines("vm", "hello\n", 6);
+    EXPECT_EQ(g_out, "[vm] vcpu 1 says hi\r\n[vm] vcpu 0 says hello\r\n");
 }
 
 TEST_F(ConsoleTest, ALoneCarriageReturnRedrawsTheRowAfterItsTag) {
@@ -94,6 +95,14 @@ TEST_F(ConsoleTest, FlushEndsAnOpenRowAndForgetsIt) {
     a.flush("a");
     put(a, "a", "new\n");
     EXPECT_EQ(g_out, "[a] half\r\n[a] new\r\n");
+}
+
+TEST_F(ConsoleTest, FlushShowsARowAnotherSourceHadTakenOff) {
+    ConsoleStream a, b;
+    put(a, "a", "last words");
+    put(b, "b", "x\n");
+    a.flush("a"); // the VM stopped: what it said stays on the screen
+    EXPECT_EQ(g_out, "[a] last words\r\x1b[K[b] x\r\n[a] last words\r\n");
 }
 
 } // namespace

@@ -124,6 +124,9 @@ TEST_F(ConsoleInput, SwitchingShowsTheNewVmsPromptAtOnce) {
     type("\x14"
          "2");
     EXPECT_EQ(g_log, "[tessera] console: input goes to vm linux-b\r\n[linux-b] / # ");
+    type("\x14"
+         "1"); // linux-b's prompt is taken off; linux-a's row was finished
+    EXPECT_EQ(g_log.substr(g_log.size() - 49), "\r\x1b[K[tessera] console: input goes to vm linux-a\r\n");
 }
 
 TEST_F(ConsoleInput, TheTerminalsCursorAnswerGoesToTheVmThatAsked) {
@@ -154,12 +157,19 @@ TEST_F(ConsoleInput, CtrlTxPowersOff) {
     EXPECT_NE(g_log.find("powering off at the user's request"), std::string::npos);
 }
 
-TEST_F(ConsoleInput, TypingBringsBackTheFocusedRowAnotherVmInterrupted) {
+TEST_F(ConsoleInput, TheKeyboardsPromptComesBackRightAfterAnotherVmsRow) {
     vms.streams[0].write("linux-a", "/ # ", 4);
+    g_log.clear();
     vms.streams[1].write("linux-b", "late message\n", 13);
+    EXPECT_EQ(g_log, "\r\x1b[K[linux-b] late message\r\n[linux-a] / # ");
+}
+
+TEST_F(ConsoleInput, TypingBringsBackTheFocusedRowFromUnderAnotherVmsPrompt) {
+    vms.streams[0].write("linux-a", "/ # ", 4);
+    vms.streams[1].write("linux-b", "/ # ", 4); // linux-b's unfinished row now holds the screen
     g_log.clear();
     type("l");
-    EXPECT_EQ(g_log, "[linux-a] / # ");
+    EXPECT_EQ(g_log, "\r\x1b[K[linux-a] / # ");
     EXPECT_EQ(vms.got[0], "l");
 }
 

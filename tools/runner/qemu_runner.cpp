@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "console_log.hpp"
 #include "terminal.hpp"
 
 namespace {
@@ -104,25 +105,6 @@ std::vector<std::string> qemu_command(const Options& o) {
     return cmd;
 }
 
-/// Appends QEMU's output to the log the way a screen would show it: "\r\n"
-/// is a newline, a lone '\r' (a row being redrawn) starts the row again.
-/// `cr` carries a '\r' that ended the previous chunk.
-void append_log(std::string& log, const char* bytes, size_t n, bool& cr) {
-    for (size_t i = 0; i < n; ++i) {
-        const char c = bytes[i];
-        if (c == '\r') {
-            cr = true;
-            continue;
-        }
-        if (cr && c != '\n') {
-            const size_t row = log.rfind('\n');
-            log.erase(row == std::string::npos ? 0 : row + 1);
-        }
-        cr = false;
-        log += c;
-    }
-}
-
 /// Writes all of `bytes` to `fd` (a terminal or a pipe that blocks).
 void write_all(int fd, const char* bytes, size_t n) {
     while (n > 0) {
@@ -200,7 +182,7 @@ Outcome run_qemu(const Options& o, bool interactive) {
     std::optional<std::chrono::steady_clock::time_point> quit_by;
     size_t next_send = 0;   // index into send_after pairs
     size_t search_from = 0; // markers are looked for after the previous one
-    bool cr = false;
+    runner::ConsoleLog screen;
     const auto started = std::chrono::steady_clock::now();
     std::optional<std::chrono::steady_clock::time_point> deadline;
     if (o.timeout > 0)
@@ -239,19 +221,20 @@ Outcome run_qemu(const Options& o, bool interactive) {
         if (p[0].revents == 0) continue;
         const ssize_t n = read(pipefd[0], buf, sizeof buf);
         if (n <= 0) break; // QEMU closed its output: it has exited
-        const size_t before = out.log.size();
-        append_log(out.log, buf, static_cast<size_t>(n), cr);
-        if (!o.time_to.empty() && out.time_to < 0 && out.log.find(o.time_to) != std::string::npos) {
+        const std::string& log = screen.text();
+        const size_t before = log.size();
+        screen.append(buf, static_cast<size_t>(n));
+        if (!o.time_to.empty() && out.time_to < 0 && log.find(o.time_to) != std::string::npos) {
             out.time_to = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         }
         if (keyboard) {
             write_all(STDOUT_FILENO, buf, static_cast<size_t>(n)); // as sent: the terminal draws it
         } else if (o.live) {
-            const std::string shown = out.log.size() >= before ? out.log.substr(before) : std::string();
+            const std::string shown = log.size() >= before ? log.substr(before) : std::string();
             std::cout << shown << std::flush;
         }
         while (next_send + 1 < o.send_after.size()) {
-            const auto at = out.log.find(o.send_after[next_send], search_from);
+            const auto at = log.find(o.send_after[next_send], search_from);
             if (at == std::string::npos) break;
             search_from = at + o.send_after[next_send].size();
             const std::string typed = unescape(o.send_after[next_send + 1]);
@@ -265,6 +248,7 @@ Outcome run_qemu(const Options& o, bool interactive) {
             next_send += 2;
         }
     }
+    out.log = screen.text();
     if (out.timed_out || out.quit_forced) kill(-pid, SIGKILL);
     close(pipefd[0]);
     close(inpipe[1]);
