@@ -97,26 +97,33 @@ public:
 };
 
 void emit_line(const char* fmt, va_list ap) {
-    g_rows.end_open_row();
     g_rows.put_tag("tessera");
     ConsoleSink out;
     vformat(out, fmt, ap);
     g_rows.put('\n');
-    g_rows.restore_focus();
 }
 
 } // namespace
 
 void log(const char* fmt, ...) {
     LockGuard guard(g_rows.lock);
+    g_rows.end_open_row();
     va_list ap;
     va_start(ap, fmt);
     emit_line(fmt, ap);
     va_end(ap);
+    g_rows.restore_focus();
 }
 
 void log_force(const char* fmt, ...) {
+    // The panic path: a fresh row, and no prompt shown again after it. The
+    // row state is only touched with the lock (its owner may be alive).
     const bool locked = g_rows.lock.try_lock(1u << 20);
+    if (locked) {
+        g_rows.end_open_row();
+    } else {
+        g_rows.put('\n');
+    }
     va_list ap;
     va_start(ap, fmt);
     emit_line(fmt, ap);
@@ -156,6 +163,7 @@ void ConsoleStream::write(const char* tag, const char* bytes, usize n) {
         query_ = c == QUERY[query_] ? static_cast<u8>(query_ + 1) : (c == QUERY[0] ? 1 : 0);
         if (query_ == sizeof QUERY - 1) {
             query_ = 0;
+            len_ -= sizeof QUERY - 1; // shown once; a row shown again must not ask again
             g_rows.asked(*this);
         }
     }
@@ -308,23 +316,22 @@ bool continues_answer(char c) {
     return (c >= '0' && c <= '9') || c == ';' || c == 'R';
 }
 
-/// Takes `c` if it belongs to what may be a cursor-position answer; true if taken.
-bool hold_answer(char c) {
+enum class Held : u8 { no, holding, answered };
+
+/// Holds `c` while it may belong to the terminal's answer to a cursor query
+/// and hands a complete answer to the VM that asked. `no`: `c` and what was
+/// held (left in g_held for the caller) were typed keys after all.
+Held hold_answer(char c) {
     if (g_held_len == 0) {
-        if (c != '\x1b') return false;
+        if (c != '\x1b') return Held::no;
         LockGuard rows(g_rows.lock);
-        if (g_rows.asking == 0) return false;
+        if (g_rows.asking == 0) return Held::no;
         g_held[g_held_len++] = c;
-        return true;
+        return Held::holding;
     }
-    if (!continues_answer(c) || g_held_len == HELD_MAX) {
-        // Not an answer (an arrow key, a lone Escape): the keys were typed.
-        for (unsigned i = 0; i < g_held_len; ++i) to_focus(g_held[i]);
-        g_held_len = 0;
-        return false;
-    }
+    if (!continues_answer(c) || g_held_len == HELD_MAX) return Held::no;
     g_held[g_held_len++] = c;
-    if (c != 'R') return true;
+    if (c != 'R') return Held::holding;
     ConsoleStream* asker = nullptr;
     {
         LockGuard rows(g_rows.lock);
@@ -337,7 +344,41 @@ bool hold_answer(char c) {
         for (unsigned i = 0; i < g_held_len; ++i) g_targets->deliver(vm, g_held[i]);
     }
     g_held_len = 0;
-    return true;
+    return Held::answered;
+}
+
+/// A typed key: the console's escape and commands, or the VM's.
+void key(char c) {
+    if (g_escape) {
+        g_escape = false;
+        command(c);
+    } else if (c == CONSOLE_ESCAPE) {
+        g_escape = true;
+    } else {
+        to_focus(c);
+    }
+}
+
+/// One byte from the terminal. A cursor answer is looked for before the
+/// escape, so that one arriving just after Ctrl-T still finds its VM and the
+/// Ctrl-T still waits for its command.
+void input(char c) {
+    const Held h = hold_answer(c);
+    if (h != Held::no) return;
+    if (g_held_len == 0) {
+        key(c);
+        return;
+    }
+    // Not an answer (an arrow key, a lone Escape): the held bytes were typed.
+    // Their first is a key; the rest, and `c`, are looked at again (a lone
+    // Escape may be followed by a real answer).
+    char replay[HELD_MAX + 1];
+    const unsigned n = g_held_len;
+    for (unsigned i = 0; i < n; ++i) replay[i] = g_held[i];
+    replay[n] = c;
+    g_held_len = 0;
+    key(replay[0]);
+    for (unsigned i = 1; i <= n; ++i) input(replay[i]);
 }
 
 } // namespace
@@ -345,17 +386,7 @@ bool hold_answer(char c) {
 void console_input(char c) {
     LockGuard guard(g_mux_lock);
     if (g_targets == nullptr || g_targets->count() == 0) return;
-    if (g_escape) {
-        g_escape = false;
-        command(c);
-        return;
-    }
-    if (hold_answer(c)) return;
-    if (c == CONSOLE_ESCAPE) {
-        g_escape = true;
-        return;
-    }
-    to_focus(c);
+    input(c);
 }
 
 void console_vm_stopped(unsigned vm) {

@@ -37,7 +37,9 @@ void console_write(Vcpu& v) {
     }
     char bytes[abi::CONSOLE_WRITE_MAX];
     for (u64 i = 0; i < len; ++i) bytes[i] = static_cast<char>(reg(v, 2 + i / 8) >> (8 * (i % 8)));
-    v.console.write_lines(v.vm->name(), bytes, len);
+    if (__atomic_load_n(&v.vm->state, __ATOMIC_ACQUIRE) == VmState::running) {
+        v.console.write_lines(v.vm->name(), bytes, len); // (nothing after its VM stopped)
+    }
     ret(v, 0);
 }
 

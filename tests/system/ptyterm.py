@@ -4,6 +4,7 @@ Stdlib only (pty, select): the program sees a terminal on stdin, stdout and
 stderr, exactly as in `make run` typed into a shell. Everything it prints is
 kept (`transcript`) so a failure shows what the screen showed.
 """
+import codecs
 import os
 import pty
 import re
@@ -17,6 +18,7 @@ import time
 
 
 CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+CSI_END = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[^\[])")  # a whole sequence (or a lone ESC and one byte)
 
 
 class Timeout(Exception):
@@ -35,7 +37,8 @@ class PtyTerm:
         self.transcript = ""
         self.text = ""
         self.rows = rows
-        self.answered = 0  # transcript offset up to which cursor queries were answered
+        self._utf8 = codecs.getincrementaldecoder("utf-8")("replace")
+        self._raw_tail = ""  # the start of a control sequence a read cut in two
         self.seen = 0  # expect() searches after the previous match
         self.status = None
 
@@ -49,20 +52,26 @@ class PtyTerm:
             data = b""
         if not data:
             raise EOFError
-        self.transcript += data.decode("utf-8", "replace")
-        # Answer cursor-position queries as a real terminal does (a shell's
-        # line editor asks where its prompt ended): the answer comes back as
-        # input, which the console must route to the VM that asked.
-        while True:
-            at = self.transcript.find("\x1b[6n", self.answered)
-            if at < 0:
-                break
-            self.answered = at + 4
-            row = CSI.sub("", self.transcript[:at]).split("\n")[-1].split("\r")[-1]
-            os.write(self.fd, ("\x1b[%d;%dR" % (self.rows, len(row) + 1)).encode())
+        new = self._utf8.decode(data)
+        self.transcript += new
         # What the eye reads: terminal control sequences (a shell asking
-        # where the cursor is, erasing to the end of the row) left out.
-        self.text = CSI.sub("", self.transcript)
+        # where the cursor is, erasing to the end of the row) left out. Only
+        # the new bytes are looked at; a sequence cut by the read waits.
+        pending = self._raw_tail + new
+        cut = pending.rfind("\x1b")
+        if cut >= 0 and not CSI_END.match(pending, cut):
+            pending, self._raw_tail = pending[:cut], pending[cut:]
+        else:
+            self._raw_tail = ""
+        for part in re.split(r"(\x1b\[6n)", pending):
+            if part == "\x1b[6n":
+                # Answer as a real terminal does (a shell's line editor asks
+                # where its prompt ended): the answer comes back as input,
+                # which the console must route to the VM that asked.
+                row = self.text.split("\n")[-1].split("\r")[-1]
+                os.write(self.fd, ("\x1b[%d;%dR" % (self.rows, len(row) + 1)).encode())
+            else:
+                self.text += CSI.sub("", part)
         return True
 
     def expect(self, pattern, timeout=60, regex=False, advance=True):

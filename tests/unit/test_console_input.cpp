@@ -151,6 +151,34 @@ TEST_F(ConsoleInput, KeysThatLookAlikeStillReachTheFocusedVm) {
     EXPECT_EQ(vms.got[1], "\x1b[2;5R");
 }
 
+TEST_F(ConsoleInput, AnAnswerJustAfterCtrlTStillFindsItsVmAndTheCommandWaits) {
+    vms.streams[1].write("linux-b", "\x1b[6n", 4);
+    type("\x14");      // the user starts a command...
+    type("\x1b[9;5R"); // ...and the terminal's answer arrives in between
+    type("3");         // the command's key
+    EXPECT_EQ(vms.got[1], "\x1b[9;5R");
+    EXPECT_NE(g_log.find("console: input goes to vm rtos"), std::string::npos);
+    EXPECT_EQ(vms.got[0], "");
+}
+
+TEST_F(ConsoleInput, ALoneEscapeBeforeAnAnswerIsTypedAndTheAnswerStillRouted) {
+    vms.streams[1].write("linux-b", "\x1b[6n", 4);
+    type("\x1b");      // the user's Escape key
+    type("\x1b[9;5R"); // the answer
+    EXPECT_EQ(vms.got[0], "\x1b");
+    EXPECT_EQ(vms.got[1], "\x1b[9;5R");
+}
+
+TEST_F(ConsoleInput, ARowShownAgainDoesNotAskTheTerminalAgain) {
+    vms.streams[0].write("linux-a", "/ # \x1b[6n", 8);
+    vms.streams[1].write("linux-b", "x\n", 2);
+    type("\x1b[40;15R"); // the one answer goes to linux-a...
+    EXPECT_EQ(vms.got[0], "\x1b[40;15R");
+    g_log.clear();
+    vms.streams[1].write("linux-b", "y\n", 2);
+    EXPECT_EQ(g_log, "\r\x1b[K[linux-b] y\r\n[linux-a] / # "); // ...and linux-a's row comes back without the query
+}
+
 TEST_F(ConsoleInput, CtrlTxPowersOff) {
     type("\x14x");
     EXPECT_TRUE(vms.off);

@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -151,8 +153,14 @@ Outcome run_qemu(const Options& o, bool interactive) {
     }
     signal(SIGPIPE, SIG_IGN); // QEMU may exit while keys are on their way
     const std::vector<std::string> cmd = qemu_command(o);
+    const pid_t runner_pid = getpid();
     const pid_t pid = fork();
     if (pid == 0) {
+        // QEMU dies with the runner, however the runner dies (killed by a
+        // test harness, say): its own process group keeps it from the
+        // terminal's signals, so nothing else would stop it.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != runner_pid) _exit(1);
         // QEMU never owns the terminal: its serial line is these two pipes,
         // so it cannot be stopped by job control or change the terminal.
         dup2(pipefd[1], STDOUT_FILENO);
@@ -172,9 +180,14 @@ Outcome run_qemu(const Options& o, bool interactive) {
         _exit(127);
     }
     setpgid(pid, pid); // (also here: whichever of the two runs first)
+    runner::cleanup_on_exit(pid);
     close(pipefd[1]);
     close(inpipe[0]);
-    const bool keyboard = interactive && runner::terminal_make_raw(STDIN_FILENO, pid);
+    const bool keyboard = interactive && runner::terminal_make_raw(STDIN_FILENO);
+    // A run started in the background of a terminal cannot have the
+    // keyboard; it still shows what the board prints.
+    const bool show_rows = o.live || (interactive && !keyboard);
+    size_t shown = 0; // rows printed so far (show_rows), up to a row's end
     if (keyboard) fcntl(inpipe[1], F_SETFL, fcntl(inpipe[1], F_GETFL) | O_NONBLOCK);
     bool stdin_open = keyboard;
     std::string keys; // typed, not yet taken by QEMU
@@ -222,16 +235,19 @@ Outcome run_qemu(const Options& o, bool interactive) {
         const ssize_t n = read(pipefd[0], buf, sizeof buf);
         if (n <= 0) break; // QEMU closed its output: it has exited
         const std::string& log = screen.text();
-        const size_t before = log.size();
         screen.append(buf, static_cast<size_t>(n));
+        // Only the unfinished last row can change (a redraw, an erasure):
+        // keep searches from starting beyond what the screen now holds.
+        const size_t last_row = log.rfind('\n') == std::string::npos ? 0 : log.rfind('\n') + 1;
+        if (search_from > log.size()) search_from = last_row;
         if (!o.time_to.empty() && out.time_to < 0 && log.find(o.time_to) != std::string::npos) {
             out.time_to = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         }
         if (keyboard) {
             write_all(STDOUT_FILENO, buf, static_cast<size_t>(n)); // as sent: the terminal draws it
-        } else if (o.live) {
-            const std::string shown = log.size() >= before ? log.substr(before) : std::string();
-            std::cout << shown << std::flush;
+        } else if (show_rows && last_row > shown) {
+            std::cout << log.substr(shown, last_row - shown) << std::flush; // whole rows: they no longer change
+            shown = last_row;
         }
         while (next_send + 1 < o.send_after.size()) {
             const auto at = log.find(o.send_after[next_send], search_from);
@@ -249,6 +265,7 @@ Outcome run_qemu(const Options& o, bool interactive) {
         }
     }
     out.log = screen.text();
+    if (show_rows && !keyboard && out.log.size() > shown) std::cout << out.log.substr(shown) << std::flush;
     if (out.timed_out || out.quit_forced) kill(-pid, SIGKILL);
     close(pipefd[0]);
     close(inpipe[1]);
