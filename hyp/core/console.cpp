@@ -272,6 +272,10 @@ void command(char c) {
 } // namespace
 
 void console_init(PutcFn putc) {
+    {
+        LockGuard mux(g_mux_lock);
+        g_targets = nullptr;
+    }
     LockGuard guard(g_rows.lock);
     g_rows.putc = putc;
     g_rows.open = nullptr;

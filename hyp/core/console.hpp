@@ -10,8 +10,8 @@ namespace tessera {
 /// Where console bytes go: the board's UART driver.
 using PutcFn = void (*)(char);
 
-/// Routes console output to `putc` and forgets any open row and keyboard
-/// state (boot, and each unit test). Until this is called output is dropped.
+/// Routes console output to `putc` and forgets any open row and the keyboard
+/// mux (boot, and each unit test). Until this is called output is dropped.
 void console_init(PutcFn putc);
 
 /// Prints one formatted line "[tessera] ...\n" atomically with respect to

@@ -23,8 +23,6 @@ const char* reason_text(StopReason r) {
     return "?";
 }
 
-u32 g_powering_off = 0;
-
 /// Ends the VM's unfinished console rows (its UART's and each vCPU's).
 void flush_console(Vm& vm) {
     vm.console.flush(vm.name());
@@ -40,7 +38,7 @@ void power_off_if_all_stopped() {
         if (s == VmState::failed) ++failed;
     }
     // Two cores may stop the last two VMs at once: one of them reports.
-    if (__atomic_exchange_n(&g_powering_off, 1u, __ATOMIC_ACQ_REL) != 0) return;
+    if (__atomic_exchange_n(&g_vms.powering_off, 1u, __ATOMIC_ACQ_REL) != 0) return;
     if (failed == 0) {
         log("all %u VMs ended cleanly; powering off", g_vms.count);
     } else {

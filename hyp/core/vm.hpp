@@ -66,6 +66,7 @@ struct Vm {
 struct VmTable {
     Vm* vms = nullptr;
     u16 count = 0;
+    u32 powering_off = 0; ///< set once, by the core that reports the final verdict
 };
 extern VmTable g_vms;
 

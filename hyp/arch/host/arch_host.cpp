@@ -1,0 +1,88 @@
+// arch_host.cpp (host fake) — the architecture interface (arch.hpp) for unit tests: time and cores the test drives, calls recorded.
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include "arch.hpp"
+#include "fake_arch.hpp"
+#include "vm.hpp"
+
+namespace tessera::arch {
+
+namespace fake {
+
+Machine& machine() {
+    static Machine m;
+    return m;
+}
+
+void reset() {
+    Machine& m = machine();
+    m.core = 0;
+    m.ticks = 0;
+    for (u64& t : m.timer) t = ~0ull;
+    for (auto& k : m.kicks) k = 0;
+    m.resets = 0;
+    m.released = 0;
+    m.on_wait = nullptr;
+}
+
+} // namespace fake
+
+namespace {
+constexpr u64 TICKS_PER_US = 1000;
+} // namespace
+
+void vcpu_reset(Vcpu& v, Ipa entry, u64 x0) {
+    v.ctx = {};
+    v.ctx.regs.elr = entry.raw();
+    v.ctx.regs.x[0] = x0;
+    ++fake::machine().resets;
+}
+
+void run_vcpu(PerCore&, Vcpu& v) { throw fake::Entered{fake::machine().core, &v}; }
+
+u64 inject_external_abort(Vcpu& v, u64, bool, bool) { return v.ctx.regs.elr + 0x200; }
+
+void inject_undefined(Vcpu&) {}
+
+void zero_memory(void* p, u64 size) { std::memset(p, 0, size); }
+
+void clean_dcache_to_poc(const void*, u64) {}
+
+void kick_core(unsigned core) { ++fake::machine().kicks[core]; }
+
+void idle_wait() { throw fake::Idled{fake::machine().core}; }
+
+void vm_release_hw(Vm&) { ++fake::machine().released; }
+
+u64 now_us() { return fake::machine().ticks / TICKS_PER_US; }
+
+u64 now_ticks() { return fake::machine().ticks; }
+
+u64 us_to_ticks(u64 us) { return us * TICKS_PER_US; }
+
+void set_core_timer(u64 deadline) { fake::machine().timer[fake::machine().core] = deadline; }
+
+void wait_event() {
+    fake::Machine& m = fake::machine();
+    m.ticks += 16 * TICKS_PER_US; // the event stream's period
+    if (m.on_wait) m.on_wait();
+}
+
+void route_device_irq(u32, unsigned) {}
+
+unsigned this_core() { return fake::machine().core; }
+
+void system_off() { throw fake::PoweredOff{}; }
+
+void panic(const char* fmt, ...) {
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    throw fake::Panicked{buf};
+}
+
+} // namespace tessera::arch

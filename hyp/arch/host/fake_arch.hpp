@@ -1,0 +1,52 @@
+// fake_arch.hpp (host fake) — the test's side of the fake architecture: the clock, the core the code runs on, and what it asked for.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "addr.hpp"
+#include "types.hpp"
+
+namespace tessera {
+struct Vcpu;
+} // namespace tessera
+
+namespace tessera::arch::fake {
+
+/// run_vcpu(): the core would enter `vcpu` now (thrown: it never returns).
+struct Entered {
+    unsigned core;
+    Vcpu* vcpu;
+};
+/// idle_wait() with nothing to run: the core would sleep (thrown).
+struct Idled {
+    unsigned core;
+};
+/// system_off() (thrown).
+struct PoweredOff {};
+/// panic() (thrown, with the report's first line).
+struct Panicked {
+    std::string why;
+};
+
+/// Everything the core asked the architecture for, for tests to check.
+/// (Tests may call into the core from several threads, as several cores.)
+struct Machine {
+    unsigned core = 0;                   ///< what this_core() answers
+    u64 ticks = 0;                       ///< the counter; 1000 ticks per microsecond
+    u64 timer[8] = {};                   ///< each core's timer deadline (~0: none)
+    std::atomic<unsigned> kicks[8] = {}; ///< kick_core() calls per core
+    std::atomic<unsigned> resets{0};     ///< vcpu_reset() calls
+    unsigned released = 0;               ///< vm_release_hw() calls
+    /// Called by wait_event(): a test lets "another core" act while this one waits.
+    std::function<void()> on_wait;
+};
+
+/// The fake machine (reset by reset()).
+Machine& machine();
+/// Forgets everything: core 0, counter 0, no timers, no calls.
+void reset();
+
+} // namespace tessera::arch::fake

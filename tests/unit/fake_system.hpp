@@ -1,0 +1,93 @@
+// fake_system.hpp — a system created as the hypervisor creates it at boot (vms_create), on the fake machine, for core unit tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "arch.hpp"
+#include "arch_mem.hpp"
+#include "console.hpp"
+#include "fake_arch.hpp"
+#include "hypercall.hpp"
+#include "hypercall_abi.hpp"
+#include "page_alloc.hpp"
+#include "sched.hpp"
+#include "vm.hpp"
+
+namespace tessera::test {
+
+/// One VM to create: its name, the core of each vCPU, its priority.
+struct VmSpec {
+    const char* name;
+    std::vector<u8> cores;
+    u8 priority = 0;
+};
+
+/// The fake machine with `cores` cores and the VMs of `specs`, each with
+/// 2 MiB of RAM at IPA 0x40000000 and a tiny image. Console output is kept.
+class FakeSystem {
+public:
+    static constexpr u64 RAM_IPA = 0x4000'0000;
+
+    explicit FakeSystem(std::vector<VmSpec> specs, unsigned cores = 4) : specs_(std::move(specs)) {
+        arch::fake::reset();
+        g_console.clear();
+        console_init([](char c) { g_console += c; });
+        arch::fake_ram_init(PhysAddr(FAKE_RAM), FAKE_RAM_SIZE);
+        alloc_ = PageAllocator{};
+        (void)alloc_.add_range({PhysAddr(FAKE_RAM), FAKE_RAM_SIZE});
+        g_core_count = cores;
+        for (unsigned i = 0; i < MAX_CORES; ++i) {
+            g_cores[i] = PerCore{};
+            g_cores[i].index = i;
+            g_cores[i].online = i < cores;
+        }
+        g_vms = VmTable{};
+        for (const VmSpec& s : specs_) {
+            descs_.push_back(VmDesc{s.name, {IMAGE, IMAGE + sizeof IMAGE}, {}, {}, RAM_IPA, 2 * MiB,
+                                    static_cast<u16>(s.cores.size()), s.cores.data(), s.priority, 0, 0, 0});
+        }
+        vms_create(SystemDesc{descs_.data(), static_cast<u16>(descs_.size())}, alloc_);
+    }
+
+    Vm& vm(unsigned i) { return g_vms.vms[i]; }
+    Vcpu& vcpu(unsigned vm, unsigned i) { return g_vms.vms[vm].vcpus[i]; }
+
+    /// vCPU `v` makes hypercall `fid` on its core; returns x0.
+    static u64 call(Vcpu& v, u64 fid, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0) {
+        arch::fake::machine().core = v.core;
+        v.ctx.regs.x[0] = fid;
+        v.ctx.regs.x[1] = a1;
+        v.ctx.regs.x[2] = a2;
+        v.ctx.regs.x[3] = a3;
+        handle_hypercall(v);
+        return v.ctx.regs.x[0];
+    }
+
+    /// Lets `core` decide what it runs next: the vCPU it enters, or nullptr if it idles.
+    static Vcpu* run(unsigned core) {
+        arch::fake::machine().core = core;
+        try {
+            schedule(g_cores[core]);
+        } catch (const arch::fake::Entered& e) {
+            return e.vcpu;
+        } catch (const arch::fake::Idled&) {
+            return nullptr;
+        }
+        return nullptr;
+    }
+
+    /// Everything printed on the console so far.
+    static std::string& console() { return g_console; }
+
+private:
+    static constexpr u64 FAKE_RAM = 0x8000'0000;
+    static constexpr u64 FAKE_RAM_SIZE = 64 * MiB;
+    static inline const u8 IMAGE[16] = {0x1f, 0x20, 0x03, 0xd5}; // nop
+    static inline std::string g_console;
+    std::vector<VmSpec> specs_;
+    std::vector<VmDesc> descs_;
+    PageAllocator alloc_;
+};
+
+} // namespace tessera::test

@@ -1,0 +1,124 @@
+// test_psci.cpp — PSCI for guests on the fake machine: CPU_ON, CPU_OFF and AFFINITY_INFO with vCPUs running, asleep and off.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "fake_system.hpp"
+
+using namespace tessera;
+using tessera::test::FakeSystem;
+namespace hv = tessera::abi;
+
+namespace {
+
+constexpr u64 ENTRY = FakeSystem::RAM_IPA + 0x100;
+constexpr u64 TIMER_ENABLE = 1;
+
+i64 as_status(u64 x0) { return static_cast<i64>(x0); }
+
+/// vCPU `v`, on its core, executes WFI with its timer armed for later: it sleeps.
+void sleep_in_wfi(Vcpu& v) {
+    g_cores[v.core].current = &v;
+    vcpu_wait_for_interrupt(v, TIMER_ENABLE, arch::now_ticks() + arch::us_to_ticks(1000));
+    ASSERT_EQ(v.state, VcpuState::blocked);
+}
+
+TEST(Psci, CpuOnStartsAnOffVcpuAtItsEntryWithItsContext) {
+    FakeSystem sys({{"smp", {1, 2}}});
+    Vcpu& v0 = sys.vcpu(0, 0);
+    Vcpu& v1 = sys.vcpu(0, 1);
+    EXPECT_EQ(v1.state, VcpuState::off);
+    EXPECT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, ENTRY, 42)), hv::PSCI_SUCCESS);
+    EXPECT_EQ(v1.state, VcpuState::runnable);
+    EXPECT_EQ(v1.ctx.regs.elr, ENTRY);
+    EXPECT_EQ(v1.ctx.regs.x[0], 42u);
+    EXPECT_EQ(FakeSystem::run(2), &v1);
+    EXPECT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, ENTRY, 0)), hv::PSCI_ALREADY_ON);
+    EXPECT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 7, ENTRY, 0)), hv::PSCI_INVALID_PARAMETERS);
+    EXPECT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, 0x1000, 0)), hv::PSCI_INVALID_PARAMETERS);
+}
+
+TEST(Psci, AffinityInfoSaysOnForAVcpuAsleepInWfi) {
+    // Two vCPUs sharing core 1: vCPU 0 waits for its timer in WFI.
+    FakeSystem sys({{"smp", {1, 1}}});
+    Vcpu& v0 = sys.vcpu(0, 0);
+    Vcpu& v1 = sys.vcpu(0, 1);
+    ASSERT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, ENTRY, 0)), hv::PSCI_SUCCESS);
+    sleep_in_wfi(v0);
+    EXPECT_EQ(FakeSystem::run(1), &v1);
+    EXPECT_EQ(as_status(FakeSystem::call(v1, hv::PSCI_AFFINITY_INFO, 0, 0)), hv::PSCI_AFFINITY_ON);
+    EXPECT_EQ(as_status(FakeSystem::call(v1, hv::PSCI_AFFINITY_INFO, 1, 0)), hv::PSCI_AFFINITY_ON);
+}
+
+TEST(Psci, AffinityInfoSaysOffForAVcpuNeverStartedOrTurnedOff) {
+    FakeSystem sys({{"smp", {1, 2, 3}}});
+    Vcpu& v0 = sys.vcpu(0, 0);
+    EXPECT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_AFFINITY_INFO, 2, 0)), hv::PSCI_AFFINITY_OFF);
+    ASSERT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, ENTRY, 0)), hv::PSCI_SUCCESS);
+    FakeSystem::call(sys.vcpu(0, 1), hv::PSCI_CPU_OFF);
+    EXPECT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_AFFINITY_INFO, 1, 0)), hv::PSCI_AFFINITY_OFF);
+}
+
+TEST(Psci, CpuOffBesideASleepingVcpuDoesNotEndTheVm) {
+    // The probe of the bug: vCPU 0 sleeps in WFI, vCPU 1 turns itself off.
+    // The VM still has a vCPU (asleep): it must run on, and vCPU 0 wake.
+    FakeSystem sys({{"smp", {1, 1}}, {"other", {2}}});
+    Vcpu& v0 = sys.vcpu(0, 0);
+    Vcpu& v1 = sys.vcpu(0, 1);
+    ASSERT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, ENTRY, 0)), hv::PSCI_SUCCESS);
+    sleep_in_wfi(v0);
+    ASSERT_EQ(FakeSystem::run(1), &v1);
+    FakeSystem::call(v1, hv::PSCI_CPU_OFF);
+    EXPECT_EQ(v1.state, VcpuState::off);
+    EXPECT_EQ(sys.vm(0).state, VmState::running);
+    EXPECT_EQ(FakeSystem::console().find("last vCPU turned off"), std::string::npos);
+    // Its timer fires: vCPU 0 runs again.
+    arch::fake::machine().ticks += arch::us_to_ticks(2000);
+    EXPECT_EQ(FakeSystem::run(1), &v0);
+}
+
+TEST(Psci, CpuOffOfTheLastVcpuEndsTheVmCleanly) {
+    FakeSystem sys({{"solo", {1}}, {"other", {2}}});
+    FakeSystem::call(sys.vcpu(0, 0), hv::PSCI_CPU_OFF);
+    EXPECT_EQ(sys.vm(0).state, VmState::ended);
+    EXPECT_NE(FakeSystem::console().find("vm solo: last vCPU turned off"), std::string::npos);
+    EXPECT_EQ(sys.vm(1).state, VmState::running);
+}
+
+TEST(Psci, ConcurrentCpuOnOfOneVcpuSucceedsExactlyOnceAndKeepsTheWinnersEntry) {
+    // vCPUs 0 and 1 (on cores 1 and 2) both start vCPU 2, each at its own
+    // entry, at the same moment: one wins, the other is told ALREADY_ON, and
+    // the started vCPU begins where the winner said (the loser must not
+    // rewrite its registers).
+    for (int round = 0; round < 200; ++round) {
+        FakeSystem sys({{"smp", {1, 2, 3}}});
+        Vcpu& v0 = sys.vcpu(0, 0);
+        Vcpu& v1 = sys.vcpu(0, 1);
+        Vcpu& target = sys.vcpu(0, 2);
+        ASSERT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, ENTRY, 0)), hv::PSCI_SUCCESS);
+        std::atomic<int> go{0};
+        i64 r0 = 0, r1 = 0;
+        auto start = [&](Vcpu& caller, u64 entry, i64& result) {
+            go.fetch_add(1);
+            while (go.load() < 2) {}
+            caller.ctx.regs.x[0] = hv::PSCI_CPU_ON;
+            caller.ctx.regs.x[1] = 2;
+            caller.ctx.regs.x[2] = entry;
+            caller.ctx.regs.x[3] = entry;
+            handle_hypercall(caller);
+            result = static_cast<i64>(caller.ctx.regs.x[0]);
+        };
+        std::thread a(start, std::ref(v0), ENTRY + 0x10, std::ref(r0));
+        std::thread b(start, std::ref(v1), ENTRY + 0x20, std::ref(r1));
+        a.join();
+        b.join();
+        ASSERT_EQ((r0 == hv::PSCI_SUCCESS) + (r1 == hv::PSCI_SUCCESS), 1) << "round " << round;
+        ASSERT_EQ(r0 == hv::PSCI_SUCCESS ? r1 : r0, hv::PSCI_ALREADY_ON);
+        const u64 winner = r0 == hv::PSCI_SUCCESS ? ENTRY + 0x10 : ENTRY + 0x20;
+        ASSERT_EQ(target.ctx.regs.elr, winner) << "round " << round;
+        ASSERT_EQ(target.ctx.regs.x[0], winner) << "round " << round;
+    }
+}
+
+} // namespace
