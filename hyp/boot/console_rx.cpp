@@ -17,7 +17,7 @@ public:
     [[nodiscard]] unsigned count() const override { return g_vms.count; }
     [[nodiscard]] const char* name(unsigned vm) const override { return g_vms.vms[vm].name(); }
     [[nodiscard]] const char* state(unsigned vm) const override {
-        switch (__atomic_load_n(&g_vms.vms[vm].state, __ATOMIC_ACQUIRE)) {
+        switch (g_vms.vms[vm].state.load(std::memory_order_acquire)) {
         case VmState::running: return "running";
         case VmState::ended: return "ended";
         case VmState::failed: return "failed";
@@ -25,7 +25,7 @@ public:
         return "?";
     }
     [[nodiscard]] bool running(unsigned vm) const override {
-        return __atomic_load_n(&g_vms.vms[vm].state, __ATOMIC_ACQUIRE) == VmState::running;
+        return g_vms.vms[vm].state.load(std::memory_order_acquire) == VmState::running;
     }
     bool deliver(unsigned vm, char c) override { return vpl011_input(g_vms.vms[vm], c); }
     ConsoleStream& stream(unsigned vm) override { return g_vms.vms[vm].console; }

@@ -1,4 +1,6 @@
 // main.cpp — the boot sequence: EL2 MMU, device tree, console, GIC, VMs, secondary cores.
+#include <atomic>
+
 #include "arch.hpp"
 #include "board.hpp"
 #include "board_info.hpp"
@@ -32,7 +34,7 @@ static_assert(EARLY_POOL % PAGE_SIZE == 0);
 PageAllocator g_alloc;
 El2Table g_el2;
 BoardInfo g_board;
-u32 g_go = 0;
+std::atomic<bool> g_go{false}; ///< the boot core set up everything: secondaries may schedule
 
 u64 sym(const char* s) { return reinterpret_cast<u64>(s); }
 
@@ -115,8 +117,8 @@ void start_secondaries() {
                 static_cast<unsigned long long>(g_cores[i].mpidr), static_cast<long long>(r));
             continue;
         }
-        const bool up = arch::wait_until([&] { return __atomic_load_n(&g_cores[i].online, __ATOMIC_ACQUIRE); },
-                                         CORE_START_TIMEOUT_US);
+        const bool up =
+            arch::wait_until([&] { return g_cores[i].online.load(std::memory_order_acquire); }, CORE_START_TIMEOUT_US);
         if (!up) log("core %u did not come up", i);
     }
 }
@@ -140,7 +142,7 @@ const SystemDesc& boot_system() {
 
 void print_banner() {
     unsigned online = 0;
-    for (unsigned i = 0; i < g_core_count; ++i) online += g_cores[i].online ? 1 : 0;
+    for (unsigned i = 0; i < g_core_count; ++i) online += g_cores[i].online.load(std::memory_order_acquire) ? 1 : 0;
     log("Tessera %s: %u of %u cores online", TESSERA_VERSION, online, g_core_count);
     const u64 boot_code = sym(__boot_code_end) - sym(__boot_code_start);
     log("EL2 image: resident code %llu, rodata %llu, data %llu, bss %llu bytes; boot-only code %llu; stacks %llu, "
@@ -224,14 +226,14 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
 
     g_core_count = g_board.cpu_count;
     for (unsigned i = 1; i < g_core_count; ++i) g_cores[i].mpidr = g_board.cpu_mpidr[i];
-    g_cores[0].online = true;
+    g_cores[0].online.store(true, std::memory_order_release);
 
     vms_create(boot_system(), g_alloc);
     start_secondaries();
     print_banner();
     console_rx_start();
 
-    __atomic_store_n(&g_go, 1u, __ATOMIC_RELEASE);
+    g_go.store(true, std::memory_order_release);
     arch::dsb_ish();
     arch::sev();
     schedule(g_cores[0]);
@@ -246,9 +248,9 @@ extern "C" [[noreturn]] void secondary_main(u64 index) {
     if (!arch::gic_init_cpu(core.mpidr)) arch::panic("no GIC redistributor for core %u", core.index);
     arch::virt_init_core();
     log("core %u up (MPIDR %#llx)", core.index, static_cast<unsigned long long>(core.mpidr));
-    __atomic_store_n(&core.online, true, __ATOMIC_RELEASE);
+    core.online.store(true, std::memory_order_release);
     arch::dsb_ish();
     arch::sev();
-    while (!__atomic_load_n(&g_go, __ATOMIC_ACQUIRE)) arch::wfe();
+    while (!g_go.load(std::memory_order_acquire)) arch::wfe();
     schedule(core);
 }

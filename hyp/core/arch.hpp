@@ -1,4 +1,5 @@
-// arch.hpp (aarch64) — what the portable core asks of the architecture.
+// arch.hpp — what the portable core asks of the architecture (implemented by hyp/arch/aarch64 and, for the unit tests,
+// hyp/arch/host).
 #pragma once
 
 #include "addr.hpp"

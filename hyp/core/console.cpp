@@ -295,8 +295,12 @@ void console_input_start(ConsoleTargets& targets) {
         LockGuard rows(g_rows.lock);
         g_rows.focus = &targets.stream(0);
     }
-    log("console: input goes to vm %s (Ctrl-T 1-%u or n switches, Ctrl-T ? helps, Ctrl-T x powers off)",
-        targets.name(0), n < 9 ? n : 9);
+    if (n == 1) {
+        log("console: input goes to vm %s (Ctrl-T ? helps, Ctrl-T x powers off)", targets.name(0));
+    } else {
+        log("console: input goes to vm %s (Ctrl-T 1-%u or n switches, Ctrl-T ? helps, Ctrl-T x powers off)",
+            targets.name(0), n < 9 ? n : 9);
+    }
 }
 
 namespace {

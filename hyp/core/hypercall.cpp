@@ -37,7 +37,7 @@ void console_write(Vcpu& v) {
     }
     char bytes[abi::CONSOLE_WRITE_MAX];
     for (u64 i = 0; i < len; ++i) bytes[i] = static_cast<char>(reg(v, 2 + i / 8) >> (8 * (i % 8)));
-    if (__atomic_load_n(&v.vm->state, __ATOMIC_ACQUIRE) == VmState::running) {
+    if (v.vm->state.load(std::memory_order_acquire) == VmState::running) {
         v.console.write_lines(v.vm->name(), bytes, len); // (nothing after its VM stopped)
     }
     ret(v, 0);
@@ -50,17 +50,26 @@ Vcpu* vcpu_by_mpidr(Vm& vm, u64 mpidr) {
     return index < vm.desc->vcpu_count ? &vm.vcpus[index] : nullptr;
 }
 
+/// Whether `v` is on in PSCI's sense: starting, running, ready, or asleep in WFI.
+bool is_on(const Vcpu& v) {
+    const VcpuState s = v.state.load(std::memory_order_acquire);
+    return s == VcpuState::starting || s == VcpuState::runnable || s == VcpuState::blocked;
+}
+
 /// PSCI CPU_ON: start a vCPU of the caller's VM at `entry` with x0 = `context`.
 i64 cpu_on(Vcpu& v, u64 mpidr, u64 entry, u64 context) {
     Vcpu* t = vcpu_by_mpidr(*v.vm, mpidr);
     if (t == nullptr || !v.vm->ram.contains(Ipa(entry))) return abi::PSCI_INVALID_PARAMETERS;
+    // Claim the vCPU first: of two concurrent calls exactly one wins, and
+    // only the winner writes its registers. No core runs a `starting` vCPU
+    // (not even the one it last ran on), so none sees them half written.
     VcpuState expected = VcpuState::off;
-    if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != expected) return abi::PSCI_ALREADY_ON;
-    arch::vcpu_reset(*t, Ipa(entry), context);
-    if (!__atomic_compare_exchange_n(&t->state, &expected, VcpuState::runnable, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
-        return abi::PSCI_ALREADY_ON;
+    if (!t->state.compare_exchange_strong(expected, VcpuState::starting, std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+        return expected == VcpuState::starting ? abi::PSCI_ON_PENDING : abi::PSCI_ALREADY_ON;
     }
+    arch::vcpu_reset(*t, Ipa(entry), context);
+    t->state.store(VcpuState::runnable, std::memory_order_release);
     core_enqueue(*t);
     return abi::PSCI_SUCCESS;
 }
@@ -68,15 +77,17 @@ i64 cpu_on(Vcpu& v, u64 mpidr, u64 entry, u64 context) {
 i64 affinity_info(Vcpu& v, u64 mpidr, u64 level) {
     Vcpu* t = vcpu_by_mpidr(*v.vm, mpidr);
     if (t == nullptr || level != 0) return abi::PSCI_INVALID_PARAMETERS;
-    return __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == VcpuState::runnable ? abi::PSCI_AFFINITY_ON
-                                                                               : abi::PSCI_AFFINITY_OFF;
+    if (t->state.load(std::memory_order_acquire) == VcpuState::starting) return abi::PSCI_AFFINITY_ON_PENDING;
+    return is_on(*t) ? abi::PSCI_AFFINITY_ON : abi::PSCI_AFFINITY_OFF;
 }
 
+/// PSCI CPU_OFF: the caller stops; its VM ends only when no vCPU is on (one
+/// asleep in WFI is on: it wakes on its interrupt or timer).
 void cpu_off(Vcpu& v) {
-    __atomic_store_n(&v.state, VcpuState::off, __ATOMIC_RELEASE);
+    v.state.store(VcpuState::off, std::memory_order_release);
     Vm& vm = *v.vm;
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
-        if (__atomic_load_n(&vm.vcpus[i].state, __ATOMIC_ACQUIRE) == VcpuState::runnable) return;
+        if (is_on(vm.vcpus[i])) return;
     }
     vm_stop(vm, StopReason::last_cpu_off, 0, "");
 }

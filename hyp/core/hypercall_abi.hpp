@@ -12,8 +12,10 @@ inline constexpr int64_t PSCI_SUCCESS = 0;
 inline constexpr int64_t PSCI_NOT_SUPPORTED = -1;
 inline constexpr int64_t PSCI_INVALID_PARAMETERS = -2;
 inline constexpr int64_t PSCI_ALREADY_ON = -4;
+inline constexpr int64_t PSCI_ON_PENDING = -5;
 inline constexpr int64_t PSCI_AFFINITY_ON = 0;
 inline constexpr int64_t PSCI_AFFINITY_OFF = 1;
+inline constexpr int64_t PSCI_AFFINITY_ON_PENDING = 2;
 inline constexpr int64_t PSCI_TOS_NOT_PRESENT = 2; ///< MIGRATE_INFO_TYPE: no Trusted OS to migrate
 
 // Arm architecture calls (SMCCC 1.1).

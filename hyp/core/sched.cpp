@@ -15,7 +15,7 @@ unsigned g_core_count = 0;
 
 namespace {
 
-bool is(const Vcpu& v, VcpuState s) { return __atomic_load_n(&v.state, __ATOMIC_ACQUIRE) == s; }
+bool is(const Vcpu& v, VcpuState s) { return v.state.load(std::memory_order_acquire) == s; }
 
 Budget* budget_of(Vcpu& v) {
     Budget& b = v.vm->budget[v.core];
@@ -27,8 +27,8 @@ Budget* budget_of(Vcpu& v) {
 void release_due(PerCore& core, u64 now) {
     while (Vcpu* v = core.timers.pop_due(now)) {
         VcpuState expected = VcpuState::blocked;
-        if (__atomic_compare_exchange_n(&v->state, &expected, VcpuState::runnable, false, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_ACQUIRE)) {
+        if (v->state.compare_exchange_strong(expected, VcpuState::runnable, std::memory_order_acq_rel,
+                                             std::memory_order_acquire)) {
             core.ready.push(*v);
         }
     }
@@ -83,7 +83,7 @@ u64 next_decision(PerCore& core, Vcpu* next, u64 now) {
 
 /// Picks what runs next on `core` (lock held).
 Vcpu* decide(PerCore& core, u64 now) {
-    Vcpu* cur = core.current;
+    Vcpu* cur = core.current.load(std::memory_order_relaxed); // (this core writes it)
     if (cur != nullptr) {
         if (Budget* b = budget_of(*cur)) b->charge(now, now - core.run_start);
     }
@@ -116,7 +116,7 @@ Vcpu* decide(PerCore& core, u64 now) {
 /// The common exit: the current vCPU keeps a core nobody else wants, with no
 /// budget or timer to look after — decided without the lock or the clock.
 bool nothing_to_decide(PerCore& core) {
-    Vcpu* cur = core.current;
+    Vcpu* cur = core.current.load(std::memory_order_relaxed); // (this core writes it)
     return cur != nullptr && !core.yield && is(*cur, VcpuState::runnable) && budget_of(*cur) == nullptr &&
            core.ready.empty() && core.throttled.empty() && core.timers.earliest() == ~0ull;
 }
@@ -128,15 +128,15 @@ void core_enqueue(Vcpu& v) {
     {
         LockGuard guard(core.queue_lock);
         // The core's current vCPU is looked at again before anything queued.
-        if (core.current != &v) core.ready.push(v);
+        if (core.current.load(std::memory_order_relaxed) != &v) core.ready.push(v); // (lock held)
     }
     arch::kick_core(v.core);
 }
 
 void vcpu_wake(Vcpu& v) {
     VcpuState expected = VcpuState::blocked;
-    if (!__atomic_compare_exchange_n(&v.state, &expected, VcpuState::runnable, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
+    if (!v.state.compare_exchange_strong(expected, VcpuState::runnable, std::memory_order_acq_rel,
+                                         std::memory_order_acquire)) {
         return;
     }
     core_enqueue(v);
@@ -160,14 +160,14 @@ void vcpu_wait_for_interrupt(Vcpu& v, u64 timer_ctl, u64 timer_cval) {
 void vcpu_yield(Vcpu& v) { g_cores[v.core].yield = true; }
 
 void schedule(PerCore& core) {
-    if (nothing_to_decide(core)) arch::run_vcpu(core, *core.current);
+    if (nothing_to_decide(core)) arch::run_vcpu(core, *core.current.load(std::memory_order_relaxed));
     for (;;) {
         Vcpu* next = nullptr;
         {
             LockGuard guard(core.queue_lock);
             const u64 now = arch::now_ticks();
             next = decide(core, now);
-            core.current = next;
+            core.current.store(next, std::memory_order_release); // vm_reset waits for it to change
             arch::set_core_timer(next_decision(core, next, now));
         }
         if (next != nullptr) arch::run_vcpu(core, *next);

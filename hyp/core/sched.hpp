@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include <atomic>
+
 #include "layout.hpp"
 #include "sched_queue.hpp"
 #include "spinlock.hpp"
@@ -18,7 +20,7 @@ inline constexpr u64 SLICE_US = 1000;
 /// One physical core. TPIDR_EL2 points here while the core runs.
 struct PerCore {
     arch::GuestRegs* current_regs = nullptr; ///< first: the vectors save a guest here
-    Vcpu* current = nullptr;                 ///< the vCPU running (or about to run) here
+    std::atomic<Vcpu*> current{nullptr};     ///< the vCPU running (or about to run) here; read by other cores
     Vcpu* loaded = nullptr;                  ///< whose EL1 registers are in the hardware
     // Guarded by queue_lock: other cores wake vCPUs into these.
     ReadyQueues<Vcpu> ready; ///< runnable vCPUs waiting for the core
@@ -33,7 +35,7 @@ struct PerCore {
     u64 mpidr = 0;
     u64 stack_top = 0;
     u32 index = 0;
-    bool online = false;
+    std::atomic<bool> online{false};
 };
 static_assert(offsetof(PerCore, current_regs) == 0, "entry.S loads the save area from offset 0");
 

@@ -5,6 +5,8 @@
 // `u64 wake_at`; so the host unit tests drive them with a small struct.
 #pragma once
 
+#include <atomic>
+
 #include "types.hpp"
 
 namespace tessera {
@@ -52,27 +54,32 @@ public:
     void push(T& v) {
         const unsigned p = v.priority < PRIORITY_LEVELS ? v.priority : PRIORITY_LEVELS - 1;
         level_[p].push(v);
-        nonempty_ |= 1u << p;
+        set_nonempty(nonempty_.load(std::memory_order_relaxed) | (1u << p));
     }
     /// The vCPU that would run next, nullptr if none.
-    [[nodiscard]] T* peek() const { return nonempty_ == 0 ? nullptr : level_[top()].head(); }
+    [[nodiscard]] T* peek() const { return empty() ? nullptr : level_[top()].head(); }
     /// Removes and returns peek().
     T* pop() {
-        if (nonempty_ == 0) return nullptr;
+        if (empty()) return nullptr;
         const unsigned p = top();
         T* v = level_[p].pop();
-        if (level_[p].empty()) nonempty_ &= ~(1u << p);
+        if (level_[p].empty()) set_nonempty(nonempty_.load(std::memory_order_relaxed) & ~(1u << p));
         return v;
     }
     /// Also read without the lock by the owning core's fast path: a vCPU
     /// queued right after is followed by a kick, so nothing waits long.
-    [[nodiscard]] bool empty() const { return __atomic_load_n(&nonempty_, __ATOMIC_RELAXED) == 0; }
+    /// (Read without the lock by the core itself, for its fast path.)
+    [[nodiscard]] bool empty() const { return nonempty_.load(std::memory_order_relaxed) == 0; }
 
 private:
-    [[nodiscard]] unsigned top() const { return 31u - static_cast<unsigned>(__builtin_clz(nonempty_)); }
+    [[nodiscard]] unsigned top() const {
+        return 31u - static_cast<unsigned>(__builtin_clz(nonempty_.load(std::memory_order_relaxed)));
+    }
 
     Fifo<T> level_[PRIORITY_LEVELS];
-    u32 nonempty_ = 0; ///< bit p: level p has vCPUs
+    /// Only the lock holder writes: a plain store (no read-modify-write) is enough.
+    void set_nonempty(u32 bits) { nonempty_.store(bits, std::memory_order_relaxed); }
+    std::atomic<u32> nonempty_{0}; ///< bit p: level p has vCPUs
 };
 
 /// A CPU budget: at most `budget` ticks of a core in each period of `period`

@@ -20,18 +20,18 @@ struct Blob {
 /// RAM) and usually an `initrd`; its kernel `image` is an arm64 Image loaded
 /// 2 MiB up, per the arm64 boot protocol.
 struct VmDesc {
-    const char* name;
+    const char* name = nullptr;
     Blob image;
     Blob initrd;
     Blob dtb;
-    u64 ram_ipa; ///< guest-physical base of its RAM
-    u64 ram_size;
-    u16 vcpu_count;
-    const u8* cores; ///< physical core of each vCPU
-    u8 priority;     ///< 0..15: a ready vCPU of a higher priority runs first
-    u32 budget_us;   ///< CPU time per period on each core it uses; 0 = unlimited
-    u32 period_us;   ///< the budget's period
-    u32 devices;     ///< bit i: the board's device i is this VM's (passed through)
+    u64 ram_ipa = 0; ///< guest-physical base of its RAM
+    u64 ram_size = 0;
+    u16 vcpu_count = 0;
+    const u8* cores = nullptr; ///< physical core of each vCPU
+    u8 priority = 0;           ///< 0..15: a ready vCPU of a higher priority runs first
+    u32 budget_us = 0;         ///< CPU time per period on each core it uses; 0 = unlimited
+    u32 period_us = 0;         ///< the budget's period
+    u32 devices = 0;           ///< bit i: the board's device i is this VM's (passed through)
 };
 
 struct SystemDesc {

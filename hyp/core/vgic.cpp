@@ -38,7 +38,7 @@ VirqState* irq(Vcpu& v, u32 intid) {
 }
 
 /// Records that some vCPU of `vm` may have new work (lock held).
-void bump(Vm& vm) { __atomic_store_n(&vm.vgic.generation, vm.vgic.generation + 1, __ATOMIC_RELEASE); }
+void bump(Vm& vm) { vm.vgic.generation.store(vm.vgic.generation + 1, std::memory_order_release); }
 
 /// Notes that `intid` (of `v`, for a private one) may now want a list
 /// register; vgic_pick checks the hint and drops it when it no longer holds.
@@ -52,7 +52,7 @@ void mark(Vcpu& v, u32 intid) {
 /// Makes `v` look at its interrupts soon: its core leaves the guest, or,
 /// if it sleeps in WFI, it wakes.
 void notify(Vcpu& v) {
-    const VcpuState s = __atomic_load_n(&v.state, __ATOMIC_ACQUIRE);
+    const VcpuState s = v.state.load(std::memory_order_acquire);
     if (s == VcpuState::blocked) vcpu_wake(v);
     if (s == VcpuState::runnable) arch::kick_core(v.core);
 }
@@ -104,7 +104,9 @@ struct Candidates {
         VirqState* state;
         u32 intid;
     };
-    explicit Candidates(unsigned cap) : capacity(cap) {}
+    // `at` is left unwritten on purpose: only its first `count` entries are
+    // read, and zeroing all of it would cost every list-register refill.
+    explicit Candidates(unsigned cap) : capacity(cap) {} // NOLINT(cppcoreguidelines-pro-type-member-init)
 
     unsigned capacity;
     unsigned count = 0;
@@ -327,7 +329,7 @@ unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more) {
     // The common case on a trap: nothing changed since the last look found
     // nothing. Checked without the lock: a change racing with it kicks the
     // vCPU, which looks again on its next entry.
-    if (__atomic_load_n(&vm.vgic.generation, __ATOMIC_ACQUIRE) == v.vgic.quiet_at) return 0;
+    if (vm.vgic.generation.load(std::memory_order_acquire) == v.vgic.quiet_at) return 0;
     if (max > VGIC_MAX_LRS) max = VGIC_MAX_LRS;
     LockGuard guard(vm.vgic.lock);
     const u32 generation = vm.vgic.generation;
@@ -359,8 +361,8 @@ bool vgic_block_unless_pending(Vcpu& v) {
     });
     if (pending) return false;
     VcpuState expected = VcpuState::runnable;
-    return __atomic_compare_exchange_n(&v.state, &expected, VcpuState::blocked, false, __ATOMIC_ACQ_REL,
-                                       __ATOMIC_ACQUIRE);
+    return v.state.compare_exchange_strong(expected, VcpuState::blocked, std::memory_order_acq_rel,
+                                           std::memory_order_acquire);
 }
 
 void vgic_writeback(Vcpu& v, const LrEntry& e) {

@@ -5,6 +5,8 @@
 // (ICV_* registers), fed through the list registers by the architecture code.
 #pragma once
 
+#include <atomic>
+
 #include "spinlock.hpp"
 #include "types.hpp"
 
@@ -48,9 +50,9 @@ struct Vgic {
     Spinlock lock; ///< guards every VirqState of the VM
     u32 ctlr = 0;
     VirqState spi[VGIC_NR_SPIS];
-    u64 route[VGIC_NR_SPIS]{}; ///< GICD_IROUTER: target affinity
-    u32 generation = 0;        ///< bumped by every change that may give a vCPU work
-    u64 spi_maybe = 0;         ///< SPIs that may be pending or active
+    u64 route[VGIC_NR_SPIS]{};      ///< GICD_IROUTER: target affinity
+    std::atomic<u32> generation{0}; ///< bumped by every change that may give a vCPU work
+    u64 spi_maybe = 0;              ///< SPIs that may be pending or active
 };
 static_assert(VGIC_NR_SPIS <= 64, "Vgic::spi_maybe has a bit per SPI");
 

@@ -33,12 +33,12 @@ void flush_console(Vm& vm) {
 void power_off_if_all_stopped() {
     unsigned failed = 0;
     for (u16 i = 0; i < g_vms.count; ++i) {
-        const VmState s = __atomic_load_n(&g_vms.vms[i].state, __ATOMIC_ACQUIRE);
+        const VmState s = g_vms.vms[i].state.load(std::memory_order_acquire);
         if (s == VmState::running) return;
         if (s == VmState::failed) ++failed;
     }
     // Two cores may stop the last two VMs at once: one of them reports.
-    if (__atomic_exchange_n(&g_vms.powering_off, 1u, __ATOMIC_ACQ_REL) != 0) return;
+    if (g_vms.powering_off.exchange(1u, std::memory_order_acq_rel) != 0) return;
     if (failed == 0) {
         log("all %u VMs ended cleanly; powering off", g_vms.count);
     } else {
@@ -54,13 +54,13 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
                        (reason == StopReason::exit_code && code == 0);
     VmState expected = VmState::running;
     const VmState next = clean ? VmState::ended : VmState::failed;
-    if (!__atomic_compare_exchange_n(&vm.state, &expected, next, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    if (!vm.state.compare_exchange_strong(expected, next, std::memory_order_acq_rel, std::memory_order_acquire)) {
         return; // someone else stopped it first
     }
     flush_console(vm);
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
         Vcpu& v = vm.vcpus[i];
-        __atomic_store_n(&v.state, VcpuState::stopped, __ATOMIC_RELEASE);
+        v.state.store(VcpuState::stopped, std::memory_order_release);
     }
     if (reason == StopReason::exit_code) {
         log("vm %s: %s with code %llu%s%s", vm.name(), reason_text(reason), static_cast<unsigned long long>(code),
@@ -71,7 +71,9 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
     console_vm_stopped(vm.id);
     // vCPUs of this VM loaded on other cores must leave them now.
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
-        if (g_cores[vm.vcpus[i].core].current == &vm.vcpus[i]) arch::kick_core(vm.vcpus[i].core);
+        if (g_cores[vm.vcpus[i].core].current.load(std::memory_order_acquire) == &vm.vcpus[i]) {
+            arch::kick_core(vm.vcpus[i].core);
+        }
     }
     power_off_if_all_stopped();
 }
@@ -93,11 +95,11 @@ void vm_load(Vm& vm) {
     for (u16 i = 0; i < d.vcpu_count; ++i) {
         Vcpu& v = vm.vcpus[i];
         arch::vcpu_reset(v, Ipa(0), 0);
-        v.state = VcpuState::off;
+        v.state.store(VcpuState::off, std::memory_order_release);
     }
     Vcpu& boot = vm.vcpus[0];
     arch::vcpu_reset(boot, vm.kernel_ipa, vm.dtb_ipa.raw());
-    boot.state = VcpuState::runnable;
+    boot.state.store(VcpuState::runnable, std::memory_order_release);
     core_enqueue(boot);
 }
 
@@ -108,7 +110,7 @@ void vm_reset(Vm& vm) {
     log("vm %s: restarting from its original image", vm.name());
     flush_console(vm);
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
-        __atomic_store_n(&vm.vcpus[i].state, VcpuState::off, __ATOMIC_RELEASE);
+        vm.vcpus[i].state.store(VcpuState::off, std::memory_order_release);
     }
     // Every other vCPU of the VM must be off its core before its memory and
     // state are rewritten.
@@ -116,7 +118,7 @@ void vm_reset(Vm& vm) {
         Vcpu& v = vm.vcpus[i];
         if (v.core == arch::this_core()) continue;
         arch::kick_core(v.core);
-        arch::wait_until([&] { return __atomic_load_n(&g_cores[v.core].current, __ATOMIC_ACQUIRE) != &v; },
+        arch::wait_until([&] { return g_cores[v.core].current.load(std::memory_order_acquire) != &v; },
                          VCPU_STOP_TIMEOUT_US);
     }
     arch::vm_release_hw(vm);
@@ -135,7 +137,7 @@ bool device_irq_forward(u32 intid) {
     for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) {
         Vm* owner = g_device_owner[i];
         if (board::DEVICES[i].intid != intid || owner == nullptr) continue;
-        if (__atomic_load_n(&owner->state, __ATOMIC_ACQUIRE) != VmState::running) return false;
+        if (owner->state.load(std::memory_order_acquire) != VmState::running) return false;
         // Hardware-linked: the guest's end of interrupt deactivates the
         // physical one, so the device cannot interrupt again before then.
         vgic_inject(owner->vcpus[0], intid, true);

@@ -1,6 +1,8 @@
 // vm.hpp — a virtual machine (partition) and its virtual CPUs.
 #pragma once
 
+#include <atomic>
+
 #include "addr.hpp"
 #include "console.hpp"
 #include "layout.hpp"
@@ -15,13 +17,15 @@ namespace tessera {
 
 struct Vm;
 
-/// off: not started (or PSCI CPU_OFF); runnable: wants its core; blocked:
-/// waiting in WFI for an interrupt or its timer; stopped: its VM ended.
-enum class VcpuState : u8 { off, runnable, blocked, stopped };
+/// off: not started (or PSCI CPU_OFF); starting: claimed by a CPU_ON that is
+/// still writing its registers (nothing runs it yet); runnable: wants its
+/// core; blocked: waiting in WFI for an interrupt or its timer; stopped: its
+/// VM ended.
+enum class VcpuState : u8 { off, starting, runnable, blocked, stopped };
 
 /// A virtual CPU: a scheduled entity on one physical core's run queue.
 struct Vcpu {
-    arch::VcpuContext ctx;
+    arch::VcpuContext ctx{};
     Vm* vm = nullptr;
     Vcpu* next = nullptr;       ///< ready-queue link
     Vcpu* timer_next = nullptr; ///< timer-list link (blocked with a wake-up time)
@@ -32,11 +36,11 @@ struct Vcpu {
     u8 lrs_used = 0;            ///< list registers holding its interrupts while it runs
     bool queued = false;        ///< on its core's ready queue or throttled list
     bool on_timer_list = false;
-    u8 priority = 0;     ///< its VM's priority (higher runs first)
-    bool reload = false; ///< its EL1 state was reset: load it even if its core still has it
-    u16 index = 0;       ///< vCPU number within its VM
-    u8 core = 0;         ///< physical core it runs on
-    VcpuState state = VcpuState::off;
+    u8 priority = 0;                              ///< its VM's priority (higher runs first)
+    std::atomic<bool> reload{false};              ///< its EL1 state was reset: load it even if its core still has it
+    u16 index = 0;                                ///< vCPU number within its VM
+    u8 core = 0;                                  ///< physical core it runs on
+    std::atomic<VcpuState> state{VcpuState::off}; ///< written by any core (PSCI, wake-ups, stops)
 };
 
 enum class VmState : u8 { running, ended, failed };
@@ -55,7 +59,7 @@ struct Vm {
     Ipa dtb_ipa{};    ///< Linux: where its device tree goes; 0 for bare-metal guests
     u16 id = 0;
     u16 vmid = 0;
-    VmState state = VmState::running;
+    std::atomic<VmState> state{VmState::running}; ///< running until it stops, once (any core)
     u64 exit_code = 0;
     Budget budget[TESSERA_MAX_CORES]; ///< CPU budget on each core (shared by its vCPUs there)
 
@@ -66,7 +70,7 @@ struct Vm {
 struct VmTable {
     Vm* vms = nullptr;
     u16 count = 0;
-    u32 powering_off = 0; ///< set once, by the core that reports the final verdict
+    std::atomic<bool> powering_off{false}; ///< set once, by the core that reports the final verdict
 };
 extern VmTable g_vms;
 

@@ -140,7 +140,7 @@ bool vpl011_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
     }
     // (A vCPU still leaving its core after its VM stopped prints no more:
     // its VM's last row was already shown.)
-    if (have_out && __atomic_load_n(&vm.state, __ATOMIC_ACQUIRE) == VmState::running) {
+    if (have_out && vm.state.load(std::memory_order_acquire) == VmState::running) {
         vm.console.write(vm.name(), &out, 1);
     }
     update_line(vm);

@@ -1,6 +1,8 @@
-// fake_system.hpp — a system created as the hypervisor creates it at boot (vms_create), on the fake machine, for core unit tests.
+// fake_system.hpp — a system created as the hypervisor creates it at boot (vms_create), on the fake machine, for core
+// unit tests.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,14 +40,26 @@ public:
         (void)alloc_.add_range({PhysAddr(FAKE_RAM), FAKE_RAM_SIZE});
         g_core_count = cores;
         for (unsigned i = 0; i < MAX_CORES; ++i) {
-            g_cores[i] = PerCore{};
+            std::destroy_at(&g_cores[i]);
+            std::construct_at(&g_cores[i]);
             g_cores[i].index = i;
             g_cores[i].online = i < cores;
         }
-        g_vms = VmTable{};
+        std::destroy_at(&g_vms);
+        std::construct_at(&g_vms);
         for (const VmSpec& s : specs_) {
-            descs_.push_back(VmDesc{s.name, {IMAGE, IMAGE + sizeof IMAGE}, {}, {}, RAM_IPA, 2 * MiB,
-                                    static_cast<u16>(s.cores.size()), s.cores.data(), s.priority, 0, 0, 0});
+            descs_.push_back(VmDesc{s.name,
+                                    {IMAGE, IMAGE + sizeof IMAGE},
+                                    {},
+                                    {},
+                                    RAM_IPA,
+                                    2 * MiB,
+                                    static_cast<u16>(s.cores.size()),
+                                    s.cores.data(),
+                                    s.priority,
+                                    0,
+                                    0,
+                                    0});
         }
         vms_create(SystemDesc{descs_.data(), static_cast<u16>(descs_.size())}, alloc_);
     }

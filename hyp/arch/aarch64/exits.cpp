@@ -136,7 +136,7 @@ using namespace tessera;
 
 /// Called by entry.S after a guest's registers are saved. Never returns.
 extern "C" [[noreturn]] void tessera_guest_exit(PerCore* core, u64 kind) {
-    Vcpu& v = *core->current;
+    Vcpu& v = *core->current.load(std::memory_order_relaxed); // (this core wrote it)
     arch::vgic_save_lrs(v);
     switch (kind) {
     case EXIT_SYNC: arch::on_sync(v); break;

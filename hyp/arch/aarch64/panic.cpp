@@ -1,4 +1,6 @@
 // panic.cpp (aarch64) — the report for an unexpected EL2 exception or a fatal error, then halt.
+#include <atomic>
+
 #include "arch.hpp"
 #include "console.hpp"
 #include "esr.hpp"
@@ -10,7 +12,7 @@ namespace tessera::arch {
 
 namespace {
 
-u32 g_panicking = 0;
+std::atomic<u32> g_panicking{0};
 
 unsigned panic_core() {
     const auto* core = reinterpret_cast<const PerCore*>(tpidr_el2::read());
@@ -20,7 +22,7 @@ unsigned panic_core() {
 /// Only the first panicking core reports; any other just halts.
 void claim_panic() {
     u32 expected = 0;
-    if (!__atomic_compare_exchange_n(&g_panicking, &expected, 1u, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    if (!g_panicking.compare_exchange_strong(expected, 1u, std::memory_order_acq_rel, std::memory_order_acquire)) {
         for (;;) wfi();
     }
 }

@@ -1,6 +1,8 @@
 // smp.cpp (aarch64) — inter-core signals, idling, and the halt that follows a panic.
 #include "smp.hpp"
 
+#include <atomic>
+
 #include "arch.hpp"
 #include "gicv3.hpp"
 #include "sysreg.hpp"
@@ -9,7 +11,7 @@
 namespace tessera::arch {
 
 namespace {
-u32 g_stopped = 0; ///< cores that have halted on a stop request
+std::atomic<u32> g_stopped{0}; ///< cores that have halted on a stop request
 u32 g_device_intid = 1023;
 void (*g_device_handler)() = nullptr;
 
@@ -23,7 +25,7 @@ void forward_vtimer(PerCore& core) {
     // The timer in the hardware is the loaded vCPU's, also when it sleeps in
     // WFI (the interrupt wakes it) or waits for its turn.
     Vcpu* v = core.loaded;
-    const VcpuState s = v != nullptr ? __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) : VcpuState::off;
+    const VcpuState s = v != nullptr ? v->state.load(std::memory_order_acquire) : VcpuState::off;
     if (s == VcpuState::runnable || s == VcpuState::blocked) {
         vgic_inject(*v, VGIC_VTIMER_INTID, true);
         return;
@@ -35,7 +37,7 @@ void forward_vtimer(PerCore& core) {
 
 [[noreturn]] void halt_this_core(PerCore& core) {
     log_force("core %u stopped", core.index);
-    __atomic_fetch_add(&g_stopped, 1u, __ATOMIC_ACQ_REL);
+    g_stopped.fetch_add(1u, std::memory_order_acq_rel);
     dsb_ish();
     sev();
     for (;;) wfi(); // interrupts stay masked: nothing wakes it for good
@@ -74,12 +76,12 @@ void handle_core_interrupts(PerCore& core) {
 void stop_other_cores() {
     if (!gic_ready()) return;
     unsigned others = 0;
-    for (unsigned i = 0; i < g_core_count; ++i) others += g_cores[i].online ? 1 : 0;
+    for (unsigned i = 0; i < g_core_count; ++i) others += g_cores[i].online.load(std::memory_order_acquire) ? 1 : 0;
     if (others > 0) --others; // not this core
     gic_send_sgi_others(Sgi::stop);
     // Bounded: a core that cannot take the interrupt must not keep the
     // report or the power-off from happening.
-    wait_until([&] { return __atomic_load_n(&g_stopped, __ATOMIC_ACQUIRE) >= others; }, 100'000);
+    wait_until([&] { return g_stopped.load(std::memory_order_acquire) >= others; }, 100'000);
 }
 
 u64 now_us() { return cntpct_el0::read() * 1'000'000 / cntfrq_el0::read(); }

@@ -111,15 +111,15 @@ void vcpu_reset(Vcpu& v, Ipa entry, u64 x0) {
     v.ctx.el1.sctlr = SCTLR_EL1_RESET;
     v.ctx.el1.vmpidr = MPIDR_RES1 | ((v.index >> 8) & 0xffull) << 8 | (v.index & 0xffull);
     v.abort_vector = 0;
-    __atomic_store_n(&v.reload, true, __ATOMIC_RELEASE);
+    v.reload.store(true, std::memory_order_release);
 }
 
 void run_vcpu(PerCore& core, Vcpu& v) {
-    if (core.loaded != &v || __atomic_load_n(&v.reload, __ATOMIC_ACQUIRE)) {
+    if (core.loaded != &v || v.reload.load(std::memory_order_acquire)) {
         Vcpu* prev = core.loaded;
         if (prev != nullptr && prev != &v) {
             // A vCPU that was reset meanwhile keeps its fresh state.
-            if (!__atomic_load_n(&prev->reload, __ATOMIC_ACQUIRE)) {
+            if (!prev->reload.load(std::memory_order_acquire)) {
                 save_el1(prev->ctx.el1);
                 fpsimd_save(&prev->ctx.fp);
                 if (prev->ctx.pmu.owned) pmu_save(prev->ctx.pmu);
@@ -128,7 +128,7 @@ void run_vcpu(PerCore& core, Vcpu& v) {
             // vGIC state; the physical one must not block the next vCPU's.
             if (prev->vgic.priv[VGIC_VTIMER_INTID].hw) gic_clear_active_private(core.mpidr, VGIC_VTIMER_INTID);
         }
-        v.reload = false;
+        v.reload.store(false, std::memory_order_relaxed); // (its own core, loading it)
         load_el1(v.ctx.el1);
         fpsimd_load(&v.ctx.fp);
         pmu_load(v.ctx.pmu);

@@ -1,4 +1,5 @@
-// arch_host.cpp (host fake) — the architecture interface (arch.hpp) for unit tests: time and cores the test drives, calls recorded.
+// arch_host.cpp (host fake) — the architecture interface (arch.hpp) for unit tests: time and cores the test drives,
+// calls recorded.
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>

@@ -1,4 +1,5 @@
-// fake_arch.hpp (host fake) — the test's side of the fake architecture: the clock, the core the code runs on, and what it asked for.
+// fake_arch.hpp (host fake) — the test's side of the fake architecture: the clock, the core the code runs on, and what
+// it asked for.
 #pragma once
 
 #include <atomic>
