@@ -32,7 +32,7 @@ public:
     void power_off() override { arch::system_off(); }
 };
 
-VmTargets g_targets;
+constinit VmTargets g_targets;
 
 } // namespace
 

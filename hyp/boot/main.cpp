@@ -31,10 +31,10 @@ namespace {
 constexpr u64 EARLY_POOL = TESSERA_BOOT_POOL;
 static_assert(EARLY_POOL % PAGE_SIZE == 0);
 
-PageAllocator g_alloc;
+constinit PageAllocator g_alloc;
 El2Table g_el2;
-BoardInfo g_board;
-std::atomic<bool> g_go{false}; ///< the boot core set up everything: secondaries may schedule
+constinit BoardInfo g_board;
+constinit std::atomic<bool> g_go{false}; ///< the boot core set up everything: secondaries may schedule
 
 u64 sym(const char* s) { return reinterpret_cast<u64>(s); }
 
@@ -62,8 +62,8 @@ const MapAttrs k_ro{true, false, false, MapAttrs::Mem::normal};
     arch::system_off();
 }
 
-PhysRange g_fdt_pages{}; ///< the device tree, mapped read-only and never allocated
-PhysRange g_packed{};    ///< the packed system description after the boot pool, if any
+constinit PhysRange g_fdt_pages{}; ///< the device tree, mapped read-only and never allocated
+constinit PhysRange g_packed{};    ///< the packed system description after the boot pool, if any
 
 /// Largest packed description believed before it is checked (mapping it
 /// takes table pages from the boot pool).

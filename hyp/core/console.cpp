@@ -89,7 +89,7 @@ struct ConsoleRows {
 
 namespace {
 
-ConsoleRows g_rows;
+constinit ConsoleRows g_rows;
 
 class ConsoleSink final : public Sink {
 public:
@@ -195,16 +195,16 @@ void ConsoleStream::flush(const char* tag) {
 namespace {
 
 // The mux's state; `g_mux_lock` guards it (keys arrive on one core, VMs end on any).
-Spinlock g_mux_lock;
-ConsoleTargets* g_targets = nullptr;
-unsigned g_focus = 0;  ///< index of the VM that receives console input
-bool g_escape = false; ///< the previous byte was the escape (Ctrl-T)
+constinit Spinlock g_mux_lock;
+constinit ConsoleTargets* g_targets = nullptr;
+constinit unsigned g_focus = 0;  ///< index of the VM that receives console input
+constinit bool g_escape = false; ///< the previous byte was the escape (Ctrl-T)
 
 /// A terminal control sequence being typed ("ESC [ ..."), held back while a
 /// VM waits for a cursor-position answer, to see whether this is it.
 constexpr unsigned HELD_MAX = 16;
-char g_held[HELD_MAX];
-unsigned g_held_len = 0;
+constinit char g_held[HELD_MAX];
+constinit unsigned g_held_len = 0;
 
 /// The first running VM after `from` (wrapping), or `from` if none.
 unsigned next_running(unsigned from) {

@@ -10,8 +10,8 @@
 
 namespace tessera {
 
-PerCore g_cores[MAX_CORES];
-unsigned g_core_count = 0;
+constinit PerCore g_cores[MAX_CORES];
+constinit unsigned g_core_count = 0;
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 namespace tessera {
 
-VmTable g_vms;
+constinit VmTable g_vms;
 
 namespace {
 
@@ -126,7 +126,7 @@ void vm_reset(Vm& vm) {
 }
 
 namespace {
-Vm* g_device_owner[board::DEVICE_COUNT]{};
+constinit Vm* g_device_owner[board::DEVICE_COUNT]{};
 } // namespace
 
 Vm* device_owner(unsigned device) { return g_device_owner[device]; }

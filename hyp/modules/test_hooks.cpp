@@ -14,7 +14,7 @@ namespace {
 [[gnu::noinline]] u64 write_target(u64 x) { return x * 3 + 1; }
 
 /// A `ret` instruction placed in writable data.
-u32 g_data_code[1] = {0xd65f03c0};
+constinit u32 g_data_code[1] = {0xd65f03c0};
 
 } // namespace
 

@@ -23,9 +23,9 @@ constexpr u64 GICR_IGROUPR0 = SGI_BASE + 0x0080;
 constexpr u64 GICR_ISENABLER0 = SGI_BASE + 0x0100;
 constexpr u64 GICR_IPRIORITYR = SGI_BASE + 0x0400;
 
-u64 g_gicd = 0;
-PhysRange g_gicr{};
-bool g_ready = false;
+constinit u64 g_gicd = 0;
+constinit PhysRange g_gicr{};
+constinit bool g_ready = false;
 
 volatile u32& reg32(u64 addr) { return *reinterpret_cast<volatile u32*>(addr); }
 volatile u64& reg64(u64 addr) { return *reinterpret_cast<volatile u64*>(addr); }

@@ -12,7 +12,7 @@ namespace tessera::arch {
 
 namespace {
 
-std::atomic<u32> g_panicking{0};
+constinit std::atomic<u32> g_panicking{0};
 
 unsigned panic_core() {
     const auto* core = reinterpret_cast<const PerCore*>(tpidr_el2::read());

@@ -6,13 +6,14 @@
 #include "arch.hpp"
 #include "gicv3.hpp"
 #include "sysreg.hpp"
+#include "ticks.hpp"
 #include "vgic.hpp"
 
 namespace tessera::arch {
 
 namespace {
-std::atomic<u32> g_stopped{0}; ///< cores that have halted on a stop request
-u32 g_device_intid = 1023;
+constinit std::atomic<u32> g_stopped{0}; ///< cores that have halted on a stop request
+constinit u32 g_device_intid = 1023;
 void (*g_device_handler)() = nullptr;
 
 /// The EL2 physical timer's PPI (CNTHP): the scheduler's time slices and budgets.
@@ -84,14 +85,14 @@ void stop_other_cores() {
     wait_until([&] { return g_stopped.load(std::memory_order_acquire) >= others; }, 100'000);
 }
 
-u64 now_us() { return cntpct_el0::read() * 1'000'000 / cntfrq_el0::read(); }
+u64 now_us() { return ticks_to_us(cntpct_el0::read(), cntfrq_el0::read()); }
 
 u64 now_ticks() {
     isb();
     return cntpct_el0::read();
 }
 
-u64 us_to_ticks(u64 us) { return us * cntfrq_el0::read() / 1'000'000; }
+u64 us_to_ticks(u64 us) { return tessera::us_to_ticks(us, cntfrq_el0::read()); }
 
 void set_core_timer(u64 deadline) {
     PerCore& core = *reinterpret_cast<PerCore*>(tpidr_el2::read());

@@ -23,7 +23,7 @@ constexpr u64 PMCR_C = 1ull << 2;                                           // r
 constexpr u64 ALL = ~0ull;
 
 /// Event counters guests see, the same on every core (set at boot).
-unsigned g_counters = 0;
+constinit unsigned g_counters = 0;
 
 } // namespace
 

@@ -16,7 +16,7 @@ constexpr u32 CR_UARTEN = 1u << 0;
 constexpr u32 CR_TXE = 1u << 8;
 constexpr u32 CR_RXE = 1u << 9;
 
-u64 g_base = 0;
+constinit u64 g_base = 0;
 
 volatile u32& reg(u64 off) { return *reinterpret_cast<volatile u32*>(g_base + off); }
 } // namespace
