@@ -2,5 +2,5 @@
 #include "system_desc.hpp"
 
 namespace tessera {
-const SystemDesc g_system{nullptr, 0};
+constinit const SystemDesc g_system{nullptr, 0};
 } // namespace tessera

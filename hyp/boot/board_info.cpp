@@ -30,7 +30,7 @@ bool reg_entry(const void* fdt, int node, int index, PhysRange& out) {
     const auto* p = static_cast<const fdt32_t*>(fdt_getprop(fdt, node, "reg", &len));
     const int stride = ac + sc;
     if (p == nullptr || stride == 0 || (index + 1) * stride * 4 > len) return false;
-    p += index * stride;
+    p += static_cast<ptrdiff_t>(index) * stride;
     out = PhysRange{PhysAddr(read_cells(p, ac)), read_cells(p + ac, sc)};
     return true;
 }

@@ -39,8 +39,8 @@ struct PerCore {
 };
 static_assert(offsetof(PerCore, current_regs) == 0, "entry.S loads the save area from offset 0");
 
-extern PerCore g_cores[MAX_CORES];
-extern unsigned g_core_count;
+extern constinit PerCore g_cores[MAX_CORES];
+extern constinit unsigned g_core_count;
 
 /// Makes a runnable `v` wait for its core (from any core) and wakes that core.
 void core_enqueue(Vcpu& v);

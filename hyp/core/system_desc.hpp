@@ -40,6 +40,6 @@ struct SystemDesc {
 };
 
 /// The system this image was built for.
-extern const SystemDesc g_system;
+extern constinit const SystemDesc g_system;
 
 } // namespace tessera

@@ -72,7 +72,7 @@ struct VmTable {
     u16 count = 0;
     std::atomic<bool> powering_off{false}; ///< set once, by the core that reports the final verdict
 };
-extern VmTable g_vms;
+extern constinit VmTable g_vms;
 
 /// Why a VM stopped, for the log line and the final verdict.
 enum class StopReason : u8 { poweroff, exit_code, fault, unhandled_trap, last_cpu_off };

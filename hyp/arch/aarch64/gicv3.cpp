@@ -117,7 +117,7 @@ void gic_enable_spi(u32 intid, u64 mpidr) {
     const u32 bit = 1u << (intid % 32);
     reg32(g_gicd + 0x0080 + 4 * n) = reg32(g_gicd + 0x0080 + 4 * n) | bit; // IGROUPR: group 1
     *reinterpret_cast<volatile u8*>(g_gicd + 0x0400 + intid) = 0x80;       // IPRIORITYR
-    reg64(g_gicd + 0x6000 + 8 * intid) = mpidr_affinity(mpidr);            // IROUTER
+    reg64(g_gicd + 0x6000 + 8ull * intid) = mpidr_affinity(mpidr);         // IROUTER
     reg32(g_gicd + 0x0100 + 4 * n) = bit;                                  // ISENABLER
 }
 

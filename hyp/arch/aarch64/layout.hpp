@@ -10,11 +10,11 @@
 
 /* Offsets into GuestRegs (vcpu_context.hpp), checked there by static_assert. */
 #define GREGS_X0 0
-#define GREGS_X30 (30 * 8)
-#define GREGS_SP_EL0 (31 * 8)
-#define GREGS_ELR (32 * 8)
-#define GREGS_SPSR (33 * 8)
-#define GREGS_SIZE (34 * 8)
+#define GREGS_X30 240    /* 30 * 8 */
+#define GREGS_SP_EL0 248 /* 31 * 8 */
+#define GREGS_ELR 256    /* 32 * 8 */
+#define GREGS_SPSR 264   /* 33 * 8 */
+#define GREGS_SIZE 272   /* 34 * 8 */
 
 /* Exit kinds passed from the vectors to C++ (ExitKind in exits.hpp). */
 #define EXIT_SYNC 0

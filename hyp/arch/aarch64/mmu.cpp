@@ -36,7 +36,7 @@ Status el2_map_image(El2Table& table, PageAllocator& alloc) {
     const MapAttrs ro{true, false, false, Mem::normal};
     const MapAttrs rw{true, true, false, Mem::normal};
     struct Part {
-        u64 start, end;
+        u64 start = 0, end = 0;
         MapAttrs attrs;
     };
     const Part parts[] = {

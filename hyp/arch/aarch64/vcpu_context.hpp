@@ -16,7 +16,7 @@ struct GuestRegs {
     u64 spsr;   // SPSR_EL2: the guest's PSTATE
 };
 static_assert(offsetof(GuestRegs, x) == GREGS_X0);
-static_assert(offsetof(GuestRegs, x) + 30 * 8 == GREGS_X30);
+static_assert(offsetof(GuestRegs, x) + size_t{30} * 8 == GREGS_X30);
 static_assert(offsetof(GuestRegs, sp_el0) == GREGS_SP_EL0);
 static_assert(offsetof(GuestRegs, elr) == GREGS_ELR);
 static_assert(offsetof(GuestRegs, spsr) == GREGS_SPSR);
