@@ -18,11 +18,13 @@
 
 namespace tessera::test {
 
-/// One VM to create: its name, the core of each vCPU, its priority.
+/// One VM to create: its name, the core of each vCPU, its priority and CPU budget (0: unlimited).
 struct VmSpec {
     const char* name;
     std::vector<u8> cores;
     u8 priority = 0;
+    u32 budget_us = 0;
+    u32 period_us = 0;
 };
 
 /// The fake machine with `cores` cores and the VMs of `specs`, each with
@@ -57,8 +59,8 @@ public:
                                     static_cast<u16>(s.cores.size()),
                                     s.cores.data(),
                                     s.priority,
-                                    0,
-                                    0,
+                                    s.budget_us,
+                                    s.period_us,
                                     0});
         }
         vms_create(SystemDesc{descs_.data(), static_cast<u16>(descs_.size())}, alloc_);
@@ -90,6 +92,9 @@ public:
         }
         return nullptr;
     }
+
+    /// The image every VM boots (copied to the base of its RAM).
+    static const u8 (&image())[16] { return IMAGE; }
 
     /// Everything printed on the console so far.
     static std::string& console() { return g_console; }

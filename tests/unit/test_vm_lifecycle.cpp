@@ -1,0 +1,178 @@
+// test_vm_lifecycle.cpp — stopping and restarting VMs (vm_stop, vm_reset), the final verdict and power-off, and the
+// MMIO routing to the emulated devices.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include "fake_system.hpp"
+#include "mmio.hpp"
+#include "vgic.hpp"
+#include "vpl011.hpp"
+
+using namespace tessera;
+using tessera::test::FakeSystem;
+namespace hv = tessera::abi;
+
+namespace {
+
+bool has(const std::string& what) { return FakeSystem::console().find(what) != std::string::npos; }
+u8* ram(Vm& vm) { return static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa)); }
+
+// Stopping one VM stops its vCPUs (none runs again, a core holding one is
+// kicked) and leaves the others running; nothing powers off.
+TEST(VmLifecycle, StopOneVmLeavesTheOthersRunning) {
+    FakeSystem sys({{"a", {1}}, {"b", {2}}, {"c", {1}}});
+    Vcpu& a = sys.vcpu(0, 0);
+    ASSERT_EQ(FakeSystem::run(1), &a);
+    const unsigned k1 = arch::fake::machine().kicks[1];
+    EXPECT_NO_THROW(vm_stop(sys.vm(0), StopReason::exit_code, 0, ""));
+    EXPECT_EQ(sys.vm(0).state, VmState::ended);
+    EXPECT_EQ(a.state, VcpuState::stopped);
+    EXPECT_EQ(arch::fake::machine().kicks[1], k1 + 1);
+    EXPECT_TRUE(has("vm a: exited with code 0"));
+    EXPECT_EQ(sys.vm(1).state, VmState::running);
+    EXPECT_EQ(sys.vm(2).state, VmState::running);
+    EXPECT_EQ(FakeSystem::run(1), &sys.vcpu(2, 0));
+    EXPECT_EQ(FakeSystem::run(2), &sys.vcpu(1, 0));
+    EXPECT_FALSE(has("powering off"));
+}
+
+// The last VM to stop powers the machine off, after the verdict line; a VM
+// stopped twice is logged and counted once.
+TEST(VmLifecycle, LastStopPowersOffWithTheCleanVerdict) {
+    FakeSystem sys({{"a", {1}}, {"b", {2}}});
+    vm_stop(sys.vm(0), StopReason::poweroff, 0, "");
+    vm_stop(sys.vm(0), StopReason::fault, 0, "again");
+    EXPECT_FALSE(has("again"));
+    EXPECT_EQ(sys.vm(0).state, VmState::ended);
+    EXPECT_THROW(vm_stop(sys.vm(1), StopReason::last_cpu_off, 0, ""), arch::fake::PoweredOff);
+    EXPECT_TRUE(has("all 2 VMs ended cleanly; powering off"));
+}
+
+// A fault or a non-zero exit code is a failure, counted in the verdict.
+TEST(VmLifecycle, FailedVmsAreCountedInTheVerdict) {
+    FakeSystem sys({{"a", {1}}, {"b", {2}}, {"c", {3}}});
+    vm_stop(sys.vm(0), StopReason::fault, 0, "bad access");
+    vm_stop(sys.vm(1), StopReason::exit_code, 3, "");
+    EXPECT_EQ(sys.vm(0).state, VmState::failed);
+    EXPECT_EQ(sys.vm(1).state, VmState::failed);
+    EXPECT_TRUE(has("vm a: stopped after a fault: bad access"));
+    EXPECT_THROW(vm_stop(sys.vm(2), StopReason::poweroff, 0, ""), arch::fake::PoweredOff);
+    EXPECT_TRUE(has("2 of 3 VMs failed; powering off"));
+    EXPECT_FALSE(has("ended cleanly"));
+}
+
+/// vCPU 1 of `vm` (on another core than vCPU 0) is started and running.
+void start_second_vcpu(FakeSystem& sys) {
+    Vcpu& v0 = sys.vcpu(0, 0);
+    ASSERT_EQ(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, FakeSystem::RAM_IPA + 0x40, 0), 0u);
+    ASSERT_EQ(FakeSystem::run(sys.vcpu(0, 1).core), &sys.vcpu(0, 1));
+    ASSERT_EQ(FakeSystem::run(v0.core), &v0);
+}
+
+// vm_reset reloads the image into zeroed RAM, resets the devices, and
+// restarts vCPU 0 alone (at the image's entry); the other vCPU's core let go
+// of it first (it was kicked and waited for).
+TEST(VmLifecycle, ResetReloadsTheImageAndRestartsVcpu0) {
+    FakeSystem sys({{"smp", {1, 2}}, {"other", {3}}});
+    Vm& vm = sys.vm(0);
+    Vcpu& v0 = sys.vcpu(0, 0);
+    Vcpu& v1 = sys.vcpu(0, 1);
+    start_second_vcpu(sys);
+    std::memset(ram(vm), 0xab, 4096);
+    vgic_inject(v0, 40);
+    ASSERT_TRUE(vpl011_input(vm, 'q'));
+    v0.ctx.regs.elr = 0x4000'1234;
+
+    unsigned waits = 0;
+    arch::fake::machine().on_wait = [&] {
+        ++waits;
+        g_cores[2].current.store(nullptr); // core 2 left the guest
+    };
+    const unsigned k2 = arch::fake::machine().kicks[2];
+    arch::fake::machine().core = 1;
+    vm_reset(vm);
+
+    EXPECT_EQ(arch::fake::machine().kicks[2], k2 + 1);
+    EXPECT_EQ(waits, 1u);
+    EXPECT_EQ(std::memcmp(ram(vm), FakeSystem::image(), sizeof FakeSystem::image()), 0);
+    EXPECT_EQ(ram(vm)[sizeof FakeSystem::image()], 0); // the rest zeroed
+    EXPECT_EQ(ram(vm)[4095], 0);
+    EXPECT_EQ(v0.state, VcpuState::runnable);
+    EXPECT_EQ(v0.ctx.regs.elr, FakeSystem::RAM_IPA);
+    EXPECT_EQ(v1.state, VcpuState::off);
+    EXPECT_EQ(v1.ctx.regs.elr, 0u);
+    EXPECT_EQ(arch::fake::machine().released, 1u);
+    EXPECT_EQ(vm.vgic.spi_maybe, 0u); // no SPI pending any more
+    EXPECT_EQ(vm.uart.rx_count, 0u);
+    EXPECT_TRUE(has("vm smp: restarting from its original image"));
+    EXPECT_EQ(FakeSystem::run(2), nullptr);
+    EXPECT_EQ(FakeSystem::run(1), &v0);
+    EXPECT_EQ(sys.vm(1).state, VmState::running);
+}
+
+// vm_reset when the other core never lets go of the vCPU (it stays current
+// there past the timeout): the VM's memory and that vCPU's registers are
+// still in use and must not be rewritten.
+TEST(VmLifecycle, ResetDoesNotRewriteMemoryAVcpuStillRuns) {
+    // BUG: vm_reset waits VCPU_STOP_TIMEOUT_US for core 2 to leave vCPU 1,
+    // then ignores that wait_until failed: vm_release_hw and vm_load run
+    // anyway, zeroing and reloading RAM and resetting vCPU 1's registers
+    // while core 2 still has it current. Sequence: VM "smp" on cores {1, 2};
+    // CPU_ON vCPU 1; run(2) enters it; memset RAM 0xab; on core 1,
+    // vm_reset(vm) with on_wait doing nothing -> RAM[0..3] is the image
+    // again, RAM[4095] == 0, vCPU 1's ELR == 0, g_cores[2].current is still
+    // vCPU 1.
+    GTEST_SKIP() << "BUG: vm_reset rewrites RAM and vCPU state although another core never let go of the vCPU";
+    FakeSystem sys({{"smp", {1, 2}}});
+    Vm& vm = sys.vm(0);
+    Vcpu& v1 = sys.vcpu(0, 1);
+    start_second_vcpu(sys);
+    std::memset(ram(vm), 0xab, 4096);
+    const u64 v1_pc = v1.ctx.regs.elr;
+    arch::fake::machine().core = 1;
+    try {
+        vm_reset(vm);
+    } catch (const arch::fake::Panicked&) { // refusing with a panic is acceptable
+    }
+    ASSERT_EQ(g_cores[2].current.load(), &v1);
+    EXPECT_EQ(ram(vm)[4095], 0xab);
+    EXPECT_EQ(v1.ctx.regs.elr, v1_pc);
+}
+
+// MMIO routing: the distributor, each vCPU's redistributor frames and the
+// PL011 reach their models (seen in what they answer); addresses beside
+// them, past the last redistributor, or in RAM belong to no device.
+TEST(VmLifecycle, MmioRoutesToTheDeviceModels) {
+    FakeSystem sys({{"duo", {1, 2}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    Vm& vm = sys.vm(0);
+    u64 value = 0;
+    EXPECT_EQ(mmio_emulate(v, Ipa(VGICD_IPA + 0xffe8), 4, false, value), MmioResult::done);
+    EXPECT_EQ(value, 0x3bu); // GICD_PIDR2: GICv3
+    EXPECT_EQ(mmio_emulate(v, Ipa(VGICR_IPA + VGICR_STRIDE + 0x8), 8, false, value), MmioResult::done);
+    EXPECT_EQ(value, (1ull << 32) | (1u << 8) | (1u << 4)); // vCPU 1's GICR_TYPER: affinity 1, Last
+    EXPECT_EQ(mmio_emulate(v, Ipa(VPL011_IPA + 0xfe0), 4, false, value), MmioResult::done);
+    EXPECT_EQ(value, 0x11u); // UARTPeriphID0
+    value = 'M';
+    EXPECT_EQ(mmio_emulate(v, Ipa(VPL011_IPA), 1, true, value), MmioResult::done);
+    value = '\n';
+    EXPECT_EQ(mmio_emulate(v, Ipa(VPL011_IPA), 1, true, value), MmioResult::done);
+    EXPECT_TRUE(has("[duo] M\r\n"));
+    value = 1u << 8; // SPI 40 enable through the routed write
+    EXPECT_EQ(mmio_emulate(v, Ipa(VGICD_IPA + 0x104), 4, true, value), MmioResult::done);
+    EXPECT_TRUE(vm.vgic.spi[8].enabled);
+
+    EXPECT_EQ(mmio_emulate(v, Ipa(VPL011_IPA), 8, false, value), MmioResult::bad_access);
+    for (u64 ipa : {VGICD_IPA - 4, VGICD_IPA + VGICD_SIZE, VGICR_IPA + 2 * VGICR_STRIDE, VPL011_IPA + VPL011_SIZE,
+                    FakeSystem::RAM_IPA}) {
+        value = 0x5a;
+        EXPECT_EQ(mmio_emulate(v, Ipa(ipa), 4, false, value), MmioResult::no_device) << std::hex << ipa;
+        EXPECT_FALSE(mmio_claims(vm, Ipa(ipa))) << std::hex << ipa;
+    }
+    EXPECT_TRUE(mmio_claims(vm, Ipa(VGICR_IPA + 2 * VGICR_STRIDE - 4)));
+    EXPECT_TRUE(mmio_claims(vm, Ipa(VPL011_IPA + 0x18)));
+}
+
+} // namespace
