@@ -11,7 +11,7 @@ constexpr u64 SGI_BASE = 0x1'0000;
 
 volatile u32& r32(u64 a) { return *reinterpret_cast<volatile u32*>(a); }
 volatile u64& r64(u64 a) { return *reinterpret_cast<volatile u64*>(a); }
-u64 rd(unsigned vcpu) { return GICR + vcpu * GICR_STRIDE; }
+u64 rd(unsigned vcpu) { return GICR + u64{vcpu} * GICR_STRIDE; }
 } // namespace
 
 void init_distributor() { r32(GICD) = (1u << 4) | (1u << 1); } // ARE, EnableGrp1
@@ -36,13 +36,13 @@ void enable(u32 intid, unsigned vcpu, tessera::u8 priority) {
         r32(rd(vcpu) + SGI_BASE + 0x100) = bit;
         return;
     }
-    r32(GICD + 0x80 + 4 * (intid / 32)) = r32(GICD + 0x80 + 4 * (intid / 32)) | bit;
+    r32(GICD + 0x80 + 4ull * (intid / 32)) = r32(GICD + 0x80 + 4ull * (intid / 32)) | bit;
     *reinterpret_cast<volatile tessera::u8*>(GICD + 0x400 + intid) = priority;
-    r64(GICD + 0x6000 + 8 * intid) = vcpu;
-    r32(GICD + 0x100 + 4 * (intid / 32)) = bit;
+    r64(GICD + 0x6000 + 8ull * intid) = vcpu;
+    r32(GICD + 0x100 + 4ull * (intid / 32)) = bit;
 }
 
-void pend_spi(u32 intid) { r32(GICD + 0x200 + 4 * (intid / 32)) = 1u << (intid % 32); }
+void pend_spi(u32 intid) { r32(GICD + 0x200 + 4ull * (intid / 32)) = 1u << (intid % 32); }
 
 u32 ack() {
     u64 v;

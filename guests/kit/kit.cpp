@@ -38,7 +38,7 @@ public:
     }
 
 private:
-    char buf_[tessera::abi::CONSOLE_WRITE_MAX];
+    char buf_[tessera::abi::CONSOLE_WRITE_MAX]{};
     u64 len_ = 0;
 };
 

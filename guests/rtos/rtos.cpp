@@ -25,7 +25,7 @@ struct Thread {
     State state = State::unused;
     u64 wake_at = 0;        ///< sleeping: the tick it wakes at
     Thread* next = nullptr; ///< semaphore wait list
-    alignas(16) unsigned char stack[STACK];
+    alignas(16) unsigned char stack[STACK]{};
 };
 
 namespace {

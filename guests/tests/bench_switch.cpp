@@ -76,9 +76,8 @@ int main() {
     const u64 total = kit::counter() - t0;
     kit::gic::irq_off();
     // Each round is two handoffs (0 -> 1 -> 0).
-    kit::print("BENCH vcpu_switch %llu %llu\n", static_cast<unsigned long long>(total * scale),
-               static_cast<unsigned long long>(2 * ROUNDS));
-    kit::print("BENCH wake_latency %llu %llu\n", static_cast<unsigned long long>(g_wake_ticks * scale),
+    kit::print("BENCH vcpu_switch %llu %llu\n", static_cast<unsigned long long>(total) * scale, 2ull * ROUNDS);
+    kit::print("BENCH wake_latency %llu %llu\n", static_cast<unsigned long long>(g_wake_ticks) * scale,
                static_cast<unsigned long long>(g_wakes));
     kit::print("BENCH done 0 1\n");
     kit::poweroff();

@@ -48,17 +48,19 @@ bool on_irq(kit::ExceptionFrame&, u64 kind) {
 
 /// Waits for an interrupt handler to count up to `value` (sleeping in WFI).
 void wait_for(volatile u32& what, u32 value, const char* name) {
-    for (u64 spin = 0; what < value; ++spin) {
+    u64 spin = 0;
+    while (what < value) { // (`what` is volatile: the handler counts it up)
         asm volatile("wfi");
-        if (spin > 100'000'000) kit::check(false, name);
+        if (++spin > 100'000'000) kit::check(false, name);
     }
 }
 
 /// Waits for another vCPU to set a flag: no interrupt comes, so poll.
 void poll_for(volatile u32& what, const char* name) {
-    for (u64 spin = 0; what == 0; ++spin) {
+    u64 spin = 0;
+    while (what == 0) {
         asm volatile("yield");
-        if (spin > 1'000'000'000) kit::check(false, name);
+        if (++spin > 1'000'000'000) kit::check(false, name);
     }
 }
 

@@ -394,6 +394,9 @@ void vgic_send_sgi(Vcpu& from, u64 sgi1r) {
     const bool all_but_self = (sgi1r >> 40) & 1;
     const u64 aff1 = (sgi1r >> 16) & 0xff;
     const u64 rs = (sgi1r >> 44) & 0xf;
+    // Every vCPU's Aff3 and Aff2 are 0 (VMPIDR holds Aff1.Aff0 only): a
+    // targeted SGI for another cluster reaches nobody.
+    const bool our_cluster = ((sgi1r >> 32) & 0xff) == 0 && ((sgi1r >> 48) & 0xff) == 0;
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
         Vcpu& t = vm.vcpus[i];
         bool hit = false;
@@ -401,7 +404,7 @@ void vgic_send_sgi(Vcpu& from, u64 sgi1r) {
             hit = &t != &from;
         } else {
             const u64 aff0 = t.index & 0xff;
-            hit = ((t.index >> 8) & 0xff) == aff1 && (aff0 >> 4) == rs && ((sgi1r >> (aff0 & 0xf)) & 1);
+            hit = our_cluster && ((t.index >> 8) & 0xff) == aff1 && (aff0 >> 4) == rs && ((sgi1r >> (aff0 & 0xf)) & 1);
         }
         if (hit) vgic_inject(t, intid);
     }

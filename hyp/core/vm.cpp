@@ -19,6 +19,7 @@ const char* reason_text(StopReason r) {
     case StopReason::fault: return "stopped after a fault";
     case StopReason::unhandled_trap: return "stopped on an unhandled trap";
     case StopReason::last_cpu_off: return "last vCPU turned off";
+    case StopReason::reset_failed: return "not restarted";
     }
     return "?";
 }
@@ -118,8 +119,15 @@ void vm_reset(Vm& vm) {
         Vcpu& v = vm.vcpus[i];
         if (v.core == arch::this_core()) continue;
         arch::kick_core(v.core);
-        arch::wait_until([&] { return g_cores[v.core].current.load(std::memory_order_acquire) != &v; },
-                         VCPU_STOP_TIMEOUT_US);
+        if (!arch::wait_until([&] { return g_cores[v.core].current.load(std::memory_order_acquire) != &v; },
+                              VCPU_STOP_TIMEOUT_US)) {
+            // Its memory may still be in use there: rewriting it now could
+            // corrupt what that core does. The VM stops instead.
+            char why[64];
+            format_to(why, sizeof why, "core %u did not let go of vCPU %u within 1 s", v.core, v.index);
+            vm_stop(vm, StopReason::reset_failed, 0, why);
+            return;
+        }
     }
     arch::vm_release_hw(vm);
     vm_load(vm);

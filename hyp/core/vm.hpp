@@ -75,7 +75,7 @@ struct VmTable {
 extern constinit VmTable g_vms;
 
 /// Why a VM stopped, for the log line and the final verdict.
-enum class StopReason : u8 { poweroff, exit_code, fault, unhandled_trap, last_cpu_off };
+enum class StopReason : u8 { poweroff, exit_code, fault, unhandled_trap, last_cpu_off, reset_failed };
 
 /// Ends `vm`: marks it and every vCPU stopped and logs `why`. A VM that powered
 /// off or exited with code 0 ended cleanly; anything else failed. When this
@@ -107,7 +107,8 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc);
 
 /// Restarts `vm` from its original images (PSCI SYSTEM_RESET): every vCPU
 /// leaves its core, memory and devices are reset, vCPU 0 starts again.
-/// Called on the core of one of its vCPUs.
+/// If a core does not let go of one of its vCPUs within 1 s, nothing is
+/// rewritten and the VM stops as failed. Called on the core of one of its vCPUs.
 void vm_reset(Vm& vm);
 
 /// Where a Linux guest's initramfs goes, read from its device tree's

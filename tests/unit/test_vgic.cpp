@@ -184,11 +184,6 @@ TEST(Vgic, SgiRoutingBetweenVcpus) {
 // ICC_SGI1R names Aff3.Aff2.Aff1 as well: a target list in another Aff2 or
 // Aff3 cluster reaches none of the VM's vCPUs (all at Aff3 = Aff2 = 0).
 TEST(Vgic, SgiToAnotherAff2OrAff3ClusterReachesNobody) {
-    // BUG: vgic_send_sgi compares only Aff1 and RS, ignoring Aff2 (bits
-    // 39:32) and Aff3 (bits 55:48): vgic_send_sgi(v0, (1 << 32) | (5 << 24)
-    // | 1), i.e. SGI 5 to Aff2 = 1, Aff0 = 0, makes SGI 5 pending on vCPU 0
-    // (Aff2 = 0); likewise with Aff3 = 1 (1 << 48).
-    GTEST_SKIP() << "BUG: vgic_send_sgi ignores ICC_SGI1R.Aff2 and Aff3";
     FakeSystem sys({{"smp", {1, 2}}});
     Vcpu& v0 = sys.vcpu(0, 0);
     Vcpu& v1 = sys.vcpu(0, 1);

@@ -114,31 +114,23 @@ TEST(VmLifecycle, ResetReloadsTheImageAndRestartsVcpu0) {
 
 // vm_reset when the other core never lets go of the vCPU (it stays current
 // there past the timeout): the VM's memory and that vCPU's registers are
-// still in use and must not be rewritten.
+// still in use and must not be rewritten; the VM stops as failed, saying why.
 TEST(VmLifecycle, ResetDoesNotRewriteMemoryAVcpuStillRuns) {
-    // BUG: vm_reset waits VCPU_STOP_TIMEOUT_US for core 2 to leave vCPU 1,
-    // then ignores that wait_until failed: vm_release_hw and vm_load run
-    // anyway, zeroing and reloading RAM and resetting vCPU 1's registers
-    // while core 2 still has it current. Sequence: VM "smp" on cores {1, 2};
-    // CPU_ON vCPU 1; run(2) enters it; memset RAM 0xab; on core 1,
-    // vm_reset(vm) with on_wait doing nothing -> RAM[0..3] is the image
-    // again, RAM[4095] == 0, vCPU 1's ELR == 0, g_cores[2].current is still
-    // vCPU 1.
-    GTEST_SKIP() << "BUG: vm_reset rewrites RAM and vCPU state although another core never let go of the vCPU";
-    FakeSystem sys({{"smp", {1, 2}}});
+    FakeSystem sys({{"smp", {1, 2}}, {"bystander", {3}}});
     Vm& vm = sys.vm(0);
     Vcpu& v1 = sys.vcpu(0, 1);
     start_second_vcpu(sys);
     std::memset(ram(vm), 0xab, 4096);
     const u64 v1_pc = v1.ctx.regs.elr;
     arch::fake::machine().core = 1;
-    try {
-        vm_reset(vm);
-    } catch (const arch::fake::Panicked&) { // refusing with a panic is acceptable
-    }
+    vm_reset(vm); // core 2 never lets go (on_wait does nothing)
     ASSERT_EQ(g_cores[2].current.load(), &v1);
     EXPECT_EQ(ram(vm)[4095], 0xab);
     EXPECT_EQ(v1.ctx.regs.elr, v1_pc);
+    EXPECT_EQ(vm.state, VmState::failed);
+    EXPECT_NE(FakeSystem::console().find("vm smp: not restarted: core 2 did not let go of vCPU 1 within 1 s"),
+              std::string::npos);
+    EXPECT_EQ(sys.vm(1).state, VmState::running);
 }
 
 // MMIO routing: the distributor, each vCPU's redistributor frames and the
