@@ -8,7 +8,9 @@
     b       \target
 .endm
 
-.section .text, "ax"
+// Its own section: the linker script places it right after the boot entry,
+// so the 2 KiB alignment VBAR_EL2 needs costs the same at every link.
+.section .text.vectors, "ax"
 .align 11
 .global el2_vectors
 el2_vectors:

@@ -1,0 +1,17 @@
+# sources.cmake — the portable core's sources, listed once: built into the EL2
+# image (hyp/CMakeLists.txt) and, against the fake architecture in
+# hyp/arch/host, into the host library the unit tests link (tests/unit).
+set(TESSERA_CORE_SOURCES
+    console.cpp
+    format.cpp
+    guest_fault.cpp
+    hypercall.cpp
+    mmio.cpp
+    page_alloc.cpp
+    sched.cpp
+    status.cpp
+    vgic.cpp
+    vm.cpp
+    vm_create.cpp
+    vpl011.cpp)
+list(TRANSFORM TESSERA_CORE_SOURCES PREPEND ${CMAKE_CURRENT_LIST_DIR}/)
