@@ -1,0 +1,78 @@
+// test_hypercall.cpp — the SMCCC dispatcher: versions, features, Tessera's own calls, and what an unknown call gets.
+#include <gtest/gtest.h>
+
+#include "fake_system.hpp"
+
+using namespace tessera;
+using tessera::test::FakeSystem;
+namespace hv = tessera::abi;
+
+namespace {
+
+i64 status(u64 x0) { return static_cast<i64>(x0); }
+
+TEST(Hypercall, VersionsAndFeatures) {
+    FakeSystem sys({{"vm", {1}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    EXPECT_EQ(FakeSystem::call(v, hv::SMCCC_VERSION), 0x10001u);
+    EXPECT_EQ(FakeSystem::call(v, hv::PSCI_VERSION), 0x10001u);
+    EXPECT_EQ(status(FakeSystem::call(v, hv::SMCCC_ARCH_FEATURES, hv::SMCCC_VERSION)), 0);
+    EXPECT_EQ(status(FakeSystem::call(v, hv::SMCCC_ARCH_FEATURES, 0x8000'7fff)), hv::SMCCC_NOT_SUPPORTED);
+    EXPECT_EQ(status(FakeSystem::call(v, hv::PSCI_FEATURES, hv::PSCI_CPU_ON)), 0);
+    EXPECT_EQ(status(FakeSystem::call(v, hv::PSCI_FEATURES, 0x8400'0012)), hv::PSCI_NOT_SUPPORTED);
+    EXPECT_EQ(FakeSystem::call(v, hv::PSCI_MIGRATE_INFO_TYPE), static_cast<u64>(hv::PSCI_TOS_NOT_PRESENT));
+    EXPECT_EQ(FakeSystem::call(v, hv::TESSERA_ABI_VERSION), (hv::ABI_MAJOR << 16) | hv::ABI_MINOR);
+}
+
+TEST(Hypercall, UpperHalfOfX0IsIgnoredAndPsci64CallsBehaveLikeTheir32BitTwins) {
+    FakeSystem sys({{"smp", {1, 2}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    EXPECT_EQ(FakeSystem::call(v, 0xdead'beef'0000'0000ull | hv::PSCI_VERSION), 0x10001u);
+    // CPU_ON's 64-bit ID (0xC4000003) and its 32-bit one (0x84000003) start the same vCPU.
+    EXPECT_EQ(status(FakeSystem::call(v, 0xc400'0003, 1, FakeSystem::RAM_IPA, 0)), hv::PSCI_SUCCESS);
+    EXPECT_EQ(status(FakeSystem::call(v, hv::PSCI_CPU_ON, 1, FakeSystem::RAM_IPA, 0)), hv::PSCI_ALREADY_ON);
+}
+
+TEST(Hypercall, UnknownCallsAnswerNotSupportedAndTheGuestGoesOn) {
+    FakeSystem sys({{"vm", {1}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    for (u64 fid : {0xc600'0099ull, 0x8400'00ffull, 0x0000'0001ull, 0xc600'fe00ull}) {
+        EXPECT_EQ(status(FakeSystem::call(v, fid)), hv::SMCCC_NOT_SUPPORTED) << std::hex << fid;
+    }
+    EXPECT_EQ(sys.vm(0).state, VmState::running);
+}
+
+TEST(Hypercall, VmInfoAndTheVendorUid) {
+    FakeSystem sys({{"a", {1}}, {"b", {2, 3}}});
+    Vcpu& v = sys.vcpu(1, 1);
+    EXPECT_EQ(FakeSystem::call(v, hv::TESSERA_VM_INFO), 0u);
+    EXPECT_EQ(v.ctx.regs.x[1], 1u); // VM id
+    EXPECT_EQ(v.ctx.regs.x[2], 1u); // vCPU index
+    EXPECT_EQ(v.ctx.regs.x[3], 2u); // vCPU count
+    FakeSystem::call(v, hv::VENDOR_HYP_CALL_UID);
+    for (unsigned i = 0; i < 4; ++i) EXPECT_EQ(v.ctx.regs.x[i], hv::TESSERA_UID[i]);
+}
+
+TEST(Hypercall, ConsoleWriteShowsTheBytesAndRefusesMoreThan40) {
+    FakeSystem sys({{"talker", {1}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    FakeSystem::console().clear();
+    // "hi!\n": bytes little-endian in x2.
+    EXPECT_EQ(FakeSystem::call(v, hv::TESSERA_CONSOLE_WRITE, 4, 0x0a'21'69'68), 0u);
+    EXPECT_EQ(FakeSystem::console(), "[talker] hi!\r\n");
+    EXPECT_EQ(status(FakeSystem::call(v, hv::TESSERA_CONSOLE_WRITE, 41, 0)), hv::PSCI_INVALID_PARAMETERS);
+}
+
+TEST(Hypercall, ExitAndSystemOffEndTheVmWithTheirVerdict) {
+    FakeSystem sys({{"ok", {1}}, {"bad", {2}}, {"off", {3}}});
+    FakeSystem::call(sys.vcpu(0, 0), hv::TESSERA_VM_EXIT, 0);
+    FakeSystem::call(sys.vcpu(1, 0), hv::TESSERA_VM_EXIT, 3);
+    EXPECT_EQ(sys.vm(0).state, VmState::ended);
+    EXPECT_EQ(sys.vm(1).state, VmState::failed);
+    EXPECT_NE(FakeSystem::console().find("vm bad: exited with code 3"), std::string::npos);
+    EXPECT_THROW(FakeSystem::call(sys.vcpu(2, 0), hv::PSCI_SYSTEM_OFF), arch::fake::PoweredOff);
+    EXPECT_EQ(sys.vm(2).state, VmState::ended);
+    EXPECT_NE(FakeSystem::console().find("1 of 3 VMs failed; powering off"), std::string::npos);
+}
+
+} // namespace
