@@ -1,13 +1,15 @@
 // gic.cpp — the guest kit's GICv3 driver (memory-mapped distributor/redistributor, system-register CPU interface).
 #include "gic.hpp"
 
+#include "vplatform.hpp"
+
 namespace kit::gic {
 
 namespace {
-constexpr u64 GICD = 0x0800'0000;
-constexpr u64 GICR = 0x080a'0000;
-constexpr u64 GICR_STRIDE = 0x2'0000;
-constexpr u64 SGI_BASE = 0x1'0000;
+using tessera::vplat::GICD;
+using tessera::vplat::GICR;
+using tessera::vplat::GICR_STRIDE;
+constexpr u64 SGI_BASE = tessera::vplat::GICR_SGI_BASE;
 
 volatile u32& r32(u64 a) { return *reinterpret_cast<volatile u32*>(a); }
 volatile u64& r64(u64 a) { return *reinterpret_cast<volatile u64*>(a); }

@@ -2,6 +2,7 @@
 #include "kit.hpp"
 
 #include "format.hpp"
+#include "vplatform.hpp"
 
 namespace kit {
 
@@ -15,7 +16,7 @@ bool g_uart_console = false;
 class UartSink final : public tessera::Sink {
 public:
     void put(char c) override {
-        auto* base = reinterpret_cast<volatile tessera::u32*>(0x0900'0000);
+        auto* base = reinterpret_cast<volatile tessera::u32*>(tessera::vplat::UART);
         while (base[0x18 / 4] & (1u << 5)) {}
         base[0] = static_cast<unsigned char>(c);
     }

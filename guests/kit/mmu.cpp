@@ -3,6 +3,7 @@
 // Identity map, 4 KiB granule, 32-bit VA, two 1 GiB blocks: 0–1 GiB device
 // (where a board keeps its MMIO), 1–2 GiB normal write-back (the guest's RAM).
 #include "types.hpp"
+#include "vplatform.hpp"
 
 namespace {
 alignas(4096) tessera::u64 g_level1[512];
@@ -16,7 +17,8 @@ extern "C" void kit_mmu_init() {
     constexpr u64 ATTR_DEVICE = 1ull << 2, ATTR_NORMAL = 0; // MAIR index 1 and 0
     constexpr u64 XN = (1ull << 54) | (1ull << 53);
     g_level1[0] = 0x0000'0000 | BLOCK | AF | ATTR_DEVICE | XN;
-    g_level1[1] = 0x4000'0000 | BLOCK | AF | SH_INNER | ATTR_NORMAL;
+    static_assert(tessera::vplat::RAM_BASE == 1ull << 30, "level-1 entry 1 maps the second GiB: the VM's RAM");
+    g_level1[1] = tessera::vplat::RAM_BASE | BLOCK | AF | SH_INNER | ATTR_NORMAL;
     kit_mmu_enable_cpu();
 }
 

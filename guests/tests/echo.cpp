@@ -1,9 +1,10 @@
 // echo.cpp — reads lines typed into its virtual PL011 and answers each; "quit" ends it.
 #include "kit.hpp"
+#include "vplatform.hpp"
 
 namespace {
 
-constexpr tessera::u64 UART = 0x0900'0000; // the VM's own virtual PL011
+constexpr tessera::u64 UART = tessera::vplat::UART; // the VM's own virtual PL011
 constexpr tessera::u32 FR_RXFE = 1u << 4;
 
 tessera::u32 reg(tessera::u64 off) { return *reinterpret_cast<volatile tessera::u32*>(UART + off); }

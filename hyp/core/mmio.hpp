@@ -3,14 +3,14 @@
 
 #include "addr.hpp"
 #include "vm.hpp"
+#include "vplatform.hpp"
 
 namespace tessera {
 
-/// Guest-physical layout of the emulated devices (the QEMU virt map, so the
-/// same guest binaries and device trees work under Tessera and on the board).
-inline constexpr u64 VGICD_IPA = 0x0800'0000;
-inline constexpr u64 VGICR_IPA = 0x080a'0000;
-inline constexpr u64 VPL011_IPA = 0x0900'0000;
+/// Guest-physical layout of the emulated devices (vplatform.hpp).
+inline constexpr u64 VGICD_IPA = vplat::GICD;
+inline constexpr u64 VGICR_IPA = vplat::GICR;
+inline constexpr u64 VPL011_IPA = vplat::UART;
 
 enum class MmioResult : u8 {
     done,      ///< emulated; the guest moves on

@@ -9,6 +9,7 @@
 
 #include "spinlock.hpp"
 #include "types.hpp"
+#include "vplatform.hpp"
 
 namespace tessera {
 
@@ -19,9 +20,9 @@ inline constexpr u32 VGIC_NR_SPIS = 64; ///< SPIs 32..95 per VM
 inline constexpr u32 VGIC_NR_IRQS = 32 + VGIC_NR_SPIS;
 inline constexpr u32 VGIC_MAX_LRS = 16; ///< GICv3 has at most 16 list registers
 inline constexpr u32 VGIC_MAINTENANCE_INTID = 25;
-inline constexpr u32 VGIC_VTIMER_INTID = 27;
-inline constexpr u64 VGICD_SIZE = 0x10000;
-inline constexpr u64 VGICR_STRIDE = 0x20000; ///< RD_base + SGI_base frames per vCPU
+inline constexpr u32 VGIC_VTIMER_INTID = vplat::VTIMER_INTID;
+inline constexpr u64 VGICD_SIZE = vplat::GICD_SIZE;
+inline constexpr u64 VGICR_STRIDE = vplat::GICR_STRIDE; ///< RD_base + SGI_base frames per vCPU
 
 /// One virtual interrupt's state.
 struct VirqState {

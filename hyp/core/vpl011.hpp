@@ -3,14 +3,15 @@
 
 #include "spinlock.hpp"
 #include "types.hpp"
+#include "vplatform.hpp"
 
 namespace tessera {
 
 struct Vm;
 struct Vcpu;
 
-inline constexpr u64 VPL011_SIZE = 0x1000;
-inline constexpr u32 VPL011_INTID = 33; ///< SPI 1, as on QEMU virt
+inline constexpr u64 VPL011_SIZE = vplat::UART_SIZE;
+inline constexpr u32 VPL011_INTID = vplat::UART_INTID;
 
 struct Vpl011 {
     /// The receive FIFO's depth as the guest sees it (FR.RXFF).

@@ -70,8 +70,8 @@ std::vector<std::string> input_files(const SystemConfig& sys) {
 
 namespace {
 
-constexpr uint64_t IPA_LIMIT = 1ull << 39;   // the stage-2 input size
-constexpr uint64_t RAM_WINDOW = 0x4000'0000; // below: the virtual devices (GIC, UART)
+constexpr uint64_t IPA_LIMIT = 1ull << 39;                // the stage-2 input size
+constexpr uint64_t RAM_WINDOW = tessera::vplat::RAM_BASE; // below: the virtual devices (GIC, UART)
 constexpr unsigned MAX_PRIORITY = 15;
 constexpr unsigned MAX_VCPUS = 256;
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "vplatform.hpp"
+
 namespace tessera::sdk {
 
 /// One VM of the system file.
@@ -17,11 +19,11 @@ struct VmConfig {
     std::string kernel;    ///< Linux: arm64 Image, resolved path
     std::string initrd;    ///< Linux: initramfs, resolved path ("" if none)
     std::string bootargs = "console=ttyAMA0";
-    int image_line = 0;          ///< where image: (or linux: kernel:) is, for errors about that file
-    int initrd_line = 0;         ///< where linux: initrd: is
-    int memory_line = 0;         ///< where memory: is (the VM's line if missing)
-    uint64_t memory = 0;         ///< RAM bytes
-    uint64_t base = 0x4000'0000; ///< guest-physical base of its RAM
+    int image_line = 0;                       ///< where image: (or linux: kernel:) is, for errors about that file
+    int initrd_line = 0;                      ///< where linux: initrd: is
+    int memory_line = 0;                      ///< where memory: is (the VM's line if missing)
+    uint64_t memory = 0;                      ///< RAM bytes
+    uint64_t base = tessera::vplat::RAM_BASE; ///< guest-physical base of its RAM
     unsigned vcpus = 1;
     std::vector<unsigned> cores; ///< physical core of each vCPU
     unsigned priority = 0;

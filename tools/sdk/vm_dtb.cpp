@@ -3,6 +3,8 @@
 
 #include <libfdt.h>
 
+#include "vplatform.hpp"
+
 #include <cstdio>
 #include <stdexcept>
 
@@ -11,10 +13,8 @@ namespace tessera::sdk {
 namespace {
 
 // The guest-physical device map Tessera emulates (the QEMU virt map).
-constexpr uint64_t GICD = 0x0800'0000, GICD_SIZE = 0x1'0000;
-constexpr uint64_t GICR = 0x080a'0000, GICR_STRIDE = 0x2'0000;
-constexpr uint64_t UART = 0x0900'0000, UART_SIZE = 0x1000;
-constexpr uint32_t UART_SPI = 1;
+using namespace tessera::vplat;
+constexpr uint32_t UART_SPI = UART_INTID - 32;
 constexpr uint32_t PHANDLE_GIC = 1, PHANDLE_CLK = 2;
 constexpr uint32_t IRQ_SPI = 0, IRQ_PPI = 1, IRQ_LEVEL_HIGH = 4;
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "vplatform.hpp"
+
 namespace tessera::sdk {
 
 /// Where a Linux VM's parts go in its RAM (the hypervisor reads the
@@ -18,7 +20,7 @@ inline constexpr uint64_t LINUX_MIN_RAM = 16ull << 20;
 
 struct LinuxVmSpec {
     std::string name;
-    uint64_t ram_base = 0x4000'0000;
+    uint64_t ram_base = tessera::vplat::RAM_BASE;
     uint64_t ram_size = 0;
     unsigned vcpus = 1;
     std::string bootargs = "console=ttyAMA0";

@@ -1,0 +1,23 @@
+// vplatform.hpp — the virtual platform every VM sees: its guest-physical map and interrupt numbers, written down once.
+//
+// The hypervisor's device models, the SDK's device-tree writer and the guest
+// kit all include this, so they cannot disagree. It follows QEMU virt's map,
+// so the same guest binaries and device trees run under Tessera and on QEMU.
+#pragma once
+
+#include <stdint.h>
+
+namespace tessera::vplat {
+
+inline constexpr uint64_t GICD = 0x0800'0000;       ///< GICv3 distributor
+inline constexpr uint64_t GICD_SIZE = 0x1'0000;     ///< its 64 KiB frame
+inline constexpr uint64_t GICR = 0x080a'0000;       ///< redistributor of vCPU 0; vCPU n at GICR + n * GICR_STRIDE
+inline constexpr uint64_t GICR_STRIDE = 0x2'0000;   ///< RD_base + SGI_base frames per vCPU
+inline constexpr uint64_t GICR_SGI_BASE = 0x1'0000; ///< the SGI_base frame within a redistributor
+inline constexpr uint64_t UART = 0x0900'0000;       ///< PL011
+inline constexpr uint64_t UART_SIZE = 0x1000;
+inline constexpr uint32_t UART_INTID = 33;        ///< SPI 1
+inline constexpr uint32_t VTIMER_INTID = 27;      ///< the EL1 virtual timer's PPI
+inline constexpr uint64_t RAM_BASE = 0x4000'0000; ///< a VM's RAM by default, and the lowest it may start
+
+} // namespace tessera::vplat
