@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 runs="${1:-5}"
 runner="$root/build/host/tools/runner/tessera-qemu-run"
-image="$root/build/aarch64/systems/bench_linux.bin"
+image="$root/build/aarch64/systems/bench_linux.img"
 kernel="$root/.cache/linux/Image"
 initrd="$root/build/aarch64/systems/linux-initrd.gz"
 marker="tessera-linux: ready"

@@ -127,10 +127,7 @@ void start_secondaries() {
 /// the one linked in. Refuses a packed description that does not check out.
 const SystemDesc& boot_system() {
     static SystemDesc packed;
-    if (g_packed.size == 0) {
-        if (g_system.vm_count == 0) arch::panic("this image holds no system: pack one with `tessera build`");
-        return g_system;
-    }
+    if (g_packed.size == 0) arch::panic("this image holds no system: pack one with `tessera build`");
     const auto* blob = static_cast<const u8*>(arch::phys_to_ptr(g_packed.base));
     if (const char* why = packed_system_load(blob, g_packed.size, g_alloc, packed); why != nullptr) {
         arch::panic("packed system description refused: %s", why);

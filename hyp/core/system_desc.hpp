@@ -1,7 +1,8 @@
 // system_desc.hpp — the static system description the hypervisor boots from.
 //
-// Generated on the host from the system definition and linked into the image:
-// the hypervisor never parses text and sizes all its tables from this.
+// Read at boot from the binary description `tessera build` packed after the
+// hypervisor (packed_system.cpp): the hypervisor never parses text and sizes
+// all its tables from this.
 #pragma once
 
 #include "types.hpp"
@@ -38,8 +39,5 @@ struct SystemDesc {
     const VmDesc* vms;
     u16 vm_count;
 };
-
-/// The system this image was built for.
-extern constinit const SystemDesc g_system;
 
 } // namespace tessera

@@ -66,7 +66,7 @@ struct Vm {
     [[nodiscard]] const char* name() const { return desc->name; }
 };
 
-/// All VMs of the system, created at boot from g_system.
+/// All VMs of the system, created at boot from the packed description.
 struct VmTable {
     Vm* vms = nullptr;
     u16 count = 0;

@@ -46,7 +46,7 @@ struct Figure {
 /// `system` names a system image; bare runs use the benchmark guest's ELF.
 std::string run(const Options& o, bool hypervisor, bool icount, const std::string& system = "bench_guest") {
     const std::string image =
-        hypervisor ? o.target_dir + "/systems/" + system + ".bin" : o.target_dir + "/guests/guest_bench.elf";
+        hypervisor ? o.target_dir + "/systems/" + system + ".img" : o.target_dir + "/guests/guest_bench.elf";
     const std::string machine = hypervisor ? "virt,virtualization=on,gic-version=3" : "virt,gic-version=3";
     std::string cmd = o.runner + " --live --timeout 300 --machine " + machine + (icount ? " --icount " : " ") +
                       "--expect 'BENCH done' " + image + " </dev/null 2>&1";
