@@ -43,7 +43,7 @@ u64 stack_top(unsigned core) { return sym(__stacks_start) + (static_cast<u64>(co
 void map_or_panic(u64 base, u64 size, MapAttrs attrs, const char* what) {
     const u64 start = align_down(base, PAGE_SIZE);
     const u64 end = align_up(base + size, PAGE_SIZE);
-    if (Status s = g_el2.map(start, PhysAddr(start), end - start, attrs, g_alloc); s != Status::ok) {
+    if (Status s = g_el2.map(VirtAddr(start), PhysAddr(start), end - start, attrs, g_alloc); s != Status::ok) {
         arch::panic("cannot map %s at %#llx: %s", what, static_cast<unsigned long long>(base), status_name(s));
     }
 }

@@ -53,6 +53,10 @@ struct Translation {
 /// A translation table rooted at one level-1 page; `Format` encodes leaves.
 template <typename Format> class PageTable {
 public:
+    /// The addresses this table translates: `Ipa` for a VM's stage 2,
+    /// `VirtAddr` for the hypervisor's own table.
+    using In = typename Format::Input;
+
     /// Allocates and clears the root table.
     Status init(PageAllocator& alloc) {
         auto root = new_table(alloc);
@@ -67,7 +71,8 @@ public:
     /// Maps [va, va+size) to [pa, pa+size) with `attrs`, using the largest
     /// blocks alignment allows. All three must be page aligned. Fails with
     /// `already_mapped` (and maps nothing more) if any part is mapped already.
-    Status map(u64 va, PhysAddr pa, u64 size, MapAttrs attrs, PageAllocator& alloc) {
+    Status map(In in, PhysAddr pa, u64 size, MapAttrs attrs, PageAllocator& alloc) {
+        u64 va = in.raw();
         if (!is_aligned(va | pa.raw() | size, PAGE_SIZE) || size == 0) return Status::invalid;
         if (va + size < va || va + size > (1ull << pt::INPUT_BITS)) return Status::invalid;
         while (size > 0) {
@@ -84,7 +89,8 @@ public:
     }
 
     /// Where `va` translates to, or `not_found` if it is not mapped.
-    [[nodiscard]] Result<Translation> lookup(u64 va) const {
+    [[nodiscard]] Result<Translation> lookup(In in) const {
+        const u64 va = in.raw();
         if (va >= (1ull << pt::INPUT_BITS)) return Status::not_found;
         PhysAddr table = root_;
         for (unsigned level = pt::START_LEVEL; level <= 3; ++level) {
@@ -100,7 +106,7 @@ public:
         return Status::not_found;
     }
 
-    /// Calls `f(va, pa, size)` for every mapping (leaf) in the table, in
+    /// Calls `f(in, pa, size)` for every mapping (leaf) in the table, in
     /// address order: an audit of everything reachable through it.
     template <typename F> void for_each_leaf(F&& f) const { walk(root_, pt::START_LEVEL, 0, f); }
 
@@ -118,7 +124,7 @@ private:
             if (level < 3 && (e & pt::TABLE))
                 walk(PhysAddr(e & pt::OA_MASK), level + 1, va, f);
             else
-                f(va, PhysAddr(e & pt::OA_MASK), pt::level_size(level));
+                f(In(va), PhysAddr(e & pt::OA_MASK), pt::level_size(level));
         }
     }
 
@@ -158,6 +164,7 @@ private:
 
 /// Stage-2 leaf encoding (guest IPA to PA), ARM ARM D8.3: S2AP, MemAttr, XN.
 struct Stage2Format {
+    using Input = Ipa;
     static constexpr u64 S2AP_R = 1ull << 6;
     static constexpr u64 S2AP_W = 1ull << 7;
     static constexpr u64 MEMATTR_NORMAL_WB = 0xfull << 2;
@@ -181,6 +188,7 @@ struct Stage2Format {
 /// EL2 stage-1 leaf encoding (non-VHE, one range), with MAIR_EL2 index 0 =
 /// normal write-back, index 1 = Device-nGnRnE. AP[1] is RES1 at EL2.
 struct El2Format {
+    using Input = VirtAddr;
     static constexpr u64 ATTR_NORMAL = 0ull << 2;
     static constexpr u64 ATTR_DEVICE = 1ull << 2;
     static constexpr u64 AP1 = 1ull << 6;

@@ -5,6 +5,7 @@
 // all its tables from this.
 #pragma once
 
+#include "addr.hpp"
 #include "types.hpp"
 
 namespace tessera {
@@ -25,7 +26,7 @@ struct VmDesc {
     Blob image;
     Blob initrd;
     Blob dtb;
-    u64 ram_ipa = 0; ///< guest-physical base of its RAM
+    Ipa ram_ipa{}; ///< guest-physical base of its RAM
     u64 ram_size = 0;
     u16 vcpu_count = 0;
     const u8* cores = nullptr; ///< physical core of each vCPU

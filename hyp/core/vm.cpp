@@ -161,7 +161,7 @@ bool vm_memory_private(const Vm& vm, u64& audited) {
     for (u16 i = 0; i < g_vms.count; ++i) {
         const Vm& other = g_vms.vms[i];
         if (&other == &vm) continue;
-        other.stage2.for_each_leaf([&](u64, PhysAddr pa, u64 size) {
+        other.stage2.for_each_leaf([&](Ipa, PhysAddr pa, u64 size) {
             ++audited;
             if (mine.overlaps({pa, size})) alone = false;
         });

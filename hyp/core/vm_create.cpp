@@ -57,7 +57,7 @@ void give_devices(Vm& vm, PageAllocator& alloc) {
             arch::panic("vm %s: device %s already belongs to vm %s", d.name, dev.name, device_owner(i)->name());
         }
         const MapAttrs attrs{true, true, false, MapAttrs::Mem::device};
-        if (Status s = vm.stage2.map(dev.base, PhysAddr(dev.base), dev.size, attrs, alloc); s != Status::ok) {
+        if (Status s = vm.stage2.map(Ipa(dev.base), PhysAddr(dev.base), dev.size, attrs, alloc); s != Status::ok) {
             arch::panic("vm %s: stage-2 map of device %s: %s", d.name, dev.name, status_name(s));
         }
         set_device_owner(i, vm);
@@ -90,7 +90,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
             arch::panic("vm %s: no memory for %llu KiB of RAM", d.name,
                         static_cast<unsigned long long>(d.ram_size / KiB));
         }
-        vm.ram = IpaRange{Ipa(d.ram_ipa), align_up(d.ram_size, PAGE_SIZE)};
+        vm.ram = IpaRange{d.ram_ipa, align_up(d.ram_size, PAGE_SIZE)};
         vm.ram_pa = ram.value();
         vm_layout(vm);
 
@@ -122,7 +122,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
         }
         vm_load(vm);
         log("vm %s: %llu KiB at IPA %#llx (PA %#llx), %u vCPU%s from core %u%s", d.name,
-            static_cast<unsigned long long>(vm.ram.size / KiB), static_cast<unsigned long long>(d.ram_ipa),
+            static_cast<unsigned long long>(vm.ram.size / KiB), static_cast<unsigned long long>(d.ram_ipa.raw()),
             static_cast<unsigned long long>(vm.ram_pa.raw()), d.vcpu_count, d.vcpu_count == 1 ? "" : "s", d.cores[0],
             d.dtb.size() != 0 ? ", Linux boot protocol" : "");
         if (d.budget_us != 0) {

@@ -54,7 +54,7 @@ public:
                                     {IMAGE, IMAGE + sizeof IMAGE},
                                     {},
                                     {},
-                                    RAM_IPA,
+                                    Ipa(RAM_IPA),
                                     2 * MiB,
                                     static_cast<u16>(s.cores.size()),
                                     s.cores.data(),

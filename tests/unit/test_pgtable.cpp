@@ -26,25 +26,25 @@ protected:
 };
 
 TEST_F(PageTableTest, UnmappedAddressesAreNotFound) {
-    EXPECT_EQ(s2.lookup(0x4000'0000).status(), Status::not_found);
-    EXPECT_EQ(s2.lookup(0).status(), Status::not_found);
-    EXPECT_EQ(s2.lookup(1ull << 39).status(), Status::not_found); // beyond the 39-bit IPA space
+    EXPECT_EQ(s2.lookup(Ipa(0x4000'0000)).status(), Status::not_found);
+    EXPECT_EQ(s2.lookup(Ipa(0)).status(), Status::not_found);
+    EXPECT_EQ(s2.lookup(Ipa(1ull << 39)).status(), Status::not_found); // beyond the 39-bit IPA space
 }
 
 TEST_F(PageTableTest, MapsPagesAndTranslatesEveryByteOffset) {
-    ASSERT_EQ(s2.map(0x4000'0000, PhysAddr(0x1'2345'6000), 3 * PAGE_SIZE, rwx, alloc), Status::ok);
-    auto t = s2.lookup(0x4000'1abc);
+    ASSERT_EQ(s2.map(Ipa(0x4000'0000), PhysAddr(0x1'2345'6000), 3 * PAGE_SIZE, rwx, alloc), Status::ok);
+    auto t = s2.lookup(Ipa(0x4000'1abc));
     ASSERT_TRUE(t.ok());
     EXPECT_EQ(t.value().pa.raw(), 0x1'2345'7abcu);
     EXPECT_EQ(t.value().level, 3u);
     EXPECT_EQ(t.value().attrs, rwx);
-    EXPECT_FALSE(s2.lookup(0x4000'3000).ok()); // one past the end
-    EXPECT_FALSE(s2.lookup(0x3fff'f000).ok()); // one before the start
+    EXPECT_FALSE(s2.lookup(Ipa(0x4000'3000)).ok()); // one past the end
+    EXPECT_FALSE(s2.lookup(Ipa(0x3fff'f000)).ok()); // one before the start
 }
 
 TEST_F(PageTableTest, UsesTwoMegabyteBlocksWhenAligned) {
-    ASSERT_EQ(s2.map(0x4000'0000, PhysAddr(0x6000'0000), 4 * MiB, rwx, alloc), Status::ok);
-    auto t = s2.lookup(0x4030'0010);
+    ASSERT_EQ(s2.map(Ipa(0x4000'0000), PhysAddr(0x6000'0000), 4 * MiB, rwx, alloc), Status::ok);
+    auto t = s2.lookup(Ipa(0x4030'0010));
     ASSERT_TRUE(t.ok());
     EXPECT_EQ(t.value().level, 2u);
     EXPECT_EQ(t.value().pa.raw(), 0x6030'0010u);
@@ -54,19 +54,19 @@ TEST_F(PageTableTest, UsesTwoMegabyteBlocksWhenAligned) {
 
 TEST_F(PageTableTest, MixesBlocksAndPagesForUnalignedEdges) {
     // 4 KiB .. 2 MiB + 8 KiB: pages on both sides of one block.
-    ASSERT_EQ(s2.map(0x401f'f000, PhysAddr(0x601f'f000), 2 * MiB + 2 * PAGE_SIZE, rwx, alloc), Status::ok);
-    EXPECT_EQ(s2.lookup(0x401f'f000).value().level, 3u);
-    EXPECT_EQ(s2.lookup(0x4020'0000).value().level, 2u);
-    EXPECT_EQ(s2.lookup(0x4040'0000).value().level, 3u);
-    EXPECT_EQ(s2.lookup(0x4040'0fff).value().pa.raw(), 0x6040'0fffu);
-    EXPECT_FALSE(s2.lookup(0x4040'1000).ok());
+    ASSERT_EQ(s2.map(Ipa(0x401f'f000), PhysAddr(0x601f'f000), 2 * MiB + 2 * PAGE_SIZE, rwx, alloc), Status::ok);
+    EXPECT_EQ(s2.lookup(Ipa(0x401f'f000)).value().level, 3u);
+    EXPECT_EQ(s2.lookup(Ipa(0x4020'0000)).value().level, 2u);
+    EXPECT_EQ(s2.lookup(Ipa(0x4040'0000)).value().level, 3u);
+    EXPECT_EQ(s2.lookup(Ipa(0x4040'0fff)).value().pa.raw(), 0x6040'0fffu);
+    EXPECT_FALSE(s2.lookup(Ipa(0x4040'1000)).ok());
 }
 
 TEST_F(PageTableTest, ForEachLeafVisitsEveryMappingOnceInOrder) {
-    ASSERT_EQ(s2.map(0x401f'f000, PhysAddr(0x601f'f000), 2 * MiB + 2 * PAGE_SIZE, rwx, alloc), Status::ok);
-    ASSERT_EQ(s2.map(0x8000'0000, PhysAddr(0x9000'0000), PAGE_SIZE, rwx, alloc), Status::ok);
+    ASSERT_EQ(s2.map(Ipa(0x401f'f000), PhysAddr(0x601f'f000), 2 * MiB + 2 * PAGE_SIZE, rwx, alloc), Status::ok);
+    ASSERT_EQ(s2.map(Ipa(0x8000'0000), PhysAddr(0x9000'0000), PAGE_SIZE, rwx, alloc), Status::ok);
     std::vector<std::tuple<u64, u64, u64>> seen;
-    s2.for_each_leaf([&](u64 va, PhysAddr pa, u64 size) { seen.emplace_back(va, pa.raw(), size); });
+    s2.for_each_leaf([&](Ipa ipa, PhysAddr pa, u64 size) { seen.emplace_back(ipa.raw(), pa.raw(), size); });
     const std::vector<std::tuple<u64, u64, u64>> want = {{0x401f'f000, 0x601f'f000, PAGE_SIZE},
                                                          {0x4020'0000, 0x6020'0000, 2 * MiB},
                                                          {0x4040'0000, 0x6040'0000, PAGE_SIZE},
@@ -75,23 +75,23 @@ TEST_F(PageTableTest, ForEachLeafVisitsEveryMappingOnceInOrder) {
 }
 
 TEST_F(PageTableTest, RefusesToReplaceAnExistingMapping) {
-    ASSERT_EQ(s2.map(0x4000'0000, PhysAddr(0x6000'0000), 2 * MiB, rwx, alloc), Status::ok);
-    EXPECT_EQ(s2.map(0x4010'0000, PhysAddr(0x7000'0000), PAGE_SIZE, rwx, alloc), Status::already_mapped);
-    EXPECT_EQ(s2.map(0x4000'0000, PhysAddr(0x7000'0000), 2 * MiB, rwx, alloc), Status::already_mapped);
-    EXPECT_EQ(s2.lookup(0x4010'0000).value().pa.raw(), 0x6010'0000u); // unchanged
+    ASSERT_EQ(s2.map(Ipa(0x4000'0000), PhysAddr(0x6000'0000), 2 * MiB, rwx, alloc), Status::ok);
+    EXPECT_EQ(s2.map(Ipa(0x4010'0000), PhysAddr(0x7000'0000), PAGE_SIZE, rwx, alloc), Status::already_mapped);
+    EXPECT_EQ(s2.map(Ipa(0x4000'0000), PhysAddr(0x7000'0000), 2 * MiB, rwx, alloc), Status::already_mapped);
+    EXPECT_EQ(s2.lookup(Ipa(0x4010'0000)).value().pa.raw(), 0x6010'0000u); // unchanged
 }
 
 TEST_F(PageTableTest, RejectsMisalignedOrOutOfRangeRequests) {
-    EXPECT_EQ(s2.map(0x4000'0800, PhysAddr(0x6000'0000), PAGE_SIZE, rwx, alloc), Status::invalid);
-    EXPECT_EQ(s2.map(0x4000'0000, PhysAddr(0x6000'0800), PAGE_SIZE, rwx, alloc), Status::invalid);
-    EXPECT_EQ(s2.map(0x4000'0000, PhysAddr(0x6000'0000), 100, rwx, alloc), Status::invalid);
-    EXPECT_EQ(s2.map((1ull << 39) - PAGE_SIZE, PhysAddr(0), 2 * PAGE_SIZE, rwx, alloc), Status::invalid);
+    EXPECT_EQ(s2.map(Ipa(0x4000'0800), PhysAddr(0x6000'0000), PAGE_SIZE, rwx, alloc), Status::invalid);
+    EXPECT_EQ(s2.map(Ipa(0x4000'0000), PhysAddr(0x6000'0800), PAGE_SIZE, rwx, alloc), Status::invalid);
+    EXPECT_EQ(s2.map(Ipa(0x4000'0000), PhysAddr(0x6000'0000), 100, rwx, alloc), Status::invalid);
+    EXPECT_EQ(s2.map(Ipa((1ull << 39) - PAGE_SIZE), PhysAddr(0), 2 * PAGE_SIZE, rwx, alloc), Status::invalid);
 }
 
 TEST_F(PageTableTest, Stage2EncodesPermissionsAndMemoryType) {
     const MapAttrs ro_dev{true, false, false, MapAttrs::Mem::device};
-    ASSERT_EQ(s2.map(0x0900'0000, PhysAddr(0x0900'0000), PAGE_SIZE, ro_dev, alloc), Status::ok);
-    auto t = s2.lookup(0x0900'0000);
+    ASSERT_EQ(s2.map(Ipa(0x0900'0000), PhysAddr(0x0900'0000), PAGE_SIZE, ro_dev, alloc), Status::ok);
+    auto t = s2.lookup(Ipa(0x0900'0000));
     ASSERT_TRUE(t.ok());
     EXPECT_EQ(t.value().attrs, ro_dev);
     // The raw descriptor: S2AP = read only, MemAttr = Device-nGnRE, XN set, AF set.
@@ -106,10 +106,10 @@ TEST_F(PageTableTest, El2FormatIsWriteXorExecute) {
     ASSERT_EQ(el2.init(alloc), Status::ok);
     const MapAttrs code{true, false, true, MapAttrs::Mem::normal};
     const MapAttrs data{true, true, false, MapAttrs::Mem::normal};
-    ASSERT_EQ(el2.map(0x4020'0000, PhysAddr(0x4020'0000), PAGE_SIZE, code, alloc), Status::ok);
-    ASSERT_EQ(el2.map(0x4020'1000, PhysAddr(0x4020'1000), PAGE_SIZE, data, alloc), Status::ok);
-    EXPECT_EQ(el2.lookup(0x4020'0000).value().attrs, code);
-    EXPECT_EQ(el2.lookup(0x4020'1000).value().attrs, data);
+    ASSERT_EQ(el2.map(VirtAddr(0x4020'0000), PhysAddr(0x4020'0000), PAGE_SIZE, code, alloc), Status::ok);
+    ASSERT_EQ(el2.map(VirtAddr(0x4020'1000), PhysAddr(0x4020'1000), PAGE_SIZE, data, alloc), Status::ok);
+    EXPECT_EQ(el2.lookup(VirtAddr(0x4020'0000)).value().attrs, code);
+    EXPECT_EQ(el2.lookup(VirtAddr(0x4020'1000)).value().attrs, data);
     EXPECT_NE(El2Format::encode(code) & El2Format::AP_RO, 0u);
     EXPECT_NE(El2Format::encode(data) & El2Format::XN, 0u);
 }
@@ -120,7 +120,7 @@ TEST_F(PageTableTest, RunningOutOfTablePagesIsReported) {
     Stage2Table t;
     ASSERT_EQ(t.init(tiny), Status::ok);
     // Needs a level-2 and a level-3 table: only one page is left.
-    EXPECT_EQ(t.map(0x4000'0000, PhysAddr(0x6000'0000), PAGE_SIZE, rwx, tiny), Status::no_memory);
+    EXPECT_EQ(t.map(Ipa(0x4000'0000), PhysAddr(0x6000'0000), PAGE_SIZE, rwx, tiny), Status::no_memory);
 }
 
 } // namespace

@@ -46,7 +46,8 @@ Status el2_map_image(El2Table& table, PageAllocator& alloc) {
     };
     for (const Part& p : parts) {
         if (p.end == p.start) continue;
-        if (Status s = table.map(p.start, PhysAddr(p.start), p.end - p.start, p.attrs, alloc); s != Status::ok)
+        if (Status s = table.map(VirtAddr(p.start), PhysAddr(p.start), p.end - p.start, p.attrs, alloc);
+            s != Status::ok)
             return s;
     }
     return Status::ok;
