@@ -64,7 +64,7 @@ void set_core_timer(u64 deadline);
 void wait_event();
 
 /// Waits until `done()` holds or `timeout_us` passes; true if it holds.
-template <class Done> bool wait_until(Done done, u64 timeout_us) {
+template <class Done> [[nodiscard]] bool wait_until(Done done, u64 timeout_us) {
     const u64 end = now_us() + timeout_us;
     while (!done()) {
         if (now_us() >= end) return false;

@@ -263,7 +263,7 @@ void command(char c) {
         log("console: powering off at the user's request (Ctrl-T x)");
         g_targets->power_off();
     } else if (c == CONSOLE_ESCAPE) {
-        g_targets->deliver(g_focus, c);
+        (void)g_targets->deliver(g_focus, c); // (a full queue: the vPL011 says so itself)
     } else {
         log("console: Ctrl-T %c is not a command (Ctrl-T ? lists them)", c > ' ' && c < 0x7f ? c : '?');
     }
@@ -315,7 +315,7 @@ void to_focus(char c) {
         LockGuard rows(g_rows.lock);
         g_rows.reopen(s);
     }
-    g_targets->deliver(g_focus, c);
+    (void)g_targets->deliver(g_focus, c); // (a full queue: the vPL011 says so itself)
 }
 
 /// Whether `c` continues a held "ESC [ digits ; digits R".
@@ -349,7 +349,7 @@ Held hold_answer(char c) {
     while (vm < g_targets->count() && &g_targets->stream(vm) != asker) ++vm;
     if (vm == g_targets->count()) vm = g_focus; // (asked through a vCPU's hypercall row)
     if (g_targets->running(vm)) {
-        for (unsigned i = 0; i < g_held_len; ++i) g_targets->deliver(vm, g_held[i]);
+        for (unsigned i = 0; i < g_held_len; ++i) (void)g_targets->deliver(vm, g_held[i]);
     }
     g_held_len = 0;
     return Held::answered;

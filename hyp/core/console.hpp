@@ -68,7 +68,7 @@ public:
     /// Whether the VM still runs (input to a VM that ended is dropped).
     [[nodiscard]] virtual bool running(unsigned vm) const = 0;
     /// Hands one typed byte to the VM's UART. False if it had no room.
-    virtual bool deliver(unsigned vm, char c) = 0;
+    [[nodiscard]] virtual bool deliver(unsigned vm, char c) = 0;
     /// The stream the VM's UART prints to (its open row is redrawn when the
     /// user types into it after another VM printed).
     virtual ConsoleStream& stream(unsigned vm) = 0;

@@ -12,6 +12,6 @@ void handle_hypercall(Vcpu& v);
 
 /// Extension point for optional modules (the test hooks): handles `fid` and
 /// returns true, or returns false if the module does not know it.
-bool module_hypercall(Vcpu& v, uint32_t fid);
+[[nodiscard]] bool module_hypercall(Vcpu& v, uint32_t fid);
 
 } // namespace tessera

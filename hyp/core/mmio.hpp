@@ -22,6 +22,6 @@ enum class MmioResult : u8 {
 MmioResult mmio_emulate(Vcpu& v, Ipa ipa, unsigned size, bool write, u64& value);
 
 /// True if `ipa` belongs to one of `vm`'s emulated devices.
-bool mmio_claims(const Vm& vm, Ipa ipa);
+[[nodiscard]] bool mmio_claims(const Vm& vm, Ipa ipa);
 
 } // namespace tessera

@@ -15,7 +15,7 @@ public:
     }
     /// Takes the lock if it becomes free within `spins` tries; for the panic
     /// path, which must print even if the lock's owner died holding it.
-    bool try_lock(u64 spins) {
+    [[nodiscard]] bool try_lock(u64 spins) {
         for (u64 i = 0; i < spins; ++i) {
             if (__atomic_exchange_n(&held_, 1u, __ATOMIC_ACQUIRE) == 0) return true;
         }

@@ -78,7 +78,7 @@ void vgic_set_line(Vm& vm, u32 intid, bool level);
 /// Marks `v` blocked (waiting in WFI) unless an interrupt is pending for it;
 /// true if it blocked. Atomic with injection: an interrupt that arrives
 /// after this finds `v` blocked and wakes it.
-bool vgic_block_unless_pending(Vcpu& v);
+[[nodiscard]] bool vgic_block_unless_pending(Vcpu& v);
 
 /// Picks up to `max` interrupts for `v`'s list registers, most urgent first,
 /// and marks them as in a list register. Sets `more` when others wait.
@@ -92,9 +92,9 @@ void vgic_send_sgi(Vcpu& from, u64 sgi1r);
 
 /// Emulated distributor access at `offset` (`size` bytes). Reads fill `value`.
 /// Returns false for an access the GIC architecture does not allow.
-bool vgicd_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value);
+[[nodiscard]] bool vgicd_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value);
 
 /// Emulated redistributor access at `offset` into the VM's redistributor region.
-bool vgicr_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value);
+[[nodiscard]] bool vgicr_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value);
 
 } // namespace tessera

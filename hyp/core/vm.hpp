@@ -94,11 +94,11 @@ void set_device_owner(unsigned device, Vm& vm);
 /// A passed-through device's interrupt `intid` arrived: injects it into its
 /// owner (hardware-linked) and returns true; false if no running VM owns it
 /// (the caller then deactivates it).
-bool device_irq_forward(u32 intid);
+[[nodiscard]] bool device_irq_forward(u32 intid);
 
 /// Audits every other VM's stage-2 table, mapping by mapping: true if none
 /// reaches any byte of `vm`'s RAM. `audited` counts the mappings looked at.
-bool vm_memory_private(const Vm& vm, u64& audited);
+[[nodiscard]] bool vm_memory_private(const Vm& vm, u64& audited);
 
 /// Creates every VM of `sys`: memory, stage-2 tables, images, vCPUs.
 /// Runs once on the boot core; panics (with the VM's name) if the board lacks

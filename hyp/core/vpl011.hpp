@@ -33,11 +33,11 @@ void vpl011_reset(Vpl011& u);
 
 /// Emulated register access at `offset` by vCPU `v`. Returns false for an
 /// access the PL011 does not have (wrong size).
-bool vpl011_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value);
+[[nodiscard]] bool vpl011_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value);
 
 /// A byte typed on the console for `vm`. Queued behind the FIFO; dropped
 /// (returns false, and the console says so once) only when RX_QUEUE bytes
 /// already wait because the guest is not reading.
-bool vpl011_input(Vm& vm, char c);
+[[nodiscard]] bool vpl011_input(Vm& vm, char c);
 
 } // namespace tessera

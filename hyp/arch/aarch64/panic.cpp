@@ -28,8 +28,11 @@ void claim_panic() {
 }
 
 [[noreturn]] void stop_everything() {
-    stop_other_cores();
-    log_force("PANIC: every core stopped; powering off");
+    if (stop_other_cores()) {
+        log_force("PANIC: every core stopped; powering off");
+    } else {
+        log_force("PANIC: a core did not stop within 100 ms; powering off anyway");
+    }
     system_off();
 }
 

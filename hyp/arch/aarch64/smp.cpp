@@ -74,15 +74,15 @@ void handle_core_interrupts(PerCore& core) {
     }
 }
 
-void stop_other_cores() {
-    if (!gic_ready()) return;
+bool stop_other_cores() {
+    if (!gic_ready()) return true; // (before the GIC is up, no other core runs)
     unsigned others = 0;
     for (unsigned i = 0; i < g_core_count; ++i) others += g_cores[i].online.load(std::memory_order_acquire) ? 1 : 0;
     if (others > 0) --others; // not this core
     gic_send_sgi_others(Sgi::stop);
     // Bounded: a core that cannot take the interrupt must not keep the
     // report or the power-off from happening.
-    wait_until([&] { return g_stopped.load(std::memory_order_acquire) >= others; }, 100'000);
+    return wait_until([&] { return g_stopped.load(std::memory_order_acquire) >= others; }, 100'000);
 }
 
 u64 now_us() { return ticks_to_us(cntpct_el0::read(), cntfrq_el0::read()); }

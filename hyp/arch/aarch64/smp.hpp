@@ -9,8 +9,9 @@ namespace tessera::arch {
 /// (SGIs from other cores). On a stop request the core halts here for good.
 void handle_core_interrupts(PerCore& core);
 
-/// Stops every other online core and waits (bounded) until they confirm.
-void stop_other_cores();
+/// Stops every other online core and waits (bounded) until they confirm;
+/// false if one did not within 100 ms.
+[[nodiscard]] bool stop_other_cores();
 
 /// Routes physical interrupt `intid` (a device's SPI) to `handler`.
 void set_device_irq(u32 intid, void (*handler)());
