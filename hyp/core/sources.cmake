@@ -8,8 +8,10 @@ set(TESSERA_CORE_SOURCES
     hypercall.cpp
     mmio.cpp
     page_alloc.cpp
+    progress.cpp
     sched.cpp
     status.cpp
+    sysreg_trap.cpp
     vgic.cpp
     vm.cpp
     vm_create.cpp

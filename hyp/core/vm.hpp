@@ -34,6 +34,8 @@ struct Vcpu {
     VgicCpu vgic;               ///< its SGIs, PPIs and redistributor
     ConsoleStream console;      ///< its hypercall console: rows of two vCPUs never mix
     u8 lrs_used = 0;            ///< list registers holding its interrupts while it runs
+    u64 stall_pc = 0;           ///< guest PC of the last exit that did not move it on
+    u32 stalls = 0;             ///< exits in a row that left it at stall_pc
     bool queued = false;        ///< on its core's ready queue or throttled list
     bool on_timer_list = false;
     u8 priority = 0;                              ///< its VM's priority (higher runs first)
@@ -54,9 +56,10 @@ struct Vm {
     ConsoleStream console; ///< its UART's output (shared by its vCPUs, like a board's UART)
     Vgic vgic;
     Vpl011 uart;
-    Ipa kernel_ipa{}; ///< where the image (or a Linux kernel) is loaded
-    Ipa initrd_ipa{}; ///< Linux: where the initramfs goes (from its device tree)
-    Ipa dtb_ipa{};    ///< Linux: where its device tree goes; 0 for bare-metal guests
+    Ipa kernel_ipa{};         ///< where the image (or a Linux kernel) is loaded
+    Ipa initrd_ipa{};         ///< Linux: where the initramfs goes (from its device tree)
+    Ipa dtb_ipa{};            ///< Linux: where its device tree goes; 0 for bare-metal guests
+    u32 unknown_sysreg = ~0u; ///< encoding of the last unemulated register it used (said once)
     u16 id = 0;
     u16 vmid = 0;
     std::atomic<VmState> state{VmState::running}; ///< running until it stops, once (any core)

@@ -6,9 +6,11 @@
 #include "guest_fault.hpp"
 #include "hypercall.hpp"
 #include "mmio.hpp"
+#include "progress.hpp"
 #include "sched.hpp"
 #include "smp.hpp"
 #include "sysreg.hpp"
+#include "sysreg_trap.hpp"
 #include "vgic_lr.hpp"
 #include "vpmu.hpp"
 
@@ -16,34 +18,35 @@ namespace tessera::arch {
 
 namespace {
 
-/// A trapped system register access (EC 0x18). Debug registers read as zero
-/// and ignore writes (the guest sees no debug hardware); PMU registers trap
-/// only until the vCPU claims the counters;
-/// anything else (implementation-defined registers, ACTLR) is undefined.
+/// A trapped system register access (EC 0x18), sorted by its exact encoding
+/// (sysreg_trap.cpp). Debug registers read as zero and ignore writes (the
+/// guest sees no debug hardware); PMU registers trap only until the vCPU
+/// claims the counters; anything else is an undefined instruction for the
+/// guest, said once on the console with the register's name.
 void on_sysreg_trap(Vcpu& v, u32 iss) {
-    const u32 op0 = (iss >> 20) & 3;
-    const u32 op2 = (iss >> 17) & 7;
-    const u32 op1 = (iss >> 14) & 7;
-    const u32 crn = (iss >> 10) & 0xf;
-    const u32 rt = (iss >> 5) & 0x1f;
-    const u32 crm = (iss >> 1) & 0xf;
-    const bool read = iss & 1;
-    // ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 (op0 3, op1 0, CRn 12, CRm 11, op2 5/6):
-    // a guest IPI, sent through the virtual GIC.
-    if (op0 == 3 && op1 == 0 && crn == 12 && crm == 11 && (op2 == 5 || op2 == 6 || op2 == 7)) {
-        if (!read && op2 != 7) vgic_send_sgi(v, rt == 31 ? 0 : v.ctx.regs.x[rt]);
+    const SysregAccess a = sysreg_decode(iss);
+    switch (sysreg_kind(a)) {
+    case SysregKind::sgi:
+        // ICC_SGI1R_EL1 / ICC_ASGI1R_EL1: a guest IPI, through the virtual GIC.
+        if (!a.read && a.op2 != 7) vgic_send_sgi(v, a.rt == 31 ? 0 : v.ctx.regs.x[a.rt]);
         v.ctx.regs.elr += 4;
         return;
-    }
-    const bool pmu = op0 == 3 && ((op1 == 3 && (crn == 9 || crn == 14)) || (op1 == 0 && crn == 9));
-    if (pmu) { // the first PMU access: the counters become this vCPU's; retry it
+    case SysregKind::pmu: // the first PMU access: the counters become this vCPU's; retry it
         pmu_claim(v.ctx.pmu);
         return;
-    }
-    if (op0 == 2) {
-        if (read && rt != 31) v.ctx.regs.x[rt] = 0;
+    case SysregKind::debug:
+        if (a.read && a.rt != 31) v.ctx.regs.x[a.rt] = 0;
         v.ctx.regs.elr += 4;
         return;
+    case SysregKind::unknown: break;
+    }
+    const u32 encoding = iss & SYSREG_ENCODING_BITS;
+    if (v.vm->unknown_sysreg != encoding) {
+        v.vm->unknown_sysreg = encoding; // (said once, not on every retry of a loop)
+        char name[24];
+        sysreg_name(a, name, sizeof name);
+        log("vm %s: vCPU %u: %s of %s at PC %#llx is not emulated: undefined instruction", v.vm->name(), v.index,
+            a.read ? "MRS" : "MSR", name, static_cast<unsigned long long>(v.ctx.regs.elr));
     }
     inject_undefined(v);
 }
@@ -87,8 +90,8 @@ void on_mmio(Vcpu& v, Ipa ipa, u32 iss, bool write) {
     v.ctx.regs.elr += 4;
 }
 
-void on_sync(Vcpu& v) {
-    const u64 esr = esr_el2::read();
+/// A synchronous exit: a call, a trapped instruction or an abort.
+void dispatch_sync(Vcpu& v, u64 esr) {
     const u32 iss = esr_iss(esr);
     switch (esr_ec(esr)) {
     case ec::hvc64: handle_hypercall(v); return; // ELR already points past the hvc
@@ -125,6 +128,18 @@ void on_sync(Vcpu& v) {
         vm_stop(*v.vm, StopReason::unhandled_trap, 0, why);
         return;
     }
+    }
+}
+
+void on_sync(Vcpu& v) {
+    const u64 esr = esr_el2::read();
+    const u64 pc = v.ctx.regs.elr;
+    dispatch_sync(v, esr);
+    // An exit that keeps the vCPU on the same instruction, again and again,
+    // stops its VM with the reason: never a silent loop. (After an HVC the
+    // guest already stands past it: a loop of calls is progress.)
+    if (esr_ec(esr) != ec::hvc64) {
+        (void)note_progress(v, pc, [esr] { return esr_class_name(esr_ec(esr)); });
     }
 }
 

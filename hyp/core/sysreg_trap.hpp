@@ -1,0 +1,49 @@
+// sysreg_trap.hpp — a trapped MSR/MRS (ESR_EL2 EC 0x18), decoded exactly and sorted into what Tessera does with it.
+#pragma once
+
+#include "types.hpp"
+
+namespace tessera {
+
+/// The access the ISS of an exception from MSR/MRS describes (the Arm ARM's
+/// ESR_ELx encoding for EC 0x18): op0, op1, CRn, CRm, op2 name the register;
+/// Rt and the direction describe the access.
+struct SysregAccess {
+    u8 op0, op1, crn, crm, op2;
+    u8 rt;     ///< 31: XZR
+    bool read; ///< MRS
+};
+
+/// What the hypervisor does with a trapped register.
+enum class SysregKind : u8 {
+    sgi,    ///< ICC_SGI1R/ASGI1R/SGI0R_EL1: a guest IPI, through the virtual GIC
+    pmu,    ///< a PMU register: the vCPU claims the counters, then the access runs untrapped
+    debug,  ///< a debug register (op0 = 2): reads as zero, writes ignored (no debug hardware shown)
+    unknown ///< anything else: undefined instruction for the guest, said once on the console
+};
+
+/// The ISS bits that name the register (op0, op2, op1, CRn, CRm), without
+/// Rt and the direction.
+inline constexpr u32 SYSREG_ENCODING_BITS = 0x3ffc1e;
+
+/// Decodes `iss` (ESR_EL2.ISS of a trapped MSR/MRS).
+constexpr SysregAccess sysreg_decode(u32 iss) {
+    return SysregAccess{static_cast<u8>((iss >> 20) & 3),
+                        static_cast<u8>((iss >> 14) & 7),
+                        static_cast<u8>((iss >> 10) & 0xf),
+                        static_cast<u8>((iss >> 1) & 0xf),
+                        static_cast<u8>((iss >> 17) & 7),
+                        static_cast<u8>((iss >> 5) & 0x1f),
+                        (iss & 1) != 0};
+}
+
+/// Sorts `a` by its exact encoding. Every register not named here is
+/// `unknown`: a near miss (the EL1 physical timer beside the PMU's event
+/// counters in CRn 14) must never be taken for another.
+SysregKind sysreg_kind(const SysregAccess& a);
+
+/// Writes the register's generic name, "S<op0>_<op1>_C<CRn>_C<CRm>_<op2>"
+/// (what assemblers accept), into `buf` of `cap` bytes.
+void sysreg_name(const SysregAccess& a, char* buf, usize cap);
+
+} // namespace tessera
