@@ -14,7 +14,7 @@ if "$tessera" inspect "$image.short" 2>/tmp/inspect.$$; then
     echo "FAIL: tessera inspect accepted a truncated image"; exit 1
 fi
 grep -q "truncated" /tmp/inspect.$$ || { cat /tmp/inspect.$$; echo "FAIL: inspect did not say truncated"; exit 1; }
-"$runner" --timeout 30 --expect "packed system description refused: CRC-32 mismatch" --reject "[guest-a]" \
+"$runner" --timeout 30 --expect-failure --expect "packed system description refused: CRC-32 mismatch" --reject "[guest-a]" \
     "$image.short" || { echo "FAIL: the hypervisor booted a truncated image"; exit 1; }
 pos=$((at + 60))
 byte=$(od -An -t u1 -j "$pos" -N 1 "$image" | tr -d ' ')
@@ -24,5 +24,5 @@ if "$tessera" inspect "$image" 2>/tmp/inspect.$$; then
 fi
 grep -q "CRC-32 mismatch" /tmp/inspect.$$ || { cat /tmp/inspect.$$; echo "FAIL: inspect did not say why"; exit 1; }
 rm -f /tmp/inspect.$$
-exec "$runner" --timeout 30 --expect "packed system description refused: CRC-32 mismatch: the image is corrupt" \
+exec "$runner" --timeout 30 --expect-failure --expect "packed system description refused: CRC-32 mismatch: the image is corrupt" \
     --reject "[guest-a]" "$image"

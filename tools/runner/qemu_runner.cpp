@@ -39,6 +39,7 @@ struct Options {
     bool live = false;
     bool batch = false;
     bool require_clean = false;
+    bool expect_failure = false;
     bool icount = false;
     std::string initrd; // bare Linux runs (for comparisons)
     std::string append;
@@ -308,6 +309,15 @@ std::vector<std::string> judge(const Options& o, const Outcome& r) {
                           std::to_string(want));
         }
     }
+    // The hypervisor's verdict: a VM that failed, or a panic, fails the run
+    // whatever else was asked (a board has no exit status; this is its).
+    const bool board_failed =
+        r.log.find("VMs failed; powering off") != std::string::npos || r.log.find("PANIC") != std::string::npos;
+    if (board_failed && !o.expect_failure) {
+        why.push_back("the board ended in failure (a VM failed or the hypervisor panicked)");
+    } else if (!board_failed && o.expect_failure && !r.timed_out) {
+        why.push_back("the board was to end in failure (--expect-failure) but did not");
+    }
     // Powering off with Ctrl-T x is the user's choice, not a failure.
     if (o.require_clean && !user_quit && r.log.find("VMs ended cleanly") == std::string::npos) {
         why.push_back("the hypervisor did not report that every VM ended cleanly");
@@ -344,6 +354,8 @@ int main(int argc, char** argv) {
     app.add_option("--append", o.append, "kernel command line for a bare Linux kernel");
     app.add_option("--time-to", o.time_to, "print the seconds from QEMU's start until this text appears");
     app.add_flag("--require-clean", o.require_clean, "fail unless every VM ended cleanly");
+    app.add_flag("--expect-failure", o.expect_failure,
+                 "the scenario ends in a failed VM or a hypervisor panic on purpose (else either fails the run)");
     app.add_flag("--icount", o.icount, "deterministic instruction counting (-icount shift=0,sleep=off)");
     CLI11_PARSE(app, argc, argv);
     // Texts to look for take the same escapes as keys to type ("\n" ends a row).
