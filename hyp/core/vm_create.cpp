@@ -14,34 +14,49 @@ namespace tessera {
 
 namespace {
 
+/// Whether [offset, offset + size) lies in a RAM of `ram` bytes. Written so
+/// that no sum can wrap around: every number comes from the packed image,
+/// which a CRC does not make trustworthy.
+constexpr bool fits(u64 offset, u64 size, u64 ram) { return offset <= ram && size <= ram - offset; }
+
+/// The arm64 Image header (Linux's Documentation/arch/arm64/booting.rst).
+constexpr u64 IMAGE_HEADER_SIZE = 64;
+constexpr u32 IMAGE_MAGIC = 0x644d5241; // "ARM\x64" at offset 56
+
 /// Decides where the image, initramfs and device tree go in the VM's RAM and
-/// checks that they fit without overlapping.
+/// checks that they fit without overlapping: every byte vm_load() copies
+/// lands in the VM's own RAM.
 void vm_layout(Vm& vm) {
     const VmDesc& d = *vm.desc;
+    const u64 ram = vm.ram.size;
     if (d.dtb.size() == 0) {
         vm.kernel_ipa = vm.ram.base;
-        if (d.image.size() > vm.ram.size) arch::panic("vm %s: image larger than its memory", d.name);
+        if (!fits(0, d.image.size(), ram)) arch::panic("vm %s: image larger than its memory", d.name);
         return;
     }
-    // arm64 boot protocol: Image header text_offset at +8, image_size at +16.
+    u32 magic = 0;
+    if (d.image.size() >= IMAGE_HEADER_SIZE) memcpy(&magic, d.image.begin + 56, 4);
+    if (magic != IMAGE_MAGIC) arch::panic("vm %s: its kernel is not an arm64 Image", d.name);
+    // text_offset at +8, image_size at +16; the copy is the whole file, so
+    // the space it takes is the larger of the file and what it says.
     u64 text_offset = 0;
     u64 image_size = 0;
     memcpy(&text_offset, d.image.begin + 8, 8);
     memcpy(&image_size, d.image.begin + 16, 8);
-    if (image_size == 0) image_size = d.image.size();
+    const u64 kernel_size = image_size > d.image.size() ? image_size : d.image.size();
+    if (d.dtb.size() > 2 * MiB || !fits(2 * MiB, text_offset, ram) || !fits(2 * MiB + text_offset, kernel_size, ram)) {
+        arch::panic("vm %s: kernel and device tree do not fit in its memory", d.name);
+    }
     vm.dtb_ipa = vm.ram.base;
     vm.kernel_ipa = vm.ram.base + 2 * MiB + text_offset;
     vm.initrd_ipa = linux_initrd_address(d.dtb.begin);
-    const IpaRange kernel{vm.kernel_ipa, image_size};
-    const IpaRange dtb{vm.dtb_ipa, d.dtb.size()};
-    const IpaRange initrd{vm.initrd_ipa, d.initrd.size()};
-    if (d.dtb.size() > 2 * MiB || kernel.end() > vm.ram.end()) {
-        arch::panic("vm %s: kernel and device tree do not fit in its memory", d.name);
-    }
-    if (d.initrd.size() != 0 &&
-        (initrd.base < vm.ram.base || initrd.end() > vm.ram.end() || initrd.overlaps(kernel) || initrd.overlaps(dtb))) {
+    if (d.initrd.size() == 0) return;
+    const u64 at = vm.initrd_ipa.raw() - vm.ram.base.raw(); // (wraps when below RAM: then it does not fit)
+    const u64 kernel_at = 2 * MiB + text_offset;
+    const bool clear_of_kernel = at >= kernel_at + kernel_size || at + d.initrd.size() <= kernel_at;
+    if (vm.initrd_ipa < vm.ram.base || !fits(at, d.initrd.size(), ram) || at < d.dtb.size() || !clear_of_kernel) {
         arch::panic("vm %s: its initramfs at %#llx does not fit beside the kernel", d.name,
-                    static_cast<unsigned long long>(initrd.base.raw()));
+                    static_cast<unsigned long long>(vm.initrd_ipa.raw()));
     }
 }
 

@@ -25,6 +25,10 @@ struct VmSpec {
     u8 priority = 0;
     u32 budget_us = 0;
     u32 period_us = 0;
+    u64 ram = 2 * MiB;
+    Blob image{}; ///< default: a tiny image of nops
+    Blob dtb{};   ///< non-empty: a Linux guest (image is its kernel)
+    Blob initrd{};
 };
 
 /// The fake machine with `cores` cores and the VMs of `specs`, each with
@@ -50,18 +54,9 @@ public:
         std::destroy_at(&g_vms);
         std::construct_at(&g_vms);
         for (const VmSpec& s : specs_) {
-            descs_.push_back(VmDesc{s.name,
-                                    {IMAGE, IMAGE + sizeof IMAGE},
-                                    {},
-                                    {},
-                                    Ipa(RAM_IPA),
-                                    2 * MiB,
-                                    static_cast<u16>(s.cores.size()),
-                                    s.cores.data(),
-                                    s.priority,
-                                    s.budget_us,
-                                    s.period_us,
-                                    0});
+            descs_.push_back(VmDesc{s.name, s.image.size() != 0 ? s.image : Blob{IMAGE, IMAGE + sizeof IMAGE}, s.initrd,
+                                    s.dtb, Ipa(RAM_IPA), s.ram, static_cast<u16>(s.cores.size()), s.cores.data(),
+                                    s.priority, s.budget_us, s.period_us, 0});
         }
         vms_create(SystemDesc{descs_.data(), static_cast<u16>(descs_.size())}, alloc_);
     }

@@ -1,0 +1,110 @@
+// test_vm_layout.cpp — where a Linux VM's kernel, device tree and initramfs go, and that no header or device-tree value
+// can put them outside its RAM.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+extern "C" {
+#include <libfdt.h>
+}
+
+#include "fake_system.hpp"
+
+using namespace tessera;
+using tessera::test::FakeSystem;
+using tessera::test::VmSpec;
+
+namespace {
+
+/// An arm64 Image of `file` bytes whose header says `text_offset` and `image_size`.
+std::vector<u8> kernel(u64 file, u64 text_offset, u64 image_size) {
+    std::vector<u8> k(file, 0);
+    if (file >= 64) {
+        std::memcpy(&k[8], &text_offset, 8);
+        std::memcpy(&k[16], &image_size, 8);
+        std::memcpy(&k[56], "ARM\x64", 4);
+    }
+    return k;
+}
+
+/// A device tree whose /chosen says the initramfs starts at `initrd_start` (0: none).
+std::vector<u8> device_tree(u64 initrd_start) {
+    std::vector<u8> t(4096);
+    EXPECT_EQ(fdt_create_empty_tree(t.data(), static_cast<int>(t.size())), 0);
+    const int chosen = fdt_add_subnode(t.data(), 0, "chosen");
+    if (initrd_start != 0) {
+        EXPECT_EQ(fdt_setprop_u64(t.data(), chosen, "linux,initrd-start", initrd_start), 0);
+    }
+    return t;
+}
+
+Blob blob(const std::vector<u8>& v) { return {v.data(), v.data() + v.size()}; }
+
+/// Creates one Linux VM of `ram` bytes; the panic's text if the boot refuses it.
+std::string create(const std::vector<u8>& k, const std::vector<u8>& dtb, const std::vector<u8>& initrd,
+                   u64 ram = 8 * MiB) {
+    VmSpec spec{"linux", {1}};
+    spec.ram = ram;
+    spec.image = blob(k);
+    spec.dtb = blob(dtb);
+    if (!initrd.empty()) spec.initrd = blob(initrd);
+    try {
+        FakeSystem sys({spec});
+    } catch (const arch::fake::Panicked& p) {
+        return p.why;
+    }
+    return "";
+}
+
+TEST(VmLayout, AKernelLandsTwoMegabytesUpPlusItsTextOffset) {
+    const auto k = kernel(8192, 0x1000, 16384);
+    const auto dtb = device_tree(0);
+    VmSpec spec{"linux", {1}};
+    spec.ram = 8 * MiB;
+    spec.image = blob(k);
+    spec.dtb = blob(dtb);
+    FakeSystem sys({spec});
+    Vm& vm = sys.vm(0);
+    EXPECT_EQ(vm.kernel_ipa.raw(), FakeSystem::RAM_IPA + 2 * MiB + 0x1000);
+    EXPECT_EQ(vm.dtb_ipa.raw(), FakeSystem::RAM_IPA);
+    const auto* ram = static_cast<const u8*>(arch::phys_to_ptr(vm.ram_pa));
+    EXPECT_EQ(std::memcmp(ram + 2 * MiB + 0x1000, k.data(), k.size()), 0);
+    EXPECT_EQ(std::memcmp(ram, dtb.data(), 64), 0);
+}
+
+TEST(VmLayout, ATextOffsetNearTwoToTheSixtyFourDoesNotWrapIntoAnotherVm) {
+    // Escape 1 of the attack campaign: 2 MiB + text_offset wrapped to an
+    // address below the VM's RAM, and only the upper bound was checked.
+    EXPECT_EQ(create(kernel(4096, ~0ull - 2 * MiB + 1 - 0x1000, 4096), device_tree(0), {}),
+              "vm linux: kernel and device tree do not fit in its memory");
+}
+
+TEST(VmLayout, AnImageSizeThatUnderstatesTheFileCannotOverrunRam) {
+    // Escape 2: the layout was checked with image_size, the copy used the file.
+    EXPECT_EQ(create(kernel(7 * MiB, 0, 4096), device_tree(0), {}, 8 * MiB),
+              "vm linux: kernel and device tree do not fit in its memory");
+}
+
+TEST(VmLayout, AKernelTooShortForItsHeaderOrWithoutTheMagicIsRefused) {
+    EXPECT_EQ(create(kernel(1, 0, 0), device_tree(0), {}), "vm linux: its kernel is not an arm64 Image");
+    auto k = kernel(4096, 0, 4096);
+    k[56] = 'X';
+    EXPECT_EQ(create(k, device_tree(0), {}), "vm linux: its kernel is not an arm64 Image");
+}
+
+TEST(VmLayout, AnInitramfsMustLieInRamClearOfTheKernelWhateverTheDeviceTreeSays) {
+    const auto k = kernel(8192, 0, 65536);
+    const std::vector<u8> initrd(8192, 0x5a);
+    // Escape 3: linux,initrd-start near 2^64 made the range's end wrap.
+    EXPECT_NE(create(k, device_tree(~0ull - 4095), initrd).find("initramfs"), std::string::npos);
+    EXPECT_NE(create(k, device_tree(FakeSystem::RAM_IPA + 2 * MiB + 4096), initrd).find("initramfs"),
+              std::string::npos); // on the kernel
+    EXPECT_NE(create(k, device_tree(FakeSystem::RAM_IPA - 4096), initrd).find("initramfs"),
+              std::string::npos); // below RAM
+    EXPECT_NE(create(k, device_tree(FakeSystem::RAM_IPA + 8 * MiB - 4096), initrd).find("initramfs"),
+              std::string::npos);                                                 // past its end
+    EXPECT_EQ(create(k, device_tree(FakeSystem::RAM_IPA + 6 * MiB), initrd), ""); // where the SDK puts it
+}
+
+} // namespace
