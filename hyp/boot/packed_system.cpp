@@ -6,6 +6,8 @@
 #include "arch.hpp"
 #include "arch_mem.hpp"
 #include "board.hpp"
+#include "layout.hpp"
+#include "record_check.hpp"
 #include "string.hpp"
 #include "sysreg.hpp"
 #include "system_image.hpp"
@@ -90,6 +92,7 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
     auto mem = alloc.alloc(sizeof(VmDesc) * h.vm_count);
     if (!mem.ok()) return "no memory for the VM table";
     auto* vms = static_cast<VmDesc*>(arch::phys_to_ptr(mem.value()));
+    u32 per_core[TESSERA_MAX_CORES] = {}; // vCPUs each core would carry
     for (u32 i = 0; i < h.vm_count; ++i) {
         sysimg::VmRecord r{};
         memcpy(&r, blob + sizeof h + i * sizeof r, sizeof r);
@@ -102,6 +105,12 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
             return "a VM record without image, memory or vCPUs";
         }
         if (r.devices >> board::DEVICE_COUNT != 0) return "a VM record names a device this board does not have";
+        if (const char* why = check_vm_record(r); why != nullptr) return why;
+        for (u16 k = 0; k < r.vcpu_count; ++k) {
+            const u8 core = blob[r.cores.offset + k];
+            if (core < TESSERA_MAX_CORES && ++per_core[core] > MAX_VCPUS_PER_CORE)
+                return "more than 256 vCPUs on a core";
+        }
         const u8* name = blob + sizeof h + i * sizeof r; // the record's own bytes stay mapped
         new (&vms[i]) VmDesc{reinterpret_cast<const char*>(name),
                              blob_of(blob, r.image),

@@ -9,6 +9,7 @@ set(TESSERA_CORE_SOURCES
     mmio.cpp
     page_alloc.cpp
     progress.cpp
+    record_check.cpp
     sched.cpp
     status.cpp
     sysreg_trap.cpp

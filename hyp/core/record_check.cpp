@@ -1,0 +1,37 @@
+// record_check.cpp — each field of a packed VM record within what the SDK allows and the hypervisor can run.
+#include "record_check.hpp"
+
+#include "sched_queue.hpp"
+#include "vplatform.hpp"
+
+namespace tessera {
+
+namespace {
+
+constexpr u64 IPA_LIMIT = 1ull << 39; // the stage-2 input range (pgtable.hpp)
+
+bool name_ok(const char* name, usize cap) {
+    usize n = 0;
+    for (; n < cap && name[n] != 0; ++n) {
+        const char c = name[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    }
+    return n > 0 && n < cap;
+}
+
+} // namespace
+
+const char* check_vm_record(const sysimg::VmRecord& r) {
+    if (!name_ok(r.name, sizeof r.name)) return "a VM name that is not 1-31 of a-z, 0-9 and '-'";
+    if (r.ram_ipa < vplat::RAM_BASE || r.ram_ipa % (2 * MiB) != 0 || r.ram_size % PAGE_SIZE != 0 ||
+        r.ram_size > IPA_LIMIT - r.ram_ipa || r.ram_ipa >= IPA_LIMIT) {
+        return "VM RAM below the virtual devices, not 2 MiB aligned, or past the 39-bit IPA space";
+    }
+    if (r.vcpu_count > MAX_VCPUS_PER_CORE) return "more than 256 vCPUs in a VM";
+    if (r.priority >= PRIORITY_LEVELS) return "a priority over 15";
+    if (r.budget_us != 0 && (r.period_us == 0 || r.budget_us > r.period_us))
+        return "a CPU budget larger than its period";
+    return nullptr;
+}
+
+} // namespace tessera

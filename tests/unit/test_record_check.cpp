@@ -1,0 +1,67 @@
+// test_record_check.cpp — a packed VM record the SDK would refuse is refused at boot too, field by field.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "record_check.hpp"
+
+using namespace tessera;
+
+namespace {
+
+sysimg::VmRecord good() {
+    sysimg::VmRecord r{};
+    std::strcpy(r.name, "linux-a");
+    r.ram_ipa = 0x4000'0000;
+    r.ram_size = 256 * MiB;
+    r.vcpu_count = 2;
+    r.priority = 15;
+    r.budget_us = 2000;
+    r.period_us = 10000;
+    return r;
+}
+
+TEST(RecordCheck, WhatTheSdkWritesIsAccepted) { EXPECT_EQ(check_vm_record(good()), nullptr); }
+
+TEST(RecordCheck, NamesAreWhatTheSdkAllows) {
+    auto r = good();
+    std::strcpy(r.name, "evil\x1b[2J");
+    EXPECT_NE(check_vm_record(r), nullptr); // an escape sequence on everyone's console
+    r.name[0] = 0;
+    EXPECT_NE(check_vm_record(r), nullptr);
+    std::memset(r.name, 'a', sizeof r.name); // no terminator
+    EXPECT_NE(check_vm_record(r), nullptr);
+}
+
+TEST(RecordCheck, RamMustLieAboveTheVirtualDevicesAndInsideTheIpaSpace) {
+    auto r = good();
+    r.ram_ipa = 0;
+    EXPECT_NE(check_vm_record(r), nullptr); // over the virtual GIC and UART
+    r.ram_ipa = 0x0800'0000;
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r.ram_ipa = 0x4010'0000; // not 2 MiB aligned
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r.ram_ipa = (1ull << 39) - 128 * MiB; // runs past the 39-bit IPA space
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r.ram_ipa = ~0ull - MiB + 1; // and would wrap
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r = good();
+    r.ram_size = 256 * MiB + 12;
+    EXPECT_NE(check_vm_record(r), nullptr);
+}
+
+TEST(RecordCheck, VcpusPriorityAndBudget) {
+    auto r = good();
+    r.vcpu_count = 65535;
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r = good();
+    r.priority = 200;
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r = good();
+    r.budget_us = 20000;
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r.period_us = 0;
+    EXPECT_NE(check_vm_record(r), nullptr);
+}
+
+} // namespace
