@@ -24,6 +24,9 @@ public:
         }
         return "?";
     }
+    [[nodiscard]] bool failed(unsigned vm) const override {
+        return g_vms.vms[vm].state.load(std::memory_order_acquire) == VmState::failed;
+    }
     [[nodiscard]] bool running(unsigned vm) const override {
         return g_vms.vms[vm].state.load(std::memory_order_acquire) == VmState::running;
     }

@@ -7,8 +7,10 @@ extern "C" {
 
 namespace tessera {
 
-Ipa linux_initrd_address(const void* dtb) {
-    if (fdt_check_header(dtb) != 0) return Ipa(0);
+Ipa linux_initrd_address(const void* dtb, u64 size) {
+    // The whole tree is checked against the bytes the record gives it: its
+    // header's own sizes and offsets are the author's, like everything else.
+    if (size > 0x7fff'ffff || fdt_check_full(dtb, size) != 0) return Ipa(0);
     const int chosen = fdt_path_offset(dtb, "/chosen");
     if (chosen < 0) return Ipa(0);
     int len = 0;

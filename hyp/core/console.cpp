@@ -260,7 +260,13 @@ void command(char c) {
     } else if (c == '?') {
         help();
     } else if (c == 'x') {
-        log("console: powering off at the user's request (Ctrl-T x)");
+        unsigned failed = 0;
+        for (unsigned vm = 0; vm < n; ++vm) failed += g_targets->failed(vm) ? 1 : 0;
+        if (failed == 0) {
+            log("console: powering off at the user's request (Ctrl-T x)");
+        } else { // (the verdict, as at the natural end: a failure is not hidden by quitting)
+            log("console: powering off at the user's request (Ctrl-T x); %u of %u VMs failed", failed, n);
+        }
         g_targets->power_off();
     } else if (c == CONSOLE_ESCAPE) {
         (void)g_targets->deliver(g_focus, c); // (a full queue: the vPL011 says so itself)

@@ -67,6 +67,8 @@ public:
     [[nodiscard]] virtual const char* state(unsigned vm) const = 0;
     /// Whether the VM still runs (input to a VM that ended is dropped).
     [[nodiscard]] virtual bool running(unsigned vm) const = 0;
+    /// Whether the VM ended in failure.
+    [[nodiscard]] virtual bool failed(unsigned vm) const = 0;
     /// Hands one typed byte to the VM's UART. False if it had no room.
     [[nodiscard]] virtual bool deliver(unsigned vm, char c) = 0;
     /// The stream the VM's UART prints to (its open row is redrawn when the

@@ -9,9 +9,9 @@ namespace tessera {
 /// normal once: the PMU claimed by its first access) before it counts as stuck.
 inline constexpr u32 STALL_LIMIT = 1000;
 
-/// An exit of `v` that began at guest PC `pc` left it there (and injected no
-/// exception): counts it; after STALL_LIMIT in a row its VM stops with a
-/// message naming the PC and `what` (the trap). Returns false then.
+/// An exit of `v` that began at guest PC `pc` left it there (an exception
+/// injected into it moves it to its vector, unless that is `pc` itself): counts it; after STALL_LIMIT in a row its VM
+/// stops with a message naming the PC and `what` (the trap). Returns false then.
 bool note_stall(Vcpu& v, u64 pc, const char* what);
 
 /// After a synchronous exit of `v` that began at guest PC `pc_before`: true if

@@ -2,6 +2,7 @@
 #include "record_check.hpp"
 
 #include "sched_queue.hpp"
+#include "string.hpp"
 #include "vplatform.hpp"
 
 namespace tessera {
@@ -23,11 +24,13 @@ bool name_ok(const char* name, usize cap) {
 
 const char* check_vm_record(const sysimg::VmRecord& r) {
     if (!name_ok(r.name, sizeof r.name)) return "a VM name that is not 1-31 of a-z, 0-9 and '-'";
+    if (strcmp(r.name, "tessera") == 0) return "a VM named as the hypervisor's console tag";
     if (r.ram_ipa < vplat::RAM_BASE || r.ram_ipa % (2 * MiB) != 0 || r.ram_size % PAGE_SIZE != 0 ||
         r.ram_size > IPA_LIMIT - r.ram_ipa || r.ram_ipa >= IPA_LIMIT) {
         return "VM RAM below the virtual devices, not 2 MiB aligned, or past the 39-bit IPA space";
     }
     if (r.vcpu_count > MAX_VCPUS_PER_CORE) return "more than 256 vCPUs in a VM";
+    if (r.dtb.size == 0 && r.initrd.size != 0) return "an initramfs without a device tree";
     if (r.priority >= PRIORITY_LEVELS) return "a priority over 15";
     if (r.budget_us != 0 && (r.period_us == 0 || r.budget_us > r.period_us))
         return "a CPU budget larger than its period";

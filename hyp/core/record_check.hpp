@@ -14,7 +14,8 @@ inline constexpr unsigned MAX_VCPUS_PER_CORE = 256;
 /// author, so each value `tessera build` would refuse is refused here too —
 /// a name that is not a-z, 0-9 and '-', RAM below the virtual devices, not
 /// 2 MiB aligned or past the 39-bit IPA space, more than 256 vCPUs, a
-/// priority over 15, a budget larger than its period.
+/// priority over 15, a budget larger than its period, an initramfs without
+/// a device tree to say where it goes.
 const char* check_vm_record(const sysimg::VmRecord& r);
 
 } // namespace tessera

@@ -93,9 +93,12 @@ void vm_load(Vm& vm) {
 
     vgic_reset(vm);
     vpl011_reset(vm.uart);
+    vm.unknown_sysreg = ~0u;
     for (u16 i = 0; i < d.vcpu_count; ++i) {
         Vcpu& v = vm.vcpus[i];
         arch::vcpu_reset(v, Ipa(0), 0);
+        v.stall_pc = 0;
+        v.stalls = 0;
         v.state.store(VcpuState::off, std::memory_order_release);
     }
     Vcpu& boot = vm.vcpus[0];

@@ -114,8 +114,9 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc);
 /// rewritten and the VM stops as failed. Called on the core of one of its vCPUs.
 void vm_reset(Vm& vm);
 
-/// Where a Linux guest's initramfs goes, read from its device tree's
-/// /chosen linux,initrd-start (boot time only). 0 if it has none.
-Ipa linux_initrd_address(const void* dtb);
+/// Where a Linux guest's initramfs goes, read from its device tree (`size`
+/// bytes) at /chosen linux,initrd-start (boot time only). 0 if it has none
+/// or the tree is not whole and valid within those bytes.
+Ipa linux_initrd_address(const void* dtb, u64 size);
 
 } // namespace tessera

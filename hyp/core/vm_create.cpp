@@ -32,6 +32,8 @@ void vm_layout(Vm& vm) {
     if (d.dtb.size() == 0) {
         vm.kernel_ipa = vm.ram.base;
         if (!fits(0, d.image.size(), ram)) arch::panic("vm %s: image larger than its memory", d.name);
+        // (Only a device tree says where an initramfs goes.)
+        if (d.initrd.size() != 0) arch::panic("vm %s: an initramfs without a device tree", d.name);
         return;
     }
     u32 magic = 0;
@@ -49,7 +51,7 @@ void vm_layout(Vm& vm) {
     }
     vm.dtb_ipa = vm.ram.base;
     vm.kernel_ipa = vm.ram.base + 2 * MiB + text_offset;
-    vm.initrd_ipa = linux_initrd_address(d.dtb.begin);
+    vm.initrd_ipa = linux_initrd_address(d.dtb.begin, d.dtb.size());
     if (d.initrd.size() == 0) return;
     const u64 at = vm.initrd_ipa.raw() - vm.ram.base.raw(); // (wraps when below RAM: then it does not fit)
     const u64 kernel_at = 2 * MiB + text_offset;

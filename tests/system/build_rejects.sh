@@ -17,6 +17,7 @@ expect "bad-system.yaml:25: vm 'typo': needs memory:"
 expect "bad-system.yaml:38: vm 'clock-b': device rtc is already given to vm 'clock-a' (line 33)"
 expect "bad-system.yaml:38: vm 'clock-b': the board has no device 'gpu' (it has: rtc)"
 expect "bad-system.yaml:41: vm 'not-linux': kernel 'guest_hello.bin' is not an arm64 Image (no \"ARM\\x64\" magic"
+expect "bad-system.yaml:44: name 'tessera' is the hypervisor's own console tag"
 expect "nothing written"
 [ -e "$image" ] && { echo "FAIL: an image was written"; status=1; }
 exit $status

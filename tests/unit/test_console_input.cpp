@@ -18,6 +18,7 @@ class FakeVms final : public ConsoleTargets {
 public:
     std::vector<std::string> got = std::vector<std::string>(3);
     std::vector<bool> alive = {true, true, true};
+    std::vector<bool> dead_badly = {false, false, false};
     std::vector<ConsoleStream> streams = std::vector<ConsoleStream>(3);
     bool off = false;
 
@@ -28,6 +29,7 @@ public:
     }
     [[nodiscard]] const char* state(unsigned vm) const override { return alive[vm] ? "running" : "ended"; }
     [[nodiscard]] bool running(unsigned vm) const override { return alive[vm]; }
+    [[nodiscard]] bool failed(unsigned vm) const override { return dead_badly[vm]; }
     bool deliver(unsigned vm, char c) override {
         got.at(vm) += c;
         return true;
@@ -182,7 +184,14 @@ TEST_F(ConsoleInput, ARowShownAgainDoesNotAskTheTerminalAgain) {
 TEST_F(ConsoleInput, CtrlTxPowersOff) {
     type("\x14x");
     EXPECT_TRUE(vms.off);
-    EXPECT_NE(g_log.find("powering off at the user's request"), std::string::npos);
+    EXPECT_NE(g_log.find("powering off at the user's request (Ctrl-T x)\r\n"), std::string::npos);
+}
+
+TEST_F(ConsoleInput, CtrlTxStillSaysWhichVmsFailed) {
+    vms.alive[1] = false;
+    vms.dead_badly[1] = true;
+    type("\x14x");
+    EXPECT_NE(g_log.find("powering off at the user's request (Ctrl-T x); 1 of 3 VMs failed"), std::string::npos);
 }
 
 TEST_F(ConsoleInput, TheKeyboardsPromptComesBackRightAfterAnotherVmsRow) {

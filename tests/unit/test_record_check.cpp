@@ -31,6 +31,16 @@ TEST(RecordCheck, NamesAreWhatTheSdkAllows) {
     EXPECT_NE(check_vm_record(r), nullptr);
     std::memset(r.name, 'a', sizeof r.name); // no terminator
     EXPECT_NE(check_vm_record(r), nullptr);
+    std::strcpy(r.name, "tessera"); // would forge the hypervisor's console rows
+    EXPECT_NE(check_vm_record(r), nullptr);
+}
+
+TEST(RecordCheck, AnInitramfsNeedsADeviceTreeToSayWhereItGoes) {
+    auto r = good();
+    r.initrd.size = 4096; // a bare-metal VM (no device tree) with an initramfs
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r.dtb.size = 1500;
+    EXPECT_EQ(check_vm_record(r), nullptr);
 }
 
 TEST(RecordCheck, RamMustLieAboveTheVirtualDevicesAndInsideTheIpaSpace) {

@@ -86,6 +86,26 @@ TEST(VmLayout, AnImageSizeThatUnderstatesTheFileCannotOverrunRam) {
               "vm linux: kernel and device tree do not fit in its memory");
 }
 
+TEST(VmLayout, AnInitramfsWithoutADeviceTreeIsRefused) {
+    // It was copied to the VM's RAM base minus its IPA: below its RAM.
+    const std::vector<u8> initrd(4096, 0x5a);
+    VmSpec spec{"bare", {1}};
+    spec.initrd = {initrd.data(), initrd.data() + initrd.size()};
+    try {
+        FakeSystem sys({spec});
+        FAIL() << "a VM with an initramfs and no device tree was created";
+    } catch (const arch::fake::Panicked& p) {
+        EXPECT_EQ(p.why, "vm bare: an initramfs without a device tree");
+    }
+}
+
+TEST(VmLayout, ADeviceTreeLargerThanItsBytesGivesNoInitramfsAddress) {
+    // The tree's header claims more than the record holds: not read past it.
+    auto dtb = device_tree(FakeSystem::RAM_IPA + 6 * MiB);
+    EXPECT_NE(linux_initrd_address(dtb.data(), dtb.size()).raw(), 0u);
+    EXPECT_EQ(linux_initrd_address(dtb.data(), 64).raw(), 0u);
+}
+
 TEST(VmLayout, AKernelTooShortForItsHeaderOrWithoutTheMagicIsRefused) {
     EXPECT_EQ(create(kernel(1, 0, 0), device_tree(0), {}), "vm linux: its kernel is not an arm64 Image");
     auto k = kernel(4096, 0, 4096);

@@ -277,10 +277,25 @@ Outcome run_qemu(const Options& o, bool interactive) {
     return out;
 }
 
+/// Whether a row the hypervisor printed ("[tessera] ...") contains `text`.
+/// Guests cannot forge one: every row of theirs starts with their own tag
+/// (and no VM may be called "tessera").
+bool hypervisor_said(const std::string& log, const std::string& text) {
+    static const std::string TAG = "[tessera] ";
+    for (size_t at = log.find(TAG); at != std::string::npos; at = log.find(TAG, at + TAG.size())) {
+        if (at != 0 && log[at - 1] != '\n') continue;
+        const size_t end = log.find('\n', at);
+        if (log.substr(at, end == std::string::npos ? std::string::npos : end - at).find(text) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /// Every reason the run failed; empty if it passed.
 std::vector<std::string> judge(const Options& o, const Outcome& r) {
     std::vector<std::string> why;
-    const bool user_quit = r.log.find("powering off at the user's request") != std::string::npos;
+    const bool user_quit = hypervisor_said(r.log, "powering off at the user's request");
     if (r.timed_out)
         why.push_back("timed out after " + std::to_string(o.timeout) + " s (QEMU did not power off)");
     else if (r.quit_forced)
@@ -311,15 +326,14 @@ std::vector<std::string> judge(const Options& o, const Outcome& r) {
     }
     // The hypervisor's verdict: a VM that failed, or a panic, fails the run
     // whatever else was asked (a board has no exit status; this is its).
-    const bool board_failed =
-        r.log.find("VMs failed; powering off") != std::string::npos || r.log.find("PANIC") != std::string::npos;
+    const bool board_failed = hypervisor_said(r.log, "VMs failed") || hypervisor_said(r.log, "PANIC");
     if (board_failed && !o.expect_failure) {
         why.push_back("the board ended in failure (a VM failed or the hypervisor panicked)");
     } else if (!board_failed && o.expect_failure && !r.timed_out) {
         why.push_back("the board was to end in failure (--expect-failure) but did not");
     }
     // Powering off with Ctrl-T x is the user's choice, not a failure.
-    if (o.require_clean && !user_quit && r.log.find("VMs ended cleanly") == std::string::npos) {
+    if (o.require_clean && !user_quit && !hypervisor_said(r.log, "VMs ended cleanly")) {
         why.push_back("the hypervisor did not report that every VM ended cleanly");
     }
     return why;

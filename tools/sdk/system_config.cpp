@@ -209,6 +209,8 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
         if (!ok)
             c.error(n["name"],
                     "name '" + vm.name + "' must be 1-31 of a-z, 0-9 and '-', starting with a letter or digit");
+        else if (vm.name == "tessera")
+            c.error(n["name"], "name 'tessera' is the hypervisor's own console tag");
     }
     // Every file found; the payload is checked only then (and with good memory).
     bool files_found = true;
