@@ -5,6 +5,7 @@
 #include <new>
 
 #include "arch.hpp"
+#include "image_header.hpp"
 #include "board.hpp"
 #include "sched.hpp"
 #include "string.hpp"
@@ -19,10 +20,6 @@ namespace {
 /// which a CRC does not make trustworthy.
 constexpr bool fits(u64 offset, u64 size, u64 ram) { return offset <= ram && size <= ram - offset; }
 
-/// The arm64 Image header (Linux's Documentation/arch/arm64/booting.rst).
-constexpr u64 IMAGE_HEADER_SIZE = 64;
-constexpr u32 IMAGE_MAGIC = 0x644d5241; // "ARM\x64" at offset 56
-
 /// Decides where the image, initramfs and device tree go in the VM's RAM and
 /// checks that they fit without overlapping: every byte vm_load() copies
 /// lands in the VM's own RAM.
@@ -36,16 +33,14 @@ void vm_layout(Vm& vm) {
         if (d.initrd.size() != 0) arch::panic("vm %s: an initramfs without a device tree", d.name);
         return;
     }
-    u32 magic = 0;
-    if (d.image.size() >= IMAGE_HEADER_SIZE) memcpy(&magic, d.image.begin + 56, 4);
-    if (magic != IMAGE_MAGIC) arch::panic("vm %s: its kernel is not an arm64 Image", d.name);
-    // text_offset at +8, image_size at +16; the copy is the whole file, so
-    // the space it takes is the larger of the file and what it says.
-    u64 text_offset = 0;
-    u64 image_size = 0;
-    memcpy(&text_offset, d.image.begin + 8, 8);
-    memcpy(&image_size, d.image.begin + 16, 8);
-    const u64 kernel_size = image_size > d.image.size() ? image_size : d.image.size();
+    if (!arm64::has_header(d.image.begin, d.image.size())) {
+        arch::panic("vm %s: its kernel is not an arm64 Image", d.name);
+    }
+    // The copy is the whole file, so the space the kernel takes is the
+    // larger of the file and what its header says.
+    const arm64::ImageHeader header = arm64::read_header(d.image.begin);
+    const u64 text_offset = header.text_offset;
+    const u64 kernel_size = header.image_size > d.image.size() ? header.image_size : d.image.size();
     if (d.dtb.size() > 2 * MiB || !fits(2 * MiB, text_offset, ram) || !fits(2 * MiB + text_offset, kernel_size, ram)) {
         arch::panic("vm %s: kernel and device tree do not fit in its memory", d.name);
     }

@@ -2,7 +2,6 @@
 #include "arm64_image.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "vm_dtb.hpp"
 
@@ -11,14 +10,6 @@ namespace tessera::sdk {
 namespace {
 
 constexpr uint64_t PAGE = 4096;
-constexpr size_t TEXT_OFFSET_AT = 8;
-constexpr size_t IMAGE_SIZE_AT = 16;
-
-uint64_t le64(const uint8_t* p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-    return v;
-}
 
 } // namespace
 
@@ -27,10 +18,8 @@ std::string read_arm64_header(const uint8_t* data, size_t size, Arm64Header& out
         return "not an arm64 Image (" + std::to_string(size) + " bytes, shorter than the " +
                std::to_string(ARM64_HEADER_SIZE) + "-byte Image header)";
     }
-    if (std::memcmp(data + ARM64_MAGIC_OFFSET, "ARM\x64", 4) != 0)
-        return "not an arm64 Image (no \"ARM\\x64\" magic at offset 56 of its header)";
-    out.text_offset = le64(data + TEXT_OFFSET_AT);
-    out.image_size = le64(data + IMAGE_SIZE_AT);
+    if (!arm64::has_header(data, size)) return "not an arm64 Image (no \"ARM\\x64\" magic at offset 56 of its header)";
+    out = arm64::read_header(data);
     return "";
 }
 

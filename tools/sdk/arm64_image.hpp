@@ -5,17 +5,14 @@
 #include <cstdint>
 #include <string>
 
+#include "image_header.hpp"
+
 namespace tessera::sdk {
 
-/// The arm64 boot protocol's Image header (Documentation/arch/arm64/booting.rst).
-inline constexpr size_t ARM64_HEADER_SIZE = 64;
-inline constexpr size_t ARM64_MAGIC_OFFSET = 56; ///< "ARM\x64"
-
-/// What the loader needs from an Image header.
-struct Arm64Header {
-    uint64_t text_offset = 0; ///< where the Image goes past a 2 MiB boundary
-    uint64_t image_size = 0;  ///< bytes it occupies once running (bss included); 0 in old kernels
-};
+/// The arm64 boot protocol's Image header: its layout is the hypervisor's
+/// (hyp/core/image_header.hpp), read the same way on both sides.
+inline constexpr size_t ARM64_HEADER_SIZE = arm64::HEADER_SIZE;
+using Arm64Header = arm64::ImageHeader;
 
 /// Reads the header at the start of `data` (`size` bytes of the file, at
 /// least the header's if there are that many). Returns "" and fills `out`,
