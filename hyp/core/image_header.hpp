@@ -1,5 +1,4 @@
-// image_header.hpp — the arm64 Image header (Linux's Documentation/arch/arm64/booting.rst), read the same way by the SDK
-// and by the hypervisor.
+// image_header.hpp — the arm64 Image header (Linux's arm64 booting.rst), read alike by the SDK and the hypervisor.
 #pragma once
 
 #include "types.hpp"

@@ -5,8 +5,8 @@
 #include <new>
 
 #include "arch.hpp"
-#include "image_header.hpp"
 #include "board.hpp"
+#include "image_header.hpp"
 #include "sched.hpp"
 #include "string.hpp"
 #include "vm.hpp"
