@@ -7,6 +7,7 @@
 #include "console.hpp"
 #include "console_rx.hpp"
 #include "gicv3.hpp"
+#include "id_regs.hpp"
 #include "mmu.hpp"
 #include "packed_system.hpp"
 #include "pl011.hpp"
@@ -214,6 +215,7 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     map_or_panic(g_board.gicr.base.raw(), g_board.gicr.size, k_device, "GIC redistributors");
     arch::gic_init_distributor(g_board.gicd.base, g_board.gicr);
     if (!arch::gic_init_cpu(g_cores[0].mpidr)) arch::panic("no GIC redistributor for core 0");
+    arch::read_board_id_registers(); // (before any core sets its traps from them)
     arch::virt_init_core();
     if (g_board.uart_intid >= 32) {
         arch::set_device_irq(g_board.uart_intid, on_console_rx);

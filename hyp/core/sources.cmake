@@ -3,6 +3,7 @@
 # hyp/arch/host, into the host library the unit tests link (tests/unit).
 set(TESSERA_CORE_SOURCES
     console.cpp
+    cpu_features.cpp
     format.cpp
     guest_fault.cpp
     hypercall.cpp

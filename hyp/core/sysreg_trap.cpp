@@ -1,6 +1,7 @@
 // sysreg_trap.cpp — which trapped system registers Tessera emulates, by their exact encodings.
 #include "sysreg_trap.hpp"
 
+#include "cpu_features.hpp"
 #include "format.hpp"
 
 namespace tessera {
@@ -28,6 +29,7 @@ bool is_pmu(const SysregAccess& a) {
 SysregKind sysreg_kind(const SysregAccess& a) {
     // ICC_SGI1R_EL1 (op2 5), ICC_ASGI1R_EL1 (6), ICC_SGI0R_EL1 (7).
     if (is(a, 3, 0, 12) && a.crm == 11 && a.op2 >= 5) return SysregKind::sgi;
+    if (is_id_register(a.op0, a.op1, a.crn, a.crm)) return SysregKind::id;
     if (is_pmu(a)) return SysregKind::pmu;
     if (a.op0 == 2) return SysregKind::debug;
     return SysregKind::unknown;

@@ -17,6 +17,7 @@ struct SysregAccess {
 /// What the hypervisor does with a trapped register.
 enum class SysregKind : u8 {
     sgi,    ///< ICC_SGI1R/ASGI1R/SGI0R_EL1: a guest IPI, through the virtual GIC
+    id,     ///< an ID register (HCR_EL2.TID3): read from the VM's sanitized view (cpu_features.hpp)
     pmu,    ///< a PMU register: the vCPU claims the counters, then the access runs untrapped
     debug,  ///< a debug register (op0 = 2): reads as zero, writes ignored (no debug hardware shown)
     unknown ///< anything else: undefined instruction for the guest, said once on the console

@@ -5,6 +5,7 @@
 
 #include "addr.hpp"
 #include "console.hpp"
+#include "cpu_features.hpp"
 #include "layout.hpp"
 #include "pgtable.hpp"
 #include "sched_queue.hpp"
@@ -59,6 +60,7 @@ struct Vm {
     Ipa kernel_ipa{};         ///< where the image (or a Linux kernel) is loaded
     Ipa initrd_ipa{};         ///< Linux: where the initramfs goes (from its device tree)
     Ipa dtb_ipa{};            ///< Linux: where its device tree goes; 0 for bare-metal guests
+    CpuPolicy cpu{};          ///< what its ID registers show beyond the base features
     u32 unknown_sysreg = ~0u; ///< encoding of the last unemulated register it used (said once)
     u16 id = 0;
     u16 vmid = 0;

@@ -5,7 +5,9 @@
 #include "gicv3.hpp"
 #include "guest_fault.hpp"
 #include "hypercall.hpp"
+#include "id_regs.hpp"
 #include "mmio.hpp"
+#include "pgtable.hpp"
 #include "progress.hpp"
 #include "sched.hpp"
 #include "smp.hpp"
@@ -29,6 +31,14 @@ void on_sysreg_trap(Vcpu& v, u32 iss) {
     case SysregKind::sgi:
         // ICC_SGI1R_EL1 / ICC_ASGI1R_EL1: a guest IPI, through the virtual GIC.
         if (!a.read && a.op2 != 7) vgic_send_sgi(v, a.rt == 31 ? 0 : v.ctx.regs.x[a.rt]);
+        v.ctx.regs.elr += 4;
+        return;
+    case SysregKind::id:
+        if (!a.read) break; // (read-only registers: an MSR is undefined)
+        if (a.rt != 31) {
+            const unsigned reg = a.crm * 8u + a.op2;
+            v.ctx.regs.x[a.rt] = id_register_view(reg, g_id_regs[reg - idreg::FIRST], v.vm->cpu, pt::INPUT_BITS);
+        }
         v.ctx.regs.elr += 4;
         return;
     case SysregKind::pmu: // the first PMU access: the counters become this vCPU's; retry it

@@ -1,6 +1,7 @@
 // mmu.cpp (aarch64) — EL2 stage-1 translation with W^X, and the trap configuration for guests.
 #include "mmu.hpp"
 
+#include "id_regs.hpp"
 #include "sysreg.hpp"
 #include "vpmu.hpp"
 
@@ -26,7 +27,11 @@ constexpr u64 HCR_BSU_IS = 1ull << 10;
 constexpr u64 HCR_TSC = 1ull << 19;   // SMC traps: guests never reach the firmware
 constexpr u64 HCR_TIDCP = 1ull << 20; // implementation-defined registers trap
 constexpr u64 HCR_TACR = 1ull << 21;  // ACTLR_EL1 traps
+constexpr u64 HCR_TID3 = 1ull << 18;  // ID registers trap: guests read a sanitized view (cpu_features.cpp)
 constexpr u64 HCR_RW = 1ull << 31;    // EL1 is AArch64
+constexpr u64 HCR_TLOR = 1ull << 35;  // LORegions registers trap (the feature is hidden)
+constexpr u64 HCR_APK = 1ull << 40;   // pointer authentication keys: the guest's own, switched per vCPU
+constexpr u64 HCR_API = 1ull << 41;   // pointer authentication instructions run untrapped
 
 } // namespace
 
@@ -72,8 +77,11 @@ void el2_mmu_enable(const El2Table& table) {
 }
 
 void virt_init_core() {
+    // (Bits of features the core lacks are RES0: set only where they exist.)
+    const u64 pauth = has_pauth(g_id_regs) ? HCR_APK | HCR_API : 0;
+    const u64 tlor = id_field(g_id_regs[idreg::AA64MMFR1 - idreg::FIRST], 16) != 0 ? HCR_TLOR : 0;
     hcr_el2::write(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TSC | HCR_TIDCP |
-                   HCR_TACR | HCR_RW);
+                   HCR_TACR | HCR_TID3 | HCR_RW | tlor | pauth);
     const u64 vtcr = (1ull << 31)                 // RES1
                      | (pa_size_field() << 16)    // PS
                      | (3ull << 12)               // SH0

@@ -107,6 +107,29 @@ TESSERA_SYSREG(ich_lr6_el2)
 TESSERA_SYSREG(ich_lr7_el2)
 #undef TESSERA_SYSREG
 
+// Registers the assembler knows only for later architecture versions, by encoding.
+#define TESSERA_SYSREG_ENC(name, enc)                                                                                  \
+    struct name {                                                                                                      \
+        static u64 read() {                                                                                            \
+            u64 v;                                                                                                     \
+            asm volatile("mrs %0, " enc : "=r"(v));                                                                    \
+            return v;                                                                                                  \
+        }                                                                                                              \
+        static void write(u64 v) { asm volatile("msr " enc ", %0" ::"r"(v) : "memory"); }                              \
+    };
+// Pointer authentication keys (Armv8.3), switched per vCPU.
+TESSERA_SYSREG_ENC(apiakeylo_el1, "S3_0_C2_C1_0")
+TESSERA_SYSREG_ENC(apiakeyhi_el1, "S3_0_C2_C1_1")
+TESSERA_SYSREG_ENC(apibkeylo_el1, "S3_0_C2_C1_2")
+TESSERA_SYSREG_ENC(apibkeyhi_el1, "S3_0_C2_C1_3")
+TESSERA_SYSREG_ENC(apdakeylo_el1, "S3_0_C2_C2_0")
+TESSERA_SYSREG_ENC(apdakeyhi_el1, "S3_0_C2_C2_1")
+TESSERA_SYSREG_ENC(apdbkeylo_el1, "S3_0_C2_C2_2")
+TESSERA_SYSREG_ENC(apdbkeyhi_el1, "S3_0_C2_C2_3")
+TESSERA_SYSREG_ENC(apgakeylo_el1, "S3_0_C2_C3_0")
+TESSERA_SYSREG_ENC(apgakeyhi_el1, "S3_0_C2_C3_1")
+#undef TESSERA_SYSREG_ENC
+
 inline void isb() { asm volatile("isb" ::: "memory"); }
 inline void dsb_sy() { asm volatile("dsb sy" ::: "memory"); }
 inline void dsb_ish() { asm volatile("dsb ish" ::: "memory"); }

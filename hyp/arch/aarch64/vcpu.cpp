@@ -1,6 +1,7 @@
 // vcpu.cpp (aarch64) — resetting, switching, entering vCPUs and injecting exceptions into them.
 #include "arch.hpp"
 #include "gicv3.hpp"
+#include "id_regs.hpp"
 #include "sched.hpp"
 #include "string.hpp"
 #include "sysreg.hpp"
@@ -80,6 +81,32 @@ void load_el1(const El1Regs& r) {
     ich_ap1r0_el2::write(r.ich_ap1r0);
 }
 
+void save_pauth(PauthKeys& k) {
+    k.key[0] = apiakeylo_el1::read();
+    k.key[1] = apiakeyhi_el1::read();
+    k.key[2] = apibkeylo_el1::read();
+    k.key[3] = apibkeyhi_el1::read();
+    k.key[4] = apdakeylo_el1::read();
+    k.key[5] = apdakeyhi_el1::read();
+    k.key[6] = apdbkeylo_el1::read();
+    k.key[7] = apdbkeyhi_el1::read();
+    k.key[8] = apgakeylo_el1::read();
+    k.key[9] = apgakeyhi_el1::read();
+}
+
+void load_pauth(const PauthKeys& k) {
+    apiakeylo_el1::write(k.key[0]);
+    apiakeyhi_el1::write(k.key[1]);
+    apibkeylo_el1::write(k.key[2]);
+    apibkeyhi_el1::write(k.key[3]);
+    apdakeylo_el1::write(k.key[4]);
+    apdakeyhi_el1::write(k.key[5]);
+    apdbkeylo_el1::write(k.key[6]);
+    apdbkeyhi_el1::write(k.key[7]);
+    apgakeylo_el1::write(k.key[8]);
+    apgakeyhi_el1::write(k.key[9]);
+}
+
 u64 vector_offset(u64 spsr) {
     const u64 mode = spsr & 0x1f;
     if (mode == 0x05) return 0x200;       // EL1h: current EL, SP_EL1
@@ -121,6 +148,7 @@ void run_vcpu(PerCore& core, Vcpu& v) {
             // A vCPU that was reset meanwhile keeps its fresh state.
             if (!prev->reload.load(std::memory_order_acquire)) {
                 save_el1(prev->ctx.el1);
+                if (g_pauth) save_pauth(prev->ctx.pauth);
                 fpsimd_save(&prev->ctx.fp);
                 if (prev->ctx.pmu.owned) pmu_save(prev->ctx.pmu);
             }
@@ -130,6 +158,8 @@ void run_vcpu(PerCore& core, Vcpu& v) {
         }
         v.reload.store(false, std::memory_order_relaxed); // (its own core, loading it)
         load_el1(v.ctx.el1);
+        // A guest's keys never sign or check another's pointers.
+        if (g_pauth) load_pauth(v.ctx.pauth);
         fpsimd_load(&v.ctx.fp);
         pmu_load(v.ctx.pmu);
         if (prev != &v && v.vgic.priv[VGIC_VTIMER_INTID].hw) gic_set_active_private(core.mpidr, VGIC_VTIMER_INTID);

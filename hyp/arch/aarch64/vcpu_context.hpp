@@ -33,6 +33,12 @@ struct El1Regs {
     u64 ich_vmcr, ich_ap1r0; // its virtual CPU interface: PMR, BPR, enables; active priorities
 };
 
+/// Pointer authentication keys (APIA, APIB, APDA, APDB, APGA; low, high),
+/// switched on cores that have the feature.
+struct PauthKeys {
+    u64 key[10];
+};
+
 /// PMU state of a vCPU that has claimed the counters (vpmu.cpp). Counters
 /// beyond PMU_MAX_COUNTERS are hidden from guests (MDCR_EL2.HPMN).
 inline constexpr unsigned PMU_MAX_COUNTERS = 8;
@@ -52,6 +58,7 @@ static_assert(offsetof(FpRegs, fpsr) == 0x200, "fpsimd.S stores FPSR/FPCR at 0x2
 struct VcpuContext {
     GuestRegs regs;
     El1Regs el1;
+    PauthKeys pauth;
     PmuRegs pmu;
     FpRegs fp;
 };

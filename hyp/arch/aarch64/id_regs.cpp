@@ -1,0 +1,36 @@
+// id_regs.cpp (aarch64) — the board's ID registers, read once at boot, for the views guests get (cpu_features.cpp).
+#include "id_regs.hpp"
+
+namespace tessera::arch {
+
+constinit u64 g_id_regs[idreg::COUNT] = {};
+constinit bool g_pauth = false;
+
+// Boot-only code (link.ld): every encoding of the space HCR_EL2.TID3 traps, by
+// number, since MRS takes its register as an immediate. Reserved encodings
+// of this space read as zero on every Armv8 core.
+void read_board_id_registers() {
+#define TESSERA_READ_ID(crm, op2)                                                                                      \
+    asm volatile("mrs %0, S3_0_C0_C" #crm "_" #op2 : "=r"(g_id_regs[(crm)*8 + (op2)-idreg::FIRST]));
+#define TESSERA_READ_ID_ROW(crm)                                                                                       \
+    TESSERA_READ_ID(crm, 0)                                                                                            \
+    TESSERA_READ_ID(crm, 1)                                                                                            \
+    TESSERA_READ_ID(crm, 2)                                                                                            \
+    TESSERA_READ_ID(crm, 3)                                                                                            \
+    TESSERA_READ_ID(crm, 4)                                                                                            \
+    TESSERA_READ_ID(crm, 5)                                                                                            \
+    TESSERA_READ_ID(crm, 6)                                                                                            \
+    TESSERA_READ_ID(crm, 7)
+    TESSERA_READ_ID_ROW(1)
+    TESSERA_READ_ID_ROW(2)
+    TESSERA_READ_ID_ROW(3)
+    TESSERA_READ_ID_ROW(4)
+    TESSERA_READ_ID_ROW(5)
+    TESSERA_READ_ID_ROW(6)
+    TESSERA_READ_ID_ROW(7)
+    g_pauth = has_pauth(g_id_regs);
+#undef TESSERA_READ_ID_ROW
+#undef TESSERA_READ_ID
+}
+
+} // namespace tessera::arch
