@@ -123,7 +123,8 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
                              r.priority,
                              r.budget_us,
                              r.period_us,
-                             r.devices};
+                             r.devices,
+                             r.sve_vq};
     }
     out = SystemDesc{vms, static_cast<u16>(h.vm_count)};
     return nullptr;

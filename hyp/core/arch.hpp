@@ -30,6 +30,10 @@ u64 inject_external_abort(Vcpu& v, u64 far, bool instruction, bool write);
 /// Raises an Undefined Instruction exception in the loaded vCPU `v`.
 void inject_undefined(Vcpu& v);
 
+/// The SVE vector length, in 128-bit granules, the board gives a VM that
+/// asks for `vq`: the longest it implements up to `vq`; 0 if it has no SVE.
+unsigned sve_vector_granules(unsigned vq);
+
 /// Zeroes `size` bytes at `p` (whole cache blocks at once where it can).
 void zero_memory(void* p, u64 size);
 

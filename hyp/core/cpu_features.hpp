@@ -40,6 +40,10 @@ constexpr bool is_id_register(u8 op0, u8 op1, u8 crn, u8 crm) {
 /// guest-physical space its stage 2 covers (PARange is capped to it).
 u64 id_register_view(unsigned reg, u64 hw, const CpuPolicy& policy, unsigned ipa_bits);
 
+/// Bytes to hold one vCPU's SVE registers at `vq` 128-bit granules per
+/// vector: Z0–Z31 (16 vq bytes each), then P0–P15 and FFR (2 vq bytes each).
+constexpr u64 sve_state_bytes(unsigned vq) { return u64{vq} * 16 * 32 + u64{vq} * 2 * 17; }
+
 /// The 4-bit field at `shift` of an ID register value.
 constexpr unsigned id_field(u64 value, unsigned shift) { return static_cast<unsigned>((value >> shift) & 0xf); }
 

@@ -32,6 +32,7 @@ const char* check_vm_record(const sysimg::VmRecord& r) {
     if (r.vcpu_count > MAX_VCPUS_PER_CORE) return "more than 256 vCPUs in a VM";
     if (r.dtb.size == 0 && r.initrd.size != 0) return "an initramfs without a device tree";
     if (r.priority >= PRIORITY_LEVELS) return "a priority over 15";
+    if (r.sve_vq > 16) return "an SVE vector length over 2048 bits";
     if (r.budget_us != 0 && (r.period_us == 0 || r.budget_us > r.period_us))
         return "a CPU budget larger than its period";
     return nullptr;

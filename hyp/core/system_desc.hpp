@@ -34,6 +34,7 @@ struct VmDesc {
     u32 budget_us = 0;         ///< CPU time per period on each core it uses; 0 = unlimited
     u32 period_us = 0;         ///< the budget's period
     u32 devices = 0;           ///< bit i: the board's device i is this VM's (passed through)
+    u8 sve_vq = 0;             ///< SVE vector length in 128-bit granules; 0: SVE hidden
 };
 
 struct SystemDesc {

@@ -53,7 +53,7 @@ struct VmRecord {
     u32 period_us;
     u16 vcpu_count;
     u8 priority;
-    u8 reserved;
+    u8 sve_vq;   ///< SVE vector length in 128-bit granules (1–16); 0: SVE hidden
     u32 devices; ///< bit i: the board's device i (board.hpp DEVICES) belongs to this VM
 };
 static_assert(sizeof(VmRecord) == 128);

@@ -35,6 +35,7 @@ struct Vcpu {
     VgicCpu vgic;               ///< its SGIs, PPIs and redistributor
     ConsoleStream console;      ///< its hypercall console: rows of two vCPUs never mix
     u8 lrs_used = 0;            ///< list registers holding its interrupts while it runs
+    u8* sve_state = nullptr;    ///< its SVE registers when away from its core (VMs with SVE)
     u64 stall_pc = 0;           ///< guest PC of the last exit that did not move it on
     u32 stalls = 0;             ///< exits in a row that left it at stall_pc
     bool queued = false;        ///< on its core's ready queue or throttled list
@@ -61,6 +62,7 @@ struct Vm {
     Ipa initrd_ipa{};         ///< Linux: where the initramfs goes (from its device tree)
     Ipa dtb_ipa{};            ///< Linux: where its device tree goes; 0 for bare-metal guests
     CpuPolicy cpu{};          ///< what its ID registers show beyond the base features
+    u8 sve_vq = 0;            ///< its SVE vector length in 128-bit granules (0: none)
     u32 unknown_sysreg = ~0u; ///< encoding of the last unemulated register it used (said once)
     u16 id = 0;
     u16 vmid = 0;

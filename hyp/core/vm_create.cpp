@@ -79,6 +79,28 @@ void give_devices(Vm& vm, PageAllocator& alloc) {
     }
 }
 
+/// A VM whose system file gives it SVE gets it at the longest vector length
+/// the board has up to the one asked for, and a save area per vCPU, used
+/// only once that vCPU runs an SVE instruction (vcpu.cpp). Without SVE on
+/// the board, the feature stays hidden and the VM runs on.
+void give_sve(Vm& vm, PageAllocator& alloc) {
+    const VmDesc& d = *vm.desc;
+    if (d.sve_vq == 0) return;
+    const unsigned vq = arch::sve_vector_granules(d.sve_vq);
+    if (vq == 0) {
+        log("vm %s: the board has no SVE: the VM runs without it", d.name);
+        return;
+    }
+    const u64 each = align_up(sve_state_bytes(vq), 16);
+    auto mem = alloc.alloc(each * d.vcpu_count);
+    if (!mem.ok()) arch::panic("vm %s: no memory for the SVE state of %u vCPUs", d.name, d.vcpu_count);
+    auto* area = static_cast<u8*>(arch::phys_to_ptr(mem.value()));
+    for (u16 i = 0; i < d.vcpu_count; ++i) vm.vcpus[i].sve_state = area + i * each;
+    vm.sve_vq = static_cast<u8>(vq);
+    vm.cpu.sve = true;
+    log("vm %s: SVE with %u-bit vectors", d.name, vq * 128);
+}
+
 } // namespace
 
 void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
@@ -129,6 +151,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
                 vm.budget[v.core].period = arch::us_to_ticks(d.period_us);
             }
         }
+        give_sve(vm, alloc);
         if (d.budget_us != 0 && (d.period_us == 0 || d.budget_us > d.period_us)) {
             arch::panic("vm %s: budget %u us per %u us cannot be met", d.name, d.budget_us, d.period_us);
         }

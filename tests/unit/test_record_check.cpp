@@ -68,6 +68,11 @@ TEST(RecordCheck, VcpusPriorityAndBudget) {
     r.priority = 200;
     EXPECT_NE(check_vm_record(r), nullptr);
     r = good();
+    r.sve_vq = 16; // 2048 bits: the longest SVE has
+    EXPECT_EQ(check_vm_record(r), nullptr);
+    r.sve_vq = 17;
+    EXPECT_STREQ(check_vm_record(r), "an SVE vector length over 2048 bits");
+    r = good();
     r.budget_us = 20000;
     EXPECT_NE(check_vm_record(r), nullptr);
     r.period_us = 0;

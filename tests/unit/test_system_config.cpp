@@ -121,6 +121,31 @@ TEST(ParseSize, UnitsAndMistakes) {
     EXPECT_FALSE(parse_size("99999999999999G", v));
 }
 
+TEST_F(SystemConfigTest, SveIsAVectorLengthInWholeGranules) {
+    SystemConfig sys;
+    ASSERT_TRUE(
+        load(std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1, sve: 512}\n", &sys).empty());
+    EXPECT_EQ(sys.vms[0].sve_bits, 512u);
+    std::vector<uint8_t> hyp(8192, 0);
+    std::memcpy(hyp.data() + 56, "ARM\x64", 4);
+    const uint64_t image_size = 3ull * 4096;
+    std::memcpy(hyp.data() + tessera::sysimg::IMAGE_SIZE_FIELD, &image_size, 8);
+    std::vector<ConfigError> errors;
+    const std::string text = inspect_image(pack_system(sys, hyp, errors));
+    EXPECT_NE(text.find("priority 0, SVE 512-bit"), std::string::npos) << text;
+
+    const std::string vm = "  - name: a\n    image: guest.bin\n    memory: 2M\n    cores: 1\n";
+    EXPECT_EQ(
+        load(std::string(kHead) + vm + "    sve: 200\n"),
+        (std::vector<std::string>{"8: vm 'a': sve must be a multiple of 128 bits (e.g. 128, 256, 512), not 200"}));
+    EXPECT_EQ(load(std::string(kHead) + vm + "    sve: 4096\n"),
+              (std::vector<std::string>{
+                  "8: vm 'a': sve (the vector length in bits) must be between 128 and 2048, not 4096"}));
+    EXPECT_EQ(
+        load(std::string(kHead) + vm + "    sve: yes\n"),
+        (std::vector<std::string>{"8: vm 'a': sve (the vector length in bits) must be a whole number, not 'yes'"}));
+}
+
 TEST_F(SystemConfigTest, PackedImageReadsBackAndCatchesCorruption) {
     SystemConfig sys;
     ASSERT_TRUE(load(std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1, priority: 3}\n", &sys)

@@ -195,7 +195,8 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
         return;
     }
     const std::string where = n["name"] ? "vm '" + Checker::scalar(n["name"]) + "': " : "";
-    c.keys(n, {"name", "image", "linux", "memory", "base", "vcpus", "cores", "priority", "budget", "devices"}, where);
+    c.keys(n, {"name", "image", "linux", "memory", "base", "vcpus", "cores", "priority", "budget", "devices", "sve"},
+           where);
     if (!n["name"]) {
         c.error(n, "a VM needs a name");
     } else {
@@ -306,6 +307,14 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
     }
     if (n["priority"] && c.integer(n["priority"], 0, MAX_PRIORITY, v, where + "priority"))
         vm.priority = static_cast<unsigned>(v);
+    // SVE's vector length: a whole number of 128-bit granules up to 2048 bits.
+    if (n["sve"] && c.integer(n["sve"], 128, 2048, v, where + "sve (the vector length in bits)")) {
+        if (v % 128 != 0)
+            c.error(n["sve"],
+                    where + "sve must be a multiple of 128 bits (e.g. 128, 256, 512), not " + std::to_string(v));
+        else
+            vm.sve_bits = static_cast<unsigned>(v);
+    }
     if (const YAML::Node devs = n["devices"]; devs) {
         if (!devs.IsSequence()) c.error(devs, where + "devices must be a list, e.g. [rtc]");
         for (size_t i = 0; devs.IsSequence() && i < devs.size(); ++i) {

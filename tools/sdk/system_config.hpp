@@ -27,6 +27,7 @@ struct VmConfig {
     unsigned vcpus = 1;
     std::vector<unsigned> cores; ///< physical core of each vCPU
     unsigned priority = 0;
+    unsigned sve_bits = 0;  ///< SVE vector length; 0: SVE hidden from the VM
     uint32_t budget_us = 0; ///< 0: unlimited
     uint32_t period_us = 0;
     uint32_t devices = 0;                 ///< bit i: the board's device i (hyp/platform/qemu-virt/board.hpp)

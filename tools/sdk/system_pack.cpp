@@ -154,6 +154,7 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
         r.period_us = vm.period_us;
         r.vcpu_count = static_cast<uint16_t>(vm.vcpus);
         r.priority = static_cast<uint8_t>(vm.priority);
+        r.sve_vq = static_cast<uint8_t>(vm.sve_bits / 128);
         r.devices = vm.devices;
     }
     if (errors.size() != errors_before) return {};
@@ -257,6 +258,7 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
             cores += (k ? "," : " ") + std::to_string(blob[r.cores.offset + k]);
         if (r.vcpu_count > 16) cores += ",...";
         out << cores << ", priority " << unsigned(r.priority);
+        if (r.sve_vq != 0) out << ", SVE " << 128u * r.sve_vq << "-bit";
         if (r.budget_us != 0) out << ", budget " << r.budget_us << " us per " << r.period_us << " us";
         for (unsigned k = 0; k < board::DEVICE_COUNT; ++k) {
             if ((r.devices & (1u << k)) != 0) out << ", owns " << board::DEVICES[k].name;

@@ -15,6 +15,7 @@
 #include "sysreg_trap.hpp"
 #include "vgic_lr.hpp"
 #include "vpmu.hpp"
+#include "vsve.hpp"
 
 namespace tessera::arch {
 
@@ -111,7 +112,9 @@ void dispatch_sync(Vcpu& v, u64 esr) {
         handle_hypercall(v);
         return;
     case ec::sysreg: on_sysreg_trap(v, iss); return;
-    case ec::wfx: // trapped only on a core that vCPUs share (ISS.TI: 0 WFI, 1 WFE)
+    case ec::sve: sve_first_use(v); return;
+    case ec::sme: inject_undefined(v); return; // SME is hidden: as on a core without it
+    case ec::wfx:                              // trapped only on a core that vCPUs share (ISS.TI: 0 WFI, 1 WFE)
         v.ctx.regs.elr += 4;
         if (iss & 1)
             vcpu_yield(v);

@@ -1,6 +1,9 @@
 // id_regs.cpp (aarch64) — the board's ID registers, read once at boot, for the views guests get (cpu_features.cpp).
 #include "id_regs.hpp"
 
+#include "arch.hpp"
+#include "sysreg.hpp"
+
 namespace tessera::arch {
 
 constinit u64 g_id_regs[idreg::COUNT] = {};
@@ -31,6 +34,22 @@ void read_board_id_registers() {
     g_pauth = has_pauth(g_id_regs);
 #undef TESSERA_READ_ID_ROW
 #undef TESSERA_READ_ID
+}
+
+unsigned sve_vector_granules(unsigned vq) {
+    if (!has_sve(g_id_regs) || vq == 0) return 0;
+    // Ask for `vq` granules at EL2 and read back what the core gives (RDVL).
+    constexpr u64 CPTR_SVE = 0x33ff & ~(1ull << 8);
+    const u64 cptr = cptr_el2::read();
+    cptr_el2::write(CPTR_SVE);
+    isb();
+    zcr_el2::write(vq - 1);
+    isb();
+    u64 bytes;
+    asm volatile(".inst 0x04bf5020\n\tmov %0, x0" : "=r"(bytes) : : "x0"); // rdvl x0, #1
+    cptr_el2::write(cptr);
+    isb();
+    return static_cast<unsigned>(bytes / 16);
 }
 
 } // namespace tessera::arch

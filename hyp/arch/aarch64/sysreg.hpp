@@ -128,6 +128,9 @@ TESSERA_SYSREG_ENC(apdbkeylo_el1, "S3_0_C2_C2_2")
 TESSERA_SYSREG_ENC(apdbkeyhi_el1, "S3_0_C2_C2_3")
 TESSERA_SYSREG_ENC(apgakeylo_el1, "S3_0_C2_C3_0")
 TESSERA_SYSREG_ENC(apgakeyhi_el1, "S3_0_C2_C3_1")
+// SVE vector length controls (Armv8.2 SVE), switched for vCPUs that use SVE.
+TESSERA_SYSREG_ENC(zcr_el1, "S3_0_C1_C2_0")
+TESSERA_SYSREG_ENC(zcr_el2, "S3_4_C1_C2_0")
 #undef TESSERA_SYSREG_ENC
 
 inline void isb() { asm volatile("isb" ::: "memory"); }

@@ -7,9 +7,8 @@
 #include "sysreg.hpp"
 #include "vgic_lr.hpp"
 #include "vpmu.hpp"
+#include "vsve.hpp"
 
-extern "C" void fpsimd_save(tessera::arch::FpRegs* regs);
-extern "C" void fpsimd_load(const tessera::arch::FpRegs* regs);
 extern "C" [[noreturn]] void arch_enter_guest(tessera::arch::GuestRegs* regs, tessera::u64 stack_top);
 
 namespace tessera::arch {
@@ -149,7 +148,7 @@ void run_vcpu(PerCore& core, Vcpu& v) {
             if (!prev->reload.load(std::memory_order_acquire)) {
                 save_el1(prev->ctx.el1);
                 if (g_pauth) save_pauth(prev->ctx.pauth);
-                fpsimd_save(&prev->ctx.fp);
+                vector_save(*prev);
                 if (prev->ctx.pmu.owned) pmu_save(prev->ctx.pmu);
             }
             // Its forwarded timer interrupt stays pending or active in its
@@ -160,7 +159,7 @@ void run_vcpu(PerCore& core, Vcpu& v) {
         load_el1(v.ctx.el1);
         // A guest's keys never sign or check another's pointers.
         if (g_pauth) load_pauth(v.ctx.pauth);
-        fpsimd_load(&v.ctx.fp);
+        vector_load(v);
         pmu_load(v.ctx.pmu);
         if (prev != &v && v.vgic.priv[VGIC_VTIMER_INTID].hw) gic_set_active_private(core.mpidr, VGIC_VTIMER_INTID);
         Vm& vm = *v.vm;

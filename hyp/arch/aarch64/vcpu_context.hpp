@@ -61,6 +61,8 @@ struct VcpuContext {
     PauthKeys pauth;
     PmuRegs pmu;
     FpRegs fp;
+    bool sve_live; // it has run SVE: its SVE registers (Vcpu::sve_state) are switched, not just FP/SIMD
+    u64 zcr_el1;   // its SVE vector length control, when sve_live
 };
 
 } // namespace tessera::arch

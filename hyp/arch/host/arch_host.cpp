@@ -63,6 +63,8 @@ u64 now_ticks() { return fake::machine().ticks; }
 
 u64 us_to_ticks(u64 us) { return us * TICKS_PER_US; }
 
+unsigned sve_vector_granules(unsigned vq) { return vq < fake::machine().sve_vq ? vq : fake::machine().sve_vq; }
+
 void set_core_timer(u64 deadline) { fake::machine().timer[fake::machine().core] = deadline; }
 
 void wait_event() {

@@ -41,6 +41,7 @@ struct Machine {
     std::atomic<unsigned> kicks[8] = {}; ///< kick_core() calls per core
     std::atomic<unsigned> resets{0};     ///< vcpu_reset() calls
     unsigned released = 0;               ///< vm_release_hw() calls
+    unsigned sve_vq = 0;                 ///< the board's longest SVE vector, in 128-bit granules (0: no SVE)
     /// Called by wait_event(): a test lets "another core" act while this one waits.
     std::function<void()> on_wait;
 };
