@@ -73,7 +73,7 @@ int main() {
     }
     asm volatile("msr S3_0_C1_C2_0, %0; isb" ::"r"(u64{15})); // ZCR_EL1.LEN: the longest vector allowed
     const u64 vl = vector_bytes();
-    kit::print("SVE: %llu-bit vectors\n", static_cast<unsigned long long>(vl * 8));
+    kit::print("SVE: %llu-bit vectors\n", static_cast<unsigned long long>(vl) * 8);
     const unsigned away = hold_registers(kit::counter(), vl * 32 + vl / 8 * 16, 40);
     kit::print("SVE registers kept across %s\n", away > 0 ? "other vCPUs' time slices" : "no switch at all");
     kit::check(away > 0 && g_undefined == 0, "other vCPUs ran on this core, and SVE never trapped to the guest");

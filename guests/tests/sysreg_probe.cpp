@@ -1,5 +1,5 @@
-// sysreg_probe.cpp — reads registers Tessera does not emulate (the EL1 physical timer): each must be an undefined
-// instruction, once, not a hang.
+// sysreg_probe.cpp — uses a register Tessera traps but does not emulate (ACTLR_EL1, implementation defined): each
+// access must be an undefined instruction, once, not a hang.
 #include "kit.hpp"
 
 namespace {
@@ -19,9 +19,9 @@ bool on_exception(kit::ExceptionFrame& f, kit::u64) {
 int main() {
     kit::set_exception_handler(on_exception);
     kit::u64 v = 0;
-    asm volatile("mrs %0, cntp_ctl_el0" : "=r"(v)::"memory"); // (the handler counts in memory)
-    asm volatile("mrs %0, cntp_cval_el0" : "=r"(v)::"memory");
-    kit::print("EL1 physical timer: %u undefined instructions\n", g_undefined);
+    asm volatile("mrs %0, actlr_el1" : "=r"(v)::"memory"); // (the handler counts in memory)
+    asm volatile("msr actlr_el1, %0" ::"r"(v) : "memory");
+    kit::print("ACTLR_EL1: %u undefined instructions\n", g_undefined);
     kit::check(g_undefined == 2, "each unemulated access is an undefined instruction");
     kit::pass();
 }

@@ -142,6 +142,15 @@ void vcpu_wake(Vcpu& v) {
     core_enqueue(v);
 }
 
+GuestTimer earliest_timer(GuestTimer a, GuestTimer b) {
+    constexpr u64 ENABLE = 1, IMASK = 2;
+    const bool a_armed = (a.ctl & (ENABLE | IMASK)) == ENABLE, b_armed = (b.ctl & (ENABLE | IMASK)) == ENABLE;
+    if (!b_armed) return a;
+    if (!a_armed || timer_asserted(b)) return b;
+    if (timer_asserted(a)) return a;
+    return b.cval < a.cval ? b : a;
+}
+
 void vcpu_wait_for_interrupt(Vcpu& v, u64 timer_ctl, u64 timer_cval) {
     constexpr u64 ENABLE = 1, IMASK = 2, ISTATUS = 4;
     const bool timer_armed = (timer_ctl & (ENABLE | IMASK)) == ENABLE;

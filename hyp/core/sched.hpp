@@ -49,9 +49,22 @@ void core_enqueue(Vcpu& v);
 /// runnable and queued. Does nothing if it is not blocked. Any core.
 void vcpu_wake(Vcpu& v);
 
+/// A guest's generic timer as its registers hold it (CNTx_CTL_EL0: ENABLE,
+/// IMASK, ISTATUS; CNTx_CVAL_EL0).
+struct GuestTimer {
+    u64 ctl, cval;
+};
+
+/// The one of a vCPU's two timers (virtual, physical) that wakes it first:
+/// one already raising its interrupt, else the earlier armed deadline.
+GuestTimer earliest_timer(GuestTimer a, GuestTimer b);
+
+/// Whether `t` raises its interrupt now (enabled, not masked, expired).
+constexpr bool timer_asserted(GuestTimer t) { return (t.ctl & 7) == 5; }
+
 /// The current vCPU `v` executed WFI: it sleeps until an interrupt is
-/// pending for it or its virtual timer (`timer_ctl`/`timer_cval`, as the
-/// hardware holds them) fires. Called on its own core.
+/// pending for it or its timer (`timer_ctl`/`timer_cval`, as the hardware
+/// holds them; earliest_timer() of both) fires. Called on its own core.
 void vcpu_wait_for_interrupt(Vcpu& v, u64 timer_ctl, u64 timer_cval);
 
 /// The current vCPU executed WFE: it gives way to ready vCPUs of its

@@ -307,6 +307,15 @@ void vgic_inject(Vcpu& target, u32 intid, bool hw) {
     notify(*dest);
 }
 
+bool vgic_withdraw(Vcpu& v, u32 intid) {
+    LockGuard guard(v.vm->vgic.lock);
+    VirqState* s = irq(v, intid);
+    if (s == nullptr || !s->hw || !s->pending || s->active || s->in_lr) return false;
+    s->pending = false;
+    s->hw = false;
+    return true;
+}
+
 void vgic_set_line(Vm& vm, u32 intid, bool level) {
     if (intid < 32 || intid >= VGIC_NR_IRQS) return;
     Vcpu* dest = nullptr;

@@ -21,6 +21,7 @@ inline constexpr u32 VGIC_NR_IRQS = 32 + VGIC_NR_SPIS;
 inline constexpr u32 VGIC_MAX_LRS = 16; ///< GICv3 has at most 16 list registers
 inline constexpr u32 VGIC_MAINTENANCE_INTID = 25;
 inline constexpr u32 VGIC_VTIMER_INTID = vplat::VTIMER_INTID;
+inline constexpr u32 VGIC_PTIMER_INTID = vplat::PTIMER_INTID;
 inline constexpr u64 VGICD_SIZE = vplat::GICD_SIZE;
 inline constexpr u64 VGICR_STRIDE = vplat::GICR_STRIDE; ///< RD_base + SGI_base frames per vCPU
 
@@ -71,6 +72,12 @@ void vgic_reset(Vm& vm);
 /// as an edge, and kicks the vCPU's core if it must notice. `hw` marks a
 /// forwarded physical interrupt with the same INTID.
 void vgic_inject(Vcpu& target, u32 intid, bool hw = false);
+
+/// Takes back a forwarded (`hw`) interrupt of `v` that is pending, not yet
+/// acknowledged and not in a list register — its source, the vCPU's timer,
+/// stopped asserting it, as a level-sensitive line drops on bare metal.
+/// True if it was withdrawn: the caller then deactivates the physical one.
+[[nodiscard]] bool vgic_withdraw(Vcpu& v, u32 intid);
 
 /// Drives the level of SPI `intid` from a virtual device of `vm`.
 void vgic_set_line(Vm& vm, u32 intid, bool level);

@@ -18,6 +18,7 @@ inline constexpr uint64_t UART = 0x0900'0000;       ///< PL011
 inline constexpr uint64_t UART_SIZE = 0x1000;
 inline constexpr uint32_t UART_INTID = 33;        ///< SPI 1
 inline constexpr uint32_t VTIMER_INTID = 27;      ///< the EL1 virtual timer's PPI
+inline constexpr uint32_t PTIMER_INTID = 30;      ///< the EL1 physical timer's PPI (non-secure)
 inline constexpr uint64_t RAM_BASE = 0x4000'0000; ///< a VM's RAM by default, and the lowest it may start
 
 } // namespace tessera::vplat

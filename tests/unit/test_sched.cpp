@@ -24,6 +24,21 @@ void wfi(Vcpu& v, u64 ctl = 0, u64 cval = 0) {
     vcpu_wait_for_interrupt(v, ctl, cval);
 }
 
+// WFI sleeps until the earlier of the two timers: an expired one first, then
+// the earlier armed deadline; a disabled or masked timer never wakes it.
+TEST(Sched, EarliestOfTheTwoTimers) {
+    const GuestTimer off{0, 10}, masked{TIMER_ENABLE | TIMER_IMASK, 5}, at50{TIMER_ENABLE, 50}, at70{TIMER_ENABLE, 70},
+        due{TIMER_ENABLE | TIMER_ISTATUS, 90};
+    EXPECT_EQ(earliest_timer(at50, at70).cval, 50u);
+    EXPECT_EQ(earliest_timer(at70, at50).cval, 50u);
+    EXPECT_EQ(earliest_timer(off, at70).cval, 70u);
+    EXPECT_EQ(earliest_timer(at70, off).cval, 70u);
+    EXPECT_EQ(earliest_timer(masked, at70).cval, 70u);
+    EXPECT_EQ(earliest_timer(at50, due).cval, 90u); // already raising its interrupt
+    EXPECT_TRUE(timer_asserted(earliest_timer(at50, due)));
+    EXPECT_FALSE(timer_asserted(earliest_timer(off, masked)));
+}
+
 // A woken vCPU of a higher priority takes the core at once (well inside the
 // running vCPU's slice), and its waker kicks that core.
 TEST(Sched, HigherPriorityReadyVcpuPreemptsAtOnce) {

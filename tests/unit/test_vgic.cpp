@@ -287,4 +287,32 @@ TEST(Vgic, ForwardedInterruptSurvivesAVcpuSwitch) {
     EXPECT_FALSE(lr[0].pending);
 }
 
+// A forwarded timer interrupt the guest has not taken is withdrawn when its
+// timer stops raising it; one the guest has taken (active), or one still in
+// a list register, is not.
+TEST(Vgic, WithdrawsOnlyAForwardedInterruptNotYetTaken) {
+    FakeSystem sys({{"vm", {1}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    gicr_write(v, GICR_ISENABLER0, 1u << VGIC_PTIMER_INTID | 1u << VGIC_VTIMER_INTID);
+    vgic_inject(v, VGIC_PTIMER_INTID, true);
+    ASSERT_EQ(pick(v, 4), (Ids{VGIC_PTIMER_INTID}));
+    EXPECT_FALSE(vgic_withdraw(v, VGIC_PTIMER_INTID)); // in a list register: the exit takes it back first
+    vgic_writeback(v, LrEntry{VGIC_PTIMER_INTID, 0, true, false, true}); // still pending at the exit
+    EXPECT_TRUE(vgic_withdraw(v, VGIC_PTIMER_INTID));
+    EXPECT_EQ(pick(v, 4), Ids{});
+    EXPECT_FALSE(vgic_withdraw(v, VGIC_PTIMER_INTID)); // (once)
+
+    vgic_inject(v, VGIC_VTIMER_INTID, true);
+    ASSERT_EQ(pick(v, 4), (Ids{VGIC_VTIMER_INTID}));
+    vgic_writeback(v, LrEntry{VGIC_VTIMER_INTID, 0, false, true, true}); // acknowledged: the guest ends it
+    EXPECT_FALSE(vgic_withdraw(v, VGIC_VTIMER_INTID));
+    EXPECT_EQ(pick(v, 4), (Ids{VGIC_VTIMER_INTID}));
+
+    const u32 spi = 40; // not forwarded: a software-pended interrupt is never withdrawn
+    gicd_write(v, GICD_CTLR, ENABLE_G1);
+    gicd_write(v, GICD_ISENABLER + 4, 1u << (spi - 32));
+    gicd_write(v, GICD_ISPENDR + 4, 1u << (spi - 32));
+    EXPECT_FALSE(vgic_withdraw(v, spi));
+}
+
 } // namespace

@@ -101,6 +101,26 @@ void on_mmio(Vcpu& v, Ipa ipa, u32 iss, bool write) {
     v.ctx.regs.elr += 4;
 }
 
+/// WFI on a shared core: the vCPU sleeps until an interrupt or the earlier
+/// of its two timers.
+void wait_for_interrupt(Vcpu& v) {
+    const GuestTimer t =
+        earliest_timer({cntv_ctl_el0::read(), cntv_cval_el0::read()}, {cntp_ctl_el0::read(), cntp_cval_el0::read()});
+    vcpu_wait_for_interrupt(v, t.ctl, t.cval);
+}
+
+/// A forwarded timer interrupt the guest has not taken yet, while its timer
+/// no longer raises it (disabled, masked, or given a later deadline), is
+/// withdrawn: on bare metal the level-sensitive line would have dropped.
+/// Checked on every exit; costs two loads unless a timer interrupt waits.
+void resample_timers(Vcpu& v) {
+    constexpr u32 TIMERS = 1u << VGIC_VTIMER_INTID | 1u << VGIC_PTIMER_INTID;
+    if ((v.vgic.maybe & TIMERS) == 0) return;
+    const GuestTimer vt{cntv_ctl_el0::read(), 0}, pt{cntp_ctl_el0::read(), 0};
+    if (!timer_asserted(vt) && vgic_withdraw(v, VGIC_VTIMER_INTID)) gic_deactivate(VGIC_VTIMER_INTID);
+    if (!timer_asserted(pt) && vgic_withdraw(v, VGIC_PTIMER_INTID)) gic_deactivate(VGIC_PTIMER_INTID);
+}
+
 /// A synchronous exit: a call, a trapped instruction or an abort.
 void dispatch_sync(Vcpu& v, u64 esr) {
     const u32 iss = esr_iss(esr);
@@ -119,7 +139,7 @@ void dispatch_sync(Vcpu& v, u64 esr) {
         if (iss & 1)
             vcpu_yield(v);
         else
-            vcpu_wait_for_interrupt(v, cntv_ctl_el0::read(), cntv_cval_el0::read());
+            wait_for_interrupt(v);
         return;
     case ec::iabt_lower:
     case ec::dabt_lower: {
@@ -166,6 +186,7 @@ using namespace tessera;
 extern "C" [[noreturn]] void tessera_guest_exit(PerCore* core, u64 kind) {
     Vcpu& v = *core->current.load(std::memory_order_relaxed); // (this core wrote it)
     arch::vgic_save_lrs(v);
+    arch::resample_timers(v);
     switch (kind) {
     case EXIT_SYNC: arch::on_sync(v); break;
     case EXIT_IRQ: arch::handle_core_interrupts(*core); break;

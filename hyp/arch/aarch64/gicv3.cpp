@@ -76,12 +76,14 @@ bool gic_init_cpu(u64 mpidr) {
     reg32(rd + GICR_WAKER) = reg32(rd + GICR_WAKER) & ~WAKER_PROCESSOR_SLEEP;
     while (reg32(rd + GICR_WAKER) & WAKER_CHILDREN_ASLEEP) {}
     reg32(rd + GICR_IGROUPR0) = 0xffffffff;
-    // SGIs 0–1, the vGIC maintenance PPI 25, the hypervisor's timer PPI 26
-    // and the virtual timer PPI 27, all at a middle priority, enabled.
+    // SGIs 0–1, the vGIC maintenance PPI 25, the hypervisor's timer PPI 26,
+    // the guests' virtual timer PPI 27 and EL1 physical timer PPI 30, all
+    // at a middle priority, enabled.
     reg32(rd + GICR_IPRIORITYR) = 0x8080;
     reg32(rd + GICR_IPRIORITYR + 24) = 0x8080'8080;
+    reg32(rd + GICR_IPRIORITYR + 28) = 0x0080'0000;
     reg32(rd + GICR_ISENABLER0) = (1u << static_cast<u32>(Sgi::stop)) | (1u << static_cast<u32>(Sgi::kick)) |
-                                  (1u << 25) | (1u << 26) | (1u << 27);
+                                  (1u << 25) | (1u << 26) | (1u << 27) | (1u << 30);
 
     // System-register interface at EL2, and let EL1 use it too (virtual GIC).
     icc_sre_el2::write(icc_sre_el2::read() | 0x9); // SRE | Enable

@@ -90,11 +90,12 @@ void virt_init_core() {
                      | (64 - pt::INPUT_BITS);     // T0SZ
     vtcr_el2::write(vtcr);
     vttbr_el2::write(0);
-    // Counter readable at EL1/EL0; the EL1 physical timer traps (the
-    // hypervisor owns physical timing; guests use their virtual timer).
-    // The event stream (EVNTEN, bit 9 of the counter: every 16 us at 62.5
-    // MHz) bounds every WFE wait of the hypervisor.
-    cnthctl_el2::write(1ull << 0 | 1ull << 2 | 9ull << 4);
+    // Counter and the EL1 physical timer the guest's (EL1PCTEN, EL1PCEN:
+    // the hypervisor times itself with the EL2 timer, CNTHP; each vCPU's
+    // EL1 timers are switched with it, vcpu.cpp). The event stream (EVNTEN,
+    // bit 9 of the counter: every 16 us at 62.5 MHz) bounds every WFE wait
+    // of the hypervisor.
+    cnthctl_el2::write(1ull << 0 | 1ull << 1 | 1ull << 2 | 9ull << 4);
     cntvoff_el2::write(0);
     vpidr_el2::write(midr_el1::read());
     // Debug registers trap; PMU registers trap until a vCPU claims them.

@@ -19,21 +19,25 @@ void (*g_device_handler)() = nullptr;
 /// The EL2 physical timer's PPI (CNTHP): the scheduler's time slices and budgets.
 constexpr u32 HYP_TIMER_INTID = 26;
 
-/// The virtual timer of the vCPU loaded on this core fired: forward it. The
-/// physical interrupt stays active until the guest deactivates the virtual
-/// one (HW list register), so it cannot fire again meanwhile.
-void forward_vtimer(PerCore& core) {
-    // The timer in the hardware is the loaded vCPU's, also when it sleeps in
-    // WFI (the interrupt wakes it) or waits for its turn.
+/// A timer (virtual or EL1 physical) of the vCPU loaded on this core fired:
+/// forward it. The physical interrupt stays active until the guest
+/// deactivates the virtual one (HW list register), so it cannot fire again
+/// meanwhile.
+void forward_timer(PerCore& core, u32 intid) {
+    // The timers in the hardware are the loaded vCPU's, also when it sleeps
+    // in WFI (the interrupt wakes it) or waits for its turn.
     Vcpu* v = core.loaded;
     const VcpuState s = v != nullptr ? v->state.load(std::memory_order_acquire) : VcpuState::off;
     if (s == VcpuState::runnable || s == VcpuState::blocked) {
-        vgic_inject(*v, VGIC_VTIMER_INTID, true);
+        vgic_inject(*v, intid, true);
         return;
     }
     // Nobody to deliver to: silence the timer and finish the interrupt here.
-    cntv_ctl_el0::write(0);
-    gic_deactivate(VGIC_VTIMER_INTID);
+    if (intid == VGIC_VTIMER_INTID)
+        cntv_ctl_el0::write(0);
+    else
+        cntp_ctl_el0::write(0);
+    gic_deactivate(intid);
 }
 
 [[noreturn]] void halt_this_core(PerCore& core) {
@@ -56,8 +60,8 @@ void handle_core_interrupts(PerCore& core) {
         const u32 intid = gic_ack();
         if (intid >= 1020) return; // nothing (more) pending
         gic_end(intid);            // priority drop; deactivation is separate (EOImode 1)
-        if (intid == VGIC_VTIMER_INTID) {
-            forward_vtimer(core);
+        if (intid == VGIC_VTIMER_INTID || intid == VGIC_PTIMER_INTID) {
+            forward_timer(core, intid);
             continue;
         }
         if (intid == HYP_TIMER_INTID) { // the scheduler's deadline: schedule() re-arms it

@@ -82,6 +82,8 @@ TESSERA_SYSREG(cntkctl_el1)
 TESSERA_SYSREG(csselr_el1)
 TESSERA_SYSREG(cntv_ctl_el0)
 TESSERA_SYSREG(cntv_cval_el0)
+TESSERA_SYSREG(cntp_ctl_el0)
+TESSERA_SYSREG(cntp_cval_el0)
 // GICv3 CPU interface (system register view).
 TESSERA_SYSREG(icc_sre_el2)
 TESSERA_SYSREG(icc_pmr_el1)

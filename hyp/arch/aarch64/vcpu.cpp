@@ -18,6 +18,7 @@ namespace {
 constexpr u64 SPSR_EL1H_MASKED = 0x3c5;     // EL1h, D A I F masked
 constexpr u64 SCTLR_EL1_RESET = 0x30d00800; // RES1 bits; MMU, caches off
 constexpr u64 MPIDR_RES1 = 1ull << 31;
+constexpr u32 GUEST_TIMERS[] = {VGIC_VTIMER_INTID, VGIC_PTIMER_INTID};
 
 void save_el1(El1Regs& r) {
     r.sctlr = sctlr_el1::read();
@@ -44,10 +45,13 @@ void save_el1(El1Regs& r) {
     r.csselr = csselr_el1::read();
     r.cntv_ctl = cntv_ctl_el0::read();
     r.cntv_cval = cntv_cval_el0::read();
+    r.cntp_ctl = cntp_ctl_el0::read();
+    r.cntp_cval = cntp_cval_el0::read();
     r.ich_vmcr = ich_vmcr_el2::read();
     r.ich_ap1r0 = ich_ap1r0_el2::read();
-    // Silence the virtual timer of a vCPU that is not on its core.
+    // Silence the timers of a vCPU that is not on its core.
     cntv_ctl_el0::write(0);
+    cntp_ctl_el0::write(0);
 }
 
 void load_el1(const El1Regs& r) {
@@ -75,6 +79,8 @@ void load_el1(const El1Regs& r) {
     csselr_el1::write(r.csselr);
     cntv_cval_el0::write(r.cntv_cval);
     cntv_ctl_el0::write(r.cntv_ctl);
+    cntp_cval_el0::write(r.cntp_cval);
+    cntp_ctl_el0::write(r.cntp_ctl);
     vmpidr_el2::write(r.vmpidr);
     ich_vmcr_el2::write(r.ich_vmcr);
     ich_ap1r0_el2::write(r.ich_ap1r0);
@@ -151,9 +157,11 @@ void run_vcpu(PerCore& core, Vcpu& v) {
                 vector_save(*prev);
                 if (prev->ctx.pmu.owned) pmu_save(prev->ctx.pmu);
             }
-            // Its forwarded timer interrupt stays pending or active in its
-            // vGIC state; the physical one must not block the next vCPU's.
-            if (prev->vgic.priv[VGIC_VTIMER_INTID].hw) gic_clear_active_private(core.mpidr, VGIC_VTIMER_INTID);
+            // Its forwarded timer interrupts stay pending or active in its
+            // vGIC state; the physical ones must not block the next vCPU's.
+            for (const u32 timer : GUEST_TIMERS) {
+                if (prev->vgic.priv[timer].hw) gic_clear_active_private(core.mpidr, timer);
+            }
         }
         v.reload.store(false, std::memory_order_relaxed); // (its own core, loading it)
         load_el1(v.ctx.el1);
@@ -161,7 +169,9 @@ void run_vcpu(PerCore& core, Vcpu& v) {
         if (g_pauth) load_pauth(v.ctx.pauth);
         vector_load(v);
         pmu_load(v.ctx.pmu);
-        if (prev != &v && v.vgic.priv[VGIC_VTIMER_INTID].hw) gic_set_active_private(core.mpidr, VGIC_VTIMER_INTID);
+        for (const u32 timer : GUEST_TIMERS) {
+            if (prev != &v && v.vgic.priv[timer].hw) gic_set_active_private(core.mpidr, timer);
+        }
         Vm& vm = *v.vm;
         vttbr_el2::write(vm.stage2.root().raw() | static_cast<u64>(vm.vmid) << 48);
         // A vCPU alone on its core sleeps in WFI on the hardware; where vCPUs
@@ -189,8 +199,9 @@ u64 inject_external_abort(Vcpu& v, u64 far, bool instruction, bool write) {
 void vm_release_hw(Vm& vm) {
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
         const PerCore& core = g_cores[vm.vcpus[i].core];
-        // Only if the timer in that core's hardware is this VM's.
-        if (core.loaded == &vm.vcpus[i]) gic_clear_active_private(core.mpidr, VGIC_VTIMER_INTID);
+        // Only if the timers in that core's hardware are this VM's.
+        if (core.loaded != &vm.vcpus[i]) continue;
+        for (const u32 timer : GUEST_TIMERS) gic_clear_active_private(core.mpidr, timer);
     }
 }
 

@@ -28,7 +28,8 @@ struct El1Regs {
     u64 sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
     u64 tpidr_el0, tpidr_el1, tpidrro_el0, sp_el1, elr_el1, spsr_el1;
     u64 esr, far, afsr0, afsr1, par, cpacr, cntkctl, csselr;
-    u64 cntv_ctl, cntv_cval;
+    u64 cntv_ctl, cntv_cval; // its virtual timer
+    u64 cntp_ctl, cntp_cval; // its EL1 physical timer
     u64 vmpidr;              // what the guest reads as MPIDR_EL1
     u64 ich_vmcr, ich_ap1r0; // its virtual CPU interface: PMR, BPR, enables; active priorities
 };

@@ -47,7 +47,7 @@ void sve_first_use(Vcpu& v) {
     fpsimd_save(&v.ctx.fp);
     const u64 vl = u64{v.vm->sve_vq} * 16;
     memset(v.sve_state, 0, sve_state_bytes(v.vm->sve_vq));
-    for (unsigned i = 0; i < 32; ++i) memcpy(v.sve_state + i * vl, &v.ctx.fp.q[2 * i], 16);
+    for (u64 i = 0; i < 32; ++i) memcpy(v.sve_state + i * vl, &v.ctx.fp.q[2 * i], 16);
     sve_enable(v);
     zcr_el1::write(v.vm->sve_vq - 1u);
     sve_load(v.sve_state, &v.ctx.fp);
