@@ -15,6 +15,7 @@
 #include "sched.hpp"
 #include "smp.hpp"
 #include "sysreg.hpp"
+#include "vdebug.hpp"
 #include "version.hpp"
 #include "vpl011.hpp"
 
@@ -216,6 +217,7 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     arch::gic_init_distributor(g_board.gicd.base, g_board.gicr);
     if (!arch::gic_init_cpu(g_cores[0].mpidr)) arch::panic("no GIC redistributor for core 0");
     arch::read_board_id_registers(); // (before any core sets its traps from them)
+    arch::debug_init();
     arch::virt_init_core();
     if (g_board.uart_intid >= 32) {
         arch::set_device_irq(g_board.uart_intid, on_console_rx);

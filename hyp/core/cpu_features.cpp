@@ -72,6 +72,12 @@ u64 id_register_view(unsigned reg, u64 hw, const CpuPolicy& policy, unsigned ipa
         v = set_field(v, 4, 1);                              // EL1: AArch64 only (HCR_EL2.RW)
         v = set_field(v, 24, id_field(hw, 24) != 0 ? 1 : 0); // GIC: the GICv3 CPU interface, virtualized
         if (policy.sve) v = set_field(v, 32, id_field(hw, 32));
+    } else if (reg == idreg::AA64DFR0) {
+        // BRPs, WRPs, CTX_CMPs: how many, minus one; no more than are switched.
+        const unsigned brps = min(id_field(hw, 12), DEBUG_MAX_POINTS - 1);
+        v = set_field(v, 12, brps);
+        v = set_field(v, 20, min(id_field(hw, 20), DEBUG_MAX_POINTS - 1));
+        v = set_field(v, 28, min(id_field(hw, 28), brps));
     } else if (reg == idreg::AA64MMFR0) {
         // No wider than the board, nor than the guest-physical space stage 2 maps.
         unsigned range = min(id_field(hw, 0), static_cast<unsigned>(sizeof PA_BITS / sizeof PA_BITS[0] - 1));

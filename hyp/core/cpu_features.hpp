@@ -16,6 +16,10 @@
 
 namespace tessera {
 
+/// Breakpoints and watchpoints a vCPU gets (each switched with it once it
+/// uses the debug registers): the board's, up to this many.
+inline constexpr unsigned DEBUG_MAX_POINTS = 8;
+
 /// What a VM may use beyond the features every guest gets.
 struct CpuPolicy {
     bool sve = false; ///< SVE shown (ID_AA64PFR0.SVE, ID_AA64ZFR0), its state switched with each vCPU

@@ -31,6 +31,10 @@ SysregKind sysreg_kind(const SysregAccess& a) {
     if (is(a, 3, 0, 12) && a.crm == 11 && a.op2 >= 5) return SysregKind::sgi;
     if (is_id_register(a.op0, a.op1, a.crn, a.crm)) return SysregKind::id;
     if (is_pmu(a)) return SysregKind::pmu;
+    // OSLAR_EL1 (C1_C0_4), OSLSR_EL1 (C1_C1_4), OSDLR_EL1 (C1_C3_4),
+    // DBGPRCR_EL1 (C1_C4_4), MDRAR_EL1 (C1_C0_0): always trapped (MDCR_EL2.TDOSA, TDRA).
+    if (is(a, 2, 0, 1) && ((a.op2 == 4 && (a.crm <= 1 || a.crm == 3 || a.crm == 4)) || (a.crm == 0 && a.op2 == 0)))
+        return SysregKind::debug_lock;
     if (a.op0 == 2) return SysregKind::debug;
     return SysregKind::unknown;
 }

@@ -16,11 +16,12 @@ struct SysregAccess {
 
 /// What the hypervisor does with a trapped register.
 enum class SysregKind : u8 {
-    sgi,    ///< ICC_SGI1R/ASGI1R/SGI0R_EL1: a guest IPI, through the virtual GIC
-    id,     ///< an ID register (HCR_EL2.TID3): read from the VM's sanitized view (cpu_features.hpp)
-    pmu,    ///< a PMU register: the vCPU claims the counters, then the access runs untrapped
-    debug,  ///< a debug register (op0 = 2): reads as zero, writes ignored (no debug hardware shown)
-    unknown ///< anything else: undefined instruction for the guest, said once on the console
+    sgi,        ///< ICC_SGI1R/ASGI1R/SGI0R_EL1: a guest IPI, through the virtual GIC
+    id,         ///< an ID register (HCR_EL2.TID3): read from the VM's sanitized view (cpu_features.hpp)
+    pmu,        ///< a PMU register: the vCPU claims the counters, then the access runs untrapped
+    debug,      ///< a debug register (op0 = 2): the vCPU claims the debug registers, then the access runs untrapped
+    debug_lock, ///< OSLAR/OSLSR/OSDLR/DBGPRCR_EL1, MDRAR_EL1: emulated (OS lock per vCPU; no power-down, no ROM table)
+    unknown     ///< anything else: undefined instruction for the guest, said once on the console
 };
 
 /// The ISS bits that name the register (op0, op2, op1, CRn, CRm), without

@@ -83,6 +83,20 @@ TEST(CpuFeatures, FieldsAndRegistersThisTableDoesNotKnowReadAsAbsent) {
     EXPECT_EQ(view(7 * 8 + 7, ~0ull), 0u); // reserved
 }
 
+TEST(CpuFeatures, BreakpointsAndWatchpointsAreTheOnesSwitched) {
+    // A core with 16 breakpoints, 16 watchpoints, 16 context comparators.
+    const u64 dfr0 = field(0, 8) | field(8, 4) | field(12, 15) | field(20, 15) | field(28, 15);
+    const u64 v = view(idreg::AA64DFR0, dfr0);
+    EXPECT_EQ(id_field(v, 12) + 1, DEBUG_MAX_POINTS);
+    EXPECT_EQ(id_field(v, 20) + 1, DEBUG_MAX_POINTS);
+    EXPECT_LE(id_field(v, 28), id_field(v, 12));
+    EXPECT_EQ(id_field(v, 0), 8u); // DebugVer
+    EXPECT_EQ(id_field(v, 8), 4u); // PMUVer
+    // Cortex-A57: 6 breakpoints, 4 watchpoints, 2 context comparators: as they are.
+    const u64 a57 = field(0, 6) | field(8, 1) | field(12, 5) | field(20, 3) | field(28, 1);
+    EXPECT_EQ(view(idreg::AA64DFR0, a57), a57);
+}
+
 TEST(CpuFeatures, PhysicalAddressSizeIsWhatStage2Maps) {
     EXPECT_EQ(id_field(view(idreg::AA64MMFR0, 5), 0), 1u);                       // 48 bits -> 36 (39-bit IPA)
     EXPECT_EQ(id_field(view(idreg::AA64MMFR0, 0), 0), 0u);                       // 32 bits stays 32

@@ -63,12 +63,18 @@ TEST(SysregTrap, TheEl1PhysicalTimerIsNotThePmu) {
 }
 
 TEST(SysregTrap, DebugRegistersAndTheRest) {
-    EXPECT_EQ(kind(2, 0, 0, 2, 2), SysregKind::debug);    // MDSCR_EL1
-    EXPECT_EQ(kind(2, 0, 1, 0, 4), SysregKind::debug);    // OSLAR_EL1
-    EXPECT_EQ(kind(2, 0, 0, 0, 4), SysregKind::debug);    // DBGBVR0_EL1
-    EXPECT_EQ(kind(3, 0, 2, 1, 0), SysregKind::unknown);  // APIAKEYLO_EL1
-    EXPECT_EQ(kind(3, 0, 5, 6, 0), SysregKind::unknown);  // TFSR_EL1
-    EXPECT_EQ(kind(3, 1, 15, 2, 0), SysregKind::unknown); // an implementation-defined register
+    EXPECT_EQ(kind(2, 0, 0, 2, 2), SysregKind::debug);      // MDSCR_EL1
+    EXPECT_EQ(kind(2, 0, 1, 0, 4), SysregKind::debug_lock); // OSLAR_EL1
+    EXPECT_EQ(kind(2, 0, 1, 1, 4), SysregKind::debug_lock); // OSLSR_EL1
+    EXPECT_EQ(kind(2, 0, 1, 3, 4), SysregKind::debug_lock); // OSDLR_EL1
+    EXPECT_EQ(kind(2, 0, 1, 4, 4), SysregKind::debug_lock); // DBGPRCR_EL1
+    EXPECT_EQ(kind(2, 0, 1, 0, 0), SysregKind::debug_lock); // MDRAR_EL1
+    EXPECT_EQ(kind(2, 0, 1, 2, 4), SysregKind::debug);      // (C1_C2_4: no lock register)
+    EXPECT_EQ(kind(2, 0, 0, 0, 5), SysregKind::debug);      // DBGBCR0_EL1
+    EXPECT_EQ(kind(2, 0, 0, 0, 4), SysregKind::debug);      // DBGBVR0_EL1
+    EXPECT_EQ(kind(3, 0, 2, 1, 0), SysregKind::unknown);    // APIAKEYLO_EL1
+    EXPECT_EQ(kind(3, 0, 5, 6, 0), SysregKind::unknown);    // TFSR_EL1
+    EXPECT_EQ(kind(3, 1, 15, 2, 0), SysregKind::unknown);   // an implementation-defined register
 }
 
 TEST(SysregTrap, NamesTheRegisterAsAssemblersDo) {

@@ -13,6 +13,7 @@
 #include "smp.hpp"
 #include "sysreg.hpp"
 #include "sysreg_trap.hpp"
+#include "vdebug.hpp"
 #include "vgic_lr.hpp"
 #include "vpmu.hpp"
 #include "vsve.hpp"
@@ -22,10 +23,10 @@ namespace tessera::arch {
 namespace {
 
 /// A trapped system register access (EC 0x18), sorted by its exact encoding
-/// (sysreg_trap.cpp). Debug registers read as zero and ignore writes (the
-/// guest sees no debug hardware); PMU registers trap only until the vCPU
-/// claims the counters; anything else is an undefined instruction for the
-/// guest, said once on the console with the register's name.
+/// (sysreg_trap.cpp). ID registers read the VM's view; PMU and debug
+/// registers trap only until the vCPU claims them; anything else is an
+/// undefined instruction for the guest, said once on the console with the
+/// register's name.
 void on_sysreg_trap(Vcpu& v, u32 iss) {
     const SysregAccess a = sysreg_decode(iss);
     switch (sysreg_kind(a)) {
@@ -44,11 +45,18 @@ void on_sysreg_trap(Vcpu& v, u32 iss) {
         return;
     case SysregKind::pmu: // the first PMU access: the counters become this vCPU's; retry it
         pmu_claim(v.ctx.pmu);
+        mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
         return;
-    case SysregKind::debug:
-        if (a.read && a.rt != 31) v.ctx.regs.x[a.rt] = 0;
+    case SysregKind::debug: // likewise the breakpoints, watchpoints and MDSCR_EL1
+        debug_claim(v.ctx.debug);
+        mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
+        return;
+    case SysregKind::debug_lock: {
+        const u64 value = debug_lock_access(v.ctx.debug, a, a.rt == 31 ? 0 : v.ctx.regs.x[a.rt]);
+        if (a.read && a.rt != 31) v.ctx.regs.x[a.rt] = value;
         v.ctx.regs.elr += 4;
         return;
+    }
     case SysregKind::unknown: break;
     }
     const u32 encoding = iss & SYSREG_ENCODING_BITS;

@@ -3,6 +3,7 @@
 
 #include "id_regs.hpp"
 #include "sysreg.hpp"
+#include "vdebug.hpp"
 #include "vpmu.hpp"
 
 extern "C" char __image_start[], __text_end[], __rodata_end[], __payload_region_end[], __image_end[];
@@ -100,7 +101,7 @@ void virt_init_core() {
     vpidr_el2::write(midr_el1::read());
     // Debug registers trap; PMU registers trap until a vCPU claims them.
     pmu_init_core();
-    mdcr_el2::write(pmu_mdcr(PmuRegs{}));
+    mdcr_el2::write(pmu_mdcr(PmuRegs{}) | debug_mdcr(DebugRegs{}));
     // FP/SIMD stays untrapped: a core swaps the registers when it switches
     // vCPUs (fpsimd.S), so each vCPU owns them while it runs.
     cptr_el2::write(0x33ff);

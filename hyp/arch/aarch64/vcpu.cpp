@@ -5,6 +5,7 @@
 #include "sched.hpp"
 #include "string.hpp"
 #include "sysreg.hpp"
+#include "vdebug.hpp"
 #include "vgic_lr.hpp"
 #include "vpmu.hpp"
 #include "vsve.hpp"
@@ -141,6 +142,7 @@ void vcpu_reset(Vcpu& v, Ipa entry, u64 x0) {
     v.ctx.regs.elr = entry.raw();
     v.ctx.regs.spsr = SPSR_EL1H_MASKED;
     v.ctx.el1.sctlr = SCTLR_EL1_RESET;
+    v.ctx.debug.os_lock = true; // (locked at reset, as on the hardware)
     v.ctx.el1.vmpidr = MPIDR_RES1 | ((v.index >> 8) & 0xffull) << 8 | (v.index & 0xffull);
     v.abort_vector = 0;
     v.reload.store(true, std::memory_order_release);
@@ -156,6 +158,7 @@ void run_vcpu(PerCore& core, Vcpu& v) {
                 if (g_pauth) save_pauth(prev->ctx.pauth);
                 vector_save(*prev);
                 if (prev->ctx.pmu.owned) pmu_save(prev->ctx.pmu);
+                if (prev->ctx.debug.owned) debug_save(prev->ctx.debug);
             }
             // Its forwarded timer interrupts stay pending or active in its
             // vGIC state; the physical ones must not block the next vCPU's.
@@ -169,6 +172,8 @@ void run_vcpu(PerCore& core, Vcpu& v) {
         if (g_pauth) load_pauth(v.ctx.pauth);
         vector_load(v);
         pmu_load(v.ctx.pmu);
+        debug_load(v.ctx.debug);
+        mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
         for (const u32 timer : GUEST_TIMERS) {
             if (prev != &v && v.vgic.priv[timer].hw) gic_set_active_private(core.mpidr, timer);
         }

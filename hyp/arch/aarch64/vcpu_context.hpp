@@ -49,6 +49,15 @@ struct PmuRegs {
     u64 evcntr[PMU_MAX_COUNTERS], evtyper[PMU_MAX_COUNTERS];
 };
 
+/// Debug state of a vCPU that has claimed the debug registers (vdebug.cpp).
+inline constexpr unsigned DEBUG_POINTS = 8; // = DEBUG_MAX_POINTS (cpu_features.hpp)
+struct DebugRegs {
+    bool owned;   // false: debug register accesses trap; the first one claims them
+    bool os_lock; // OSLSR_EL1.OSLK as the guest set it (OSLAR_EL1), applied while it runs
+    u64 mdscr;
+    u64 bvr[DEBUG_POINTS], bcr[DEBUG_POINTS], wvr[DEBUG_POINTS], wcr[DEBUG_POINTS];
+};
+
 /// FP/SIMD registers, swapped when a core switches vCPUs (fpsimd.S).
 struct alignas(16) FpRegs {
     u64 q[64]; // q0–q31, 128 bits each
@@ -61,6 +70,7 @@ struct VcpuContext {
     El1Regs el1;
     PauthKeys pauth;
     PmuRegs pmu;
+    DebugRegs debug;
     FpRegs fp;
     bool sve_live; // it has run SVE: its SVE registers (Vcpu::sve_state) are switched, not just FP/SIMD
     u64 zcr_el1;   // its SVE vector length control, when sve_live

@@ -17,9 +17,8 @@ namespace {
 
 constexpr u64 MDCR_TPMCR = 1ull << 5;
 constexpr u64 MDCR_TPM = 1ull << 6;
-constexpr u64 MDCR_DEBUG_TRAPS = (1ull << 11) | (1ull << 10) | (1ull << 9); // TDRA, TDOSA, TDA
-constexpr u64 PMCR_P = 1ull << 1;                                           // reset event counters
-constexpr u64 PMCR_C = 1ull << 2;                                           // reset cycle counter
+constexpr u64 PMCR_P = 1ull << 1; // reset event counters
+constexpr u64 PMCR_C = 1ull << 2; // reset cycle counter
 constexpr u64 ALL = ~0ull;
 
 /// Event counters guests see, the same on every core (set at boot).
@@ -32,7 +31,7 @@ void pmu_init_core() {
     g_counters = n < PMU_MAX_COUNTERS ? n : PMU_MAX_COUNTERS;
 }
 
-u64 pmu_mdcr(const PmuRegs& pmu) { return MDCR_DEBUG_TRAPS | (pmu.owned ? 0 : MDCR_TPM | MDCR_TPMCR) | g_counters; }
+u64 pmu_mdcr(const PmuRegs& pmu) { return (pmu.owned ? 0 : MDCR_TPM | MDCR_TPMCR) | g_counters; }
 
 void pmu_claim(PmuRegs& pmu) {
     pmu = PmuRegs{};
@@ -63,7 +62,6 @@ void pmu_save(PmuRegs& pmu) {
 }
 
 void pmu_load(const PmuRegs& pmu) {
-    mdcr_el2::write(pmu_mdcr(pmu));
     if (!pmu.owned) return;
     pmcntenclr_el0::write(ALL);
     for (unsigned i = 0; i < g_counters; ++i) {

@@ -10,7 +10,8 @@ namespace tessera::arch {
 /// counters guests may see.
 void pmu_init_core();
 
-/// MDCR_EL2 for a vCPU: PMU accesses trap unless `pmu` is owned.
+/// MDCR_EL2's PMU bits for a vCPU: PMU accesses trap unless `pmu` is owned;
+/// the counters it may see (HPMN).
 u64 pmu_mdcr(const PmuRegs& pmu);
 
 /// Gives the counters to the loaded vCPU on its first PMU access: they start
@@ -20,7 +21,7 @@ void pmu_claim(PmuRegs& pmu);
 /// Saves the live counters of an owning vCPU that leaves its core.
 void pmu_save(PmuRegs& pmu);
 
-/// Puts an owning vCPU's counters back on the core (and MDCR_EL2 for it).
+/// Puts an owning vCPU's counters back on the core (the caller sets MDCR_EL2).
 void pmu_load(const PmuRegs& pmu);
 
 } // namespace tessera::arch
