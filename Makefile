@@ -54,7 +54,7 @@ test: build
 # Deterministic benchmarks (not part of `make test`): prints a table, writes
 # build/bench.json and flags any figure more than 5% worse than bench/baseline.json.
 bench: build
-	@$(HOST_BUILD)/tools/bench/tessera-bench --runner $(RUNNER) --target-dir $(TARGET_BUILD) \
+	@$(HOST_BUILD)/tools/bench/tessera-bench --runner $(RUNNER) --target-dir $(TARGET_BUILD) --linux-dir .cache/linux \
 		--baseline bench/baseline.json --out build/bench.json $(BENCH_FLAGS)
 
 format:

@@ -14,7 +14,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 packages=(make cmake g++ g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
           qemu-system-arm device-tree-compiler libfdt-dev libgtest-dev
-          libcli11-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev clang-format clang-tidy git cpio gzip
+          libcli11-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev libbearssl-dev clang-format clang-tidy git cpio gzip
           python3 gdb-multiarch)
 # (python3 drives the console tests on a pseudo-terminal; gdb-multiarch is
 # the debugger of docs/guest-kit.md.)
@@ -38,19 +38,22 @@ if [ "${#missing[@]}" -gt 0 ]; then
     $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# libfdt for AArch64, unpacked (not installed) from Debian's arm64 package.
-libfdt="$cache/libfdt-arm64/usr/lib/aarch64-linux-gnu/libfdt.a"
-if [ ! -f "$libfdt" ]; then
-    echo "setup: fetching libfdt-dev:arm64 from Debian"
+# Libraries for the EL2 image, unpacked (not installed) from Debian's arm64
+# packages: libfdt (device trees) and BearSSL (hashing and the guests'
+# random seeds; no heap, constant-time).
+fetch_arm64() { # fetch_arm64 PACKAGE DIR FILE-IT-MUST-HAVE
+    [ -f "$cache/$2/$3" ] && return 0
+    echo "setup: fetching $1:arm64 from Debian"
     if ! dpkg --print-foreign-architectures | grep -qx arm64; then
         $sudo dpkg --add-architecture arm64
         updated=0
     fi
     apt_update
     mkdir -p "$cache/download"
-    (cd "$cache/download" && rm -f libfdt-dev_*_arm64.deb &&
-        apt-get download -qq libfdt-dev:arm64 2>/dev/null)
-    rm -rf "$cache/libfdt-arm64"
-    dpkg-deb -x "$cache"/download/libfdt-dev_*_arm64.deb "$cache/libfdt-arm64"
-    test -f "$libfdt"
-fi
+    (cd "$cache/download" && rm -f "$1"_*_arm64.deb && apt-get download -qq "$1:arm64" 2>/dev/null)
+    rm -rf "${cache:?}/$2"
+    dpkg-deb -x "$cache"/download/"$1"_*_arm64.deb "$cache/$2"
+    test -f "$cache/$2/$3"
+}
+fetch_arm64 libfdt-dev libfdt-arm64 usr/lib/aarch64-linux-gnu/libfdt.a
+fetch_arm64 libbearssl-dev bearssl-arm64 usr/lib/aarch64-linux-gnu/libbearssl.a

@@ -106,6 +106,15 @@ const char* board_from_fdt(const void* fdt, BoardInfo& out) {
         const char* method = static_cast<const char*>(fdt_getprop(fdt, psci1, "method", nullptr));
         out.psci_smc = method != nullptr && strcmp(method, "smc") == 0;
     }
+    if (const int chosen = fdt_path_offset(fdt, "/chosen"); chosen >= 0) {
+        int len = 0;
+        const void* seed = fdt_getprop(fdt, chosen, "rng-seed", &len);
+        if (seed != nullptr && len > 0) {
+            const auto n = static_cast<unsigned>(len);
+            out.rng_seed_len = n < BoardInfo::MAX_SEED ? n : BoardInfo::MAX_SEED;
+            memcpy(out.rng_seed, seed, out.rng_seed_len);
+        }
+    }
     return nullptr;
 }
 

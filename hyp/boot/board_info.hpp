@@ -20,10 +20,13 @@ struct BoardInfo {
     unsigned cpu_count = 0;
     unsigned cpus_ignored = 0; ///< cores beyond TESSERA_MAX_CORES
     bool psci_smc = false;
+    static constexpr unsigned MAX_SEED = 64;
+    u8 rng_seed[MAX_SEED]{}; ///< the firmware's /chosen/rng-seed (its first MAX_SEED bytes)
+    unsigned rng_seed_len = 0;
 };
 
-/// Reads memory, console UART, GICv3, CPUs and PSCI from the flattened device
-/// tree at `fdt`. Returns nullptr on success, else what is missing or wrong.
+/// Reads memory, console UART, GICv3, CPUs, PSCI and the firmware's random
+/// seed from the flattened device tree at `fdt`. Returns nullptr on success, else what is missing or wrong.
 const char* board_from_fdt(const void* fdt, BoardInfo& out);
 
 } // namespace tessera

@@ -6,6 +6,7 @@
 #include "board_info.hpp"
 #include "console.hpp"
 #include "console_rx.hpp"
+#include "entropy.hpp"
 #include "gicv3.hpp"
 #include "id_regs.hpp"
 #include "mmu.hpp"
@@ -14,6 +15,7 @@
 #include "psci.hpp"
 #include "sched.hpp"
 #include "smp.hpp"
+#include "string.hpp"
 #include "sysreg.hpp"
 #include "vdebug.hpp"
 #include "version.hpp"
@@ -218,6 +220,10 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     if (!arch::gic_init_cpu(g_cores[0].mpidr)) arch::panic("no GIC redistributor for core 0");
     arch::read_board_id_registers(); // (before any core sets its traps from them)
     arch::debug_init();
+    entropy_init(g_board.rng_seed, g_board.rng_seed_len);
+    memset(g_board.rng_seed, 0, sizeof g_board.rng_seed); // (kept only inside the generator)
+    if (!entropy_seeded())
+        log("warning: the board gives no entropy (no /chosen/rng-seed, no RNDR): guests' random seeds are predictable");
     arch::virt_init_core();
     if (g_board.uart_intid >= 32) {
         arch::set_device_irq(g_board.uart_intid, on_console_rx);

@@ -34,6 +34,21 @@ void inject_undefined(Vcpu& v);
 /// asks for `vq`: the longest it implements up to `vq`; 0 if it has no SVE.
 unsigned sve_vector_granules(unsigned vq);
 
+/// Takes one 64-bit word from the core's random number instruction (RNDR);
+/// false if the core has none or it had no entropy to give this time.
+[[nodiscard]] bool hardware_random(u64& out);
+
+/// Leaves this core with no vCPU state in its registers (the loaded vCPU's
+/// saved, and loaded again before it next runs), so that EL2 code may use
+/// the FP/SIMD registers: the library code of with_fp_borrowed() does.
+void fp_borrow();
+
+/// Runs `fn` (code that may use the FP/SIMD registers) after fp_borrow().
+template <class Fn> void with_fp_borrowed(Fn fn) {
+    fp_borrow();
+    fn();
+}
+
 /// Zeroes `size` bytes at `p` (whole cache blocks at once where it can).
 void zero_memory(void* p, u64 size);
 

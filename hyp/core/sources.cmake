@@ -4,6 +4,8 @@
 set(TESSERA_CORE_SOURCES
     console.cpp
     cpu_features.cpp
+    entropy.cpp
+    entropy_seed.cpp
     format.cpp
     guest_fault.cpp
     hypercall.cpp

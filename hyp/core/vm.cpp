@@ -3,6 +3,7 @@
 
 #include "arch.hpp"
 #include "board.hpp"
+#include "entropy.hpp"
 #include "sched.hpp"
 #include "string.hpp"
 
@@ -89,6 +90,8 @@ void vm_load(Vm& vm) {
     place(vm.kernel_ipa, d.image);
     if (d.initrd.size() != 0) place(vm.initrd_ipa, d.initrd);
     if (d.dtb.size() != 0) place(vm.dtb_ipa, d.dtb);
+    // A seed of its own for this boot (the payload's tree holds zeros there).
+    if (vm.seed_offset != 0) entropy_fill(ram + (vm.dtb_ipa - vm.ram.base) + vm.seed_offset, VM_SEED_BYTES);
     arch::clean_dcache_to_poc(ram, vm.ram.size);
 
     vgic_reset(vm);

@@ -61,6 +61,7 @@ struct Vm {
     Ipa kernel_ipa{};         ///< where the image (or a Linux kernel) is loaded
     Ipa initrd_ipa{};         ///< Linux: where the initramfs goes (from its device tree)
     Ipa dtb_ipa{};            ///< Linux: where its device tree goes; 0 for bare-metal guests
+    u32 seed_offset = 0;      ///< where its device tree's /chosen rng-seed is, 0: none
     CpuPolicy cpu{};          ///< what its ID registers show beyond the base features
     u8 sve_vq = 0;            ///< its SVE vector length in 128-bit granules (0: none)
     u32 unknown_sysreg = ~0u; ///< encoding of the last unemulated register it used (said once)
@@ -122,5 +123,9 @@ void vm_reset(Vm& vm);
 /// bytes) at /chosen linux,initrd-start (boot time only). 0 if it has none
 /// or the tree is not whole and valid within those bytes.
 Ipa linux_initrd_address(const void* dtb, u64 size);
+
+/// Where in a VM's device tree (`size` bytes) the value of /chosen rng-seed
+/// starts, if it has one of VM_SEED_BYTES (boot time only); 0 if none.
+u32 vm_rng_seed_offset(const void* dtb, u64 size);
 
 } // namespace tessera

@@ -47,6 +47,7 @@ void vm_layout(Vm& vm) {
     vm.dtb_ipa = vm.ram.base;
     vm.kernel_ipa = vm.ram.base + 2 * MiB + text_offset;
     vm.initrd_ipa = linux_initrd_address(d.dtb.begin, d.dtb.size());
+    vm.seed_offset = vm_rng_seed_offset(d.dtb.begin, d.dtb.size());
     if (d.initrd.size() == 0) return;
     const u64 at = vm.initrd_ipa.raw() - vm.ram.base.raw(); // (wraps when below RAM: then it does not fit)
     const u64 kernel_at = 2 * MiB + text_offset;

@@ -20,5 +20,6 @@ inline constexpr uint32_t UART_INTID = 33;        ///< SPI 1
 inline constexpr uint32_t VTIMER_INTID = 27;      ///< the EL1 virtual timer's PPI
 inline constexpr uint32_t PTIMER_INTID = 30;      ///< the EL1 physical timer's PPI (non-secure)
 inline constexpr uint64_t RAM_BASE = 0x4000'0000; ///< a VM's RAM by default, and the lowest it may start
+inline constexpr uint32_t RNG_SEED_BYTES = 32;    ///< /chosen/rng-seed in a VM's device tree: written at each boot
 
 } // namespace tessera::vplat

@@ -27,6 +27,7 @@ struct Options {
     std::string runner;
     std::string target_dir;
     std::string baseline;
+    std::string linux_dir; ///< Debian's kernel (Image), for the bare side of the Linux figure
     std::string out;
     unsigned wall_runs = 5;
     bool update_baseline = false;
@@ -59,6 +60,27 @@ std::string run(const Options& o, bool hypervisor, bool icount, const std::strin
     char buf[4096];
     for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) log.append(buf, n);
     if (pclose(p) != 0) {
+        std::cerr << log << "\ntessera-bench: the run failed: " << cmd << "\n";
+        std::exit(2);
+    }
+    return log;
+}
+
+/// Boots Debian's kernel under -icount — in the bench_linux system, or on bare
+/// QEMU with the same initramfs and command line — and runs syscall-bench.
+std::string run_linux(const Options& o, bool hypervisor) {
+    const std::string initrd = o.target_dir + "/systems/linux-initrd.gz";
+    const std::string target = hypervisor ? o.target_dir + "/systems/bench_linux.img"
+                                          : o.linux_dir + "/Image --initrd " + initrd +
+                                                " --append 'console=ttyAMA0 nokaslr' --machine virt,gic-version=3";
+    const std::string cmd = o.runner + " --live --timeout 300 --icount --smp 2 -m 1G " + target +
+                            " --send-after 'tessera-linux: ready' 'syscall-bench 20000\\n'" +
+                            " --send-after 'BENCH getppid' 'poweroff -f\\n' --expect 'BENCH getppid' </dev/null 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string log;
+    char buf[4096];
+    for (size_t n; p != nullptr && (n = fread(buf, 1, sizeof buf, p)) > 0;) log.append(buf, n);
+    if (p == nullptr || pclose(p) != 0) {
         std::cerr << log << "\ntessera-bench: the run failed: " << cmd << "\n";
         std::exit(2);
     }
@@ -104,6 +126,9 @@ std::vector<Figure> measure(const Options& o) {
     const Readings hyp = parse_bench(hyp_log);
     const Readings bare = parse_bench(run(o, false, true));
     const Readings sched = parse_bench(run(o, true, true, "bench_switch"));
+    std::cerr << "tessera-bench: a Linux guest's system calls (-icount), under Tessera and bare...\n";
+    const Readings linux_hyp = parse_bench(run_linux(o, true));
+    const Readings linux_bare = parse_bench(run_linux(o, false));
 
     std::cerr << "tessera-bench: wall time, " << o.wall_runs << " alternating runs each...\n";
     std::vector<double> hyp_wall, bare_wall;
@@ -129,6 +154,8 @@ std::vector<Figure> measure(const Options& o) {
                  median(bare_wall) / 1e6, false});
     f.push_back({"workload_wall_ratio", "guest workload wall time, Tessera / bare", "ratio",
                  median(hyp_wall) / median(bare_wall), 1.0, false});
+    f.push_back({"guest_syscall", "Linux guest getppid() system call (ns of -icount time)", "instructions",
+                 get(linux_hyp, "getppid_ns"), get(linux_bare, "getppid_ns")});
     f.push_back({"boot_to_guest", "reset -> first guest instruction (all cores)", "instructions",
                  get(hyp, "boot_to_guest"), get(bare, "boot_to_guest")});
     f.push_back({"el2_code", "EL2 resident code", "bytes", number_after(hyp_log, "resident code "), std::nullopt});
@@ -159,6 +186,7 @@ int main(int argc, char** argv) {
     app.add_option("--target-dir", o.target_dir, "the AArch64 build directory")->required();
     app.add_option("--baseline", o.baseline, "baseline JSON to compare with")->required();
     app.add_option("--out", o.out, "where to write this run's JSON")->required();
+    app.add_option("--linux-dir", o.linux_dir, "Debian's kernel, as scripts/fetch-linux.sh unpacked it")->required();
     app.add_option("--wall-runs", o.wall_runs, "wall-clock runs of each side")->check(CLI::Range(1, 51));
     app.add_flag("--update-baseline", o.update_baseline, "write this run's figures as the new baseline");
     CLI11_PARSE(app, argc, argv);

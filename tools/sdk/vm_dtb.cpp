@@ -31,6 +31,10 @@ public:
     void prop(const char* name, const std::string& s) { check(fdt_property_string(fdt(), name, s.c_str())); }
     void prop_u32(const char* name, uint32_t v) { check(fdt_property_u32(fdt(), name, v)); }
     void prop_u64(const char* name, uint64_t v) { check(fdt_property_u64(fdt(), name, v)); }
+    void prop_zeros(const char* name, size_t n) {
+        const std::vector<uint8_t> zeros(n, 0);
+        check(fdt_property(fdt(), name, zeros.data(), static_cast<int>(n)));
+    }
     void cells(const char* name, const std::vector<uint32_t>& c) {
         std::vector<fdt32_t> be;
         be.reserve(c.size());
@@ -80,6 +84,9 @@ std::vector<uint8_t> build_vm_dtb(const LinuxVmSpec& spec) {
     w.begin("chosen");
     w.prop("bootargs", spec.bootargs);
     w.prop("stdout-path", "/pl011@9000000");
+    // Room for the seed the hypervisor writes at each boot of the VM (a fresh
+    // one per VM and per boot, as a loader on bare metal gives one).
+    w.prop_zeros("rng-seed", tessera::vplat::RNG_SEED_BYTES);
     if (spec.initrd_size != 0) {
         const uint64_t start = initrd_address(spec);
         w.prop_u64("linux,initrd-start", start);

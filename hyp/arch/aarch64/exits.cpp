@@ -120,13 +120,22 @@ void wait_for_interrupt(Vcpu& v) {
 /// A forwarded timer interrupt the guest has not taken yet, while its timer
 /// no longer raises it (disabled, masked, or given a later deadline), is
 /// withdrawn: on bare metal the level-sensitive line would have dropped.
-/// Checked on every exit; costs two loads unless a timer interrupt waits.
+/// Checked on every exit; costs a few loads unless a timer interrupt waits.
 void resample_timers(Vcpu& v) {
-    constexpr u32 TIMERS = 1u << VGIC_VTIMER_INTID | 1u << VGIC_PTIMER_INTID;
-    if ((v.vgic.maybe & TIMERS) == 0) return;
-    const GuestTimer vt{cntv_ctl_el0::read(), 0}, pt{cntp_ctl_el0::read(), 0};
-    if (!timer_asserted(vt) && vgic_withdraw(v, VGIC_VTIMER_INTID)) gic_deactivate(VGIC_VTIMER_INTID);
-    if (!timer_asserted(pt) && vgic_withdraw(v, VGIC_PTIMER_INTID)) gic_deactivate(VGIC_PTIMER_INTID);
+    // (A peek without the lock: only this core forwards this vCPU's timers,
+    // and vgic_withdraw checks again under it.)
+    auto waiting = [&](u32 intid) {
+        const VirqState& s = v.vgic.priv[intid];
+        return s.hw && s.pending && !s.active && !s.in_lr;
+    };
+    if (waiting(VGIC_VTIMER_INTID) && !timer_asserted({cntv_ctl_el0::read(), 0}) &&
+        vgic_withdraw(v, VGIC_VTIMER_INTID)) {
+        gic_deactivate(VGIC_VTIMER_INTID);
+    }
+    if (waiting(VGIC_PTIMER_INTID) && !timer_asserted({cntp_ctl_el0::read(), 0}) &&
+        vgic_withdraw(v, VGIC_PTIMER_INTID)) {
+        gic_deactivate(VGIC_PTIMER_INTID);
+    }
 }
 
 /// A synchronous exit: a call, a trapped instruction or an abort.

@@ -8,6 +8,7 @@ namespace tessera::arch {
 
 constinit u64 g_id_regs[idreg::COUNT] = {};
 constinit bool g_pauth = false;
+constinit bool g_rndr = false;
 
 // Boot-only code (link.ld): every encoding of the space HCR_EL2.TID3 traps, by
 // number, since MRS takes its register as an immediate. Reserved encodings
@@ -32,6 +33,7 @@ void read_board_id_registers() {
     TESSERA_READ_ID_ROW(6)
     TESSERA_READ_ID_ROW(7)
     g_pauth = has_pauth(g_id_regs);
+    g_rndr = id_field(g_id_regs[idreg::AA64ISAR0 - idreg::FIRST], 60) != 0;
 #undef TESSERA_READ_ID_ROW
 #undef TESSERA_READ_ID
 }

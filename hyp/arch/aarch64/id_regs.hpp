@@ -12,6 +12,9 @@ extern constinit u64 g_id_regs[idreg::COUNT];
 /// The board has pointer authentication: each vCPU's keys are switched.
 extern constinit bool g_pauth;
 
+/// The core has a random number instruction (RNDR).
+extern constinit bool g_rndr;
+
 /// Reads every ID register of the space HCR_EL2.TID3 traps (boot core, once).
 void read_board_id_registers();
 

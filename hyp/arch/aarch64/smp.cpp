@@ -5,6 +5,7 @@
 
 #include "arch.hpp"
 #include "gicv3.hpp"
+#include "id_regs.hpp"
 #include "sysreg.hpp"
 #include "ticks.hpp"
 #include "vgic.hpp"
@@ -112,6 +113,13 @@ void set_core_timer(u64 deadline) {
 }
 
 void wait_event() { wfe(); }
+
+bool hardware_random(u64& out) {
+    if (!g_rndr) return false;
+    u64 nzcv;
+    asm volatile("mrs %0, S3_3_C2_C4_0\n\tmrs %1, nzcv" : "=r"(out), "=r"(nzcv)); // RNDR; Z set: none this time
+    return (nzcv & (1ull << 30)) == 0;
+}
 
 void route_device_irq(u32 intid, unsigned core) { gic_enable_spi(intid, g_cores[core].mpidr); }
 

@@ -134,6 +134,27 @@ u64 take_sync_exception(Vcpu& v, u64 esr) {
     return target;
 }
 
+/// Saves the state of the vCPU loaded on `core` into its context and leaves
+/// the core with none loaded: the next vCPU to run there is loaded whole.
+void unload(PerCore& core) {
+    Vcpu* prev = core.loaded;
+    if (prev == nullptr) return;
+    // A vCPU that was reset meanwhile keeps its fresh state.
+    if (!prev->reload.load(std::memory_order_acquire)) {
+        save_el1(prev->ctx.el1);
+        if (g_pauth) save_pauth(prev->ctx.pauth);
+        vector_save(*prev);
+        if (prev->ctx.pmu.owned) pmu_save(prev->ctx.pmu);
+        if (prev->ctx.debug.owned) debug_save(prev->ctx.debug);
+    }
+    // Its forwarded timer interrupts stay pending or active in its vGIC
+    // state; the physical ones must not block the next vCPU's.
+    for (const u32 timer : GUEST_TIMERS) {
+        if (prev->vgic.priv[timer].hw) gic_clear_active_private(core.mpidr, timer);
+    }
+    core.loaded = nullptr;
+}
+
 } // namespace
 
 void vcpu_reset(Vcpu& v, Ipa entry, u64 x0) {
@@ -148,24 +169,12 @@ void vcpu_reset(Vcpu& v, Ipa entry, u64 x0) {
     v.reload.store(true, std::memory_order_release);
 }
 
+void fp_borrow() { unload(*reinterpret_cast<PerCore*>(tpidr_el2::read())); }
+
 void run_vcpu(PerCore& core, Vcpu& v) {
     if (core.loaded != &v || v.reload.load(std::memory_order_acquire)) {
         Vcpu* prev = core.loaded;
-        if (prev != nullptr && prev != &v) {
-            // A vCPU that was reset meanwhile keeps its fresh state.
-            if (!prev->reload.load(std::memory_order_acquire)) {
-                save_el1(prev->ctx.el1);
-                if (g_pauth) save_pauth(prev->ctx.pauth);
-                vector_save(*prev);
-                if (prev->ctx.pmu.owned) pmu_save(prev->ctx.pmu);
-                if (prev->ctx.debug.owned) debug_save(prev->ctx.debug);
-            }
-            // Its forwarded timer interrupts stay pending or active in its
-            // vGIC state; the physical ones must not block the next vCPU's.
-            for (const u32 timer : GUEST_TIMERS) {
-                if (prev->vgic.priv[timer].hw) gic_clear_active_private(core.mpidr, timer);
-            }
-        }
+        if (prev != &v) unload(core);
         v.reload.store(false, std::memory_order_relaxed); // (its own core, loading it)
         load_el1(v.ctx.el1);
         // A guest's keys never sign or check another's pointers.

@@ -26,6 +26,9 @@ void reset() {
     m.resets = 0;
     m.released = 0;
     m.on_wait = nullptr;
+    m.rndr = false;
+    m.rndr_draws = 0;
+    m.sve_vq = 0;
 }
 
 } // namespace fake
@@ -62,6 +65,14 @@ u64 now_us() { return fake::machine().ticks / TICKS_PER_US; }
 u64 now_ticks() { return fake::machine().ticks; }
 
 u64 us_to_ticks(u64 us) { return us * TICKS_PER_US; }
+
+bool hardware_random(u64& out) {
+    if (!fake::machine().rndr) return false;
+    out = 0x9e37'79b9'7f4a'7c15ull * ++fake::machine().rndr_draws;
+    return true;
+}
+
+void fp_borrow() {}
 
 unsigned sve_vector_granules(unsigned vq) { return vq < fake::machine().sve_vq ? vq : fake::machine().sve_vq; }
 
