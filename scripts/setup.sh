@@ -15,9 +15,10 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(make cmake g++ g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
           qemu-system-arm device-tree-compiler libfdt-dev libgtest-dev
           libcli11-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev libbearssl-dev clang-format clang-tidy git cpio gzip
-          python3 gdb-multiarch)
+          python3 gdb-multiarch u-boot-qemu u-boot-tools)
 # (python3 drives the console tests on a pseudo-terminal; gdb-multiarch is
-# the debugger of docs/guest-kit.md.)
+# the debugger of docs/guest-kit.md; U-Boot for QEMU and its tools make the
+# firmware-guest test.)
 
 missing=()
 for p in "${packages[@]}"; do

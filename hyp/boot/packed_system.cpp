@@ -98,7 +98,7 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
         memcpy(&r, blob + sizeof h + i * sizeof r, sizeof r);
         if (memchr(r.name, 0, sizeof r.name) == nullptr || r.name[0] == 0) return "a VM record without a name";
         if (!range_ok(r.image, h.total_size) || !range_ok(r.initrd, h.total_size) || !range_ok(r.dtb, h.total_size) ||
-            !range_ok(r.cores, h.total_size)) {
+            !range_ok(r.cores, h.total_size) || !range_ok(r.flash, h.total_size)) {
             return "a VM record points outside the description";
         }
         if (r.image.size == 0 || r.ram_size == 0 || r.vcpu_count == 0 || r.cores.size != r.vcpu_count) {
@@ -124,7 +124,12 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
                              r.budget_us,
                              r.period_us,
                              r.devices,
-                             r.sve_vq};
+                             r.sve_vq,
+                             blob_of(blob, r.flash),
+                             Ipa(r.flash_ipa),
+                             r.flash_size,
+                             (r.flags & sysimg::VM_FIRMWARE_DT) != 0,
+                             (r.flags & sysimg::VM_FLASH_WRITABLE) != 0};
     }
     out = SystemDesc{vms, static_cast<u16>(h.vm_count)};
     return nullptr;

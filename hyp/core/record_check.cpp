@@ -33,6 +33,18 @@ const char* check_vm_record(const sysimg::VmRecord& r) {
     if (r.dtb.size == 0 && r.initrd.size != 0) return "an initramfs without a device tree";
     if (r.priority >= PRIORITY_LEVELS) return "a priority over 15";
     if (r.sve_vq > 16) return "an SVE vector length over 2048 bits";
+    if (r.flash_size != 0) {
+        if (r.flash_ipa % 4096 != 0 || r.flash_size % 4096 != 0) return "a flash region not in whole pages";
+        if (r.flash_ipa >= vplat::FLASH_WINDOW_END || r.flash_size > vplat::FLASH_WINDOW_END - r.flash_ipa)
+            return "a flash region outside the flash window (below 0x8000000)";
+        if (r.flash.size > r.flash_size) return "flash contents larger than the flash region";
+    } else if (r.flash.size != 0 || (r.flags & sysimg::VM_FLASH_WRITABLE) != 0) {
+        return "flash contents without a flash region";
+    }
+    if ((r.flags & ~(sysimg::VM_FIRMWARE_DT | sysimg::VM_FLASH_WRITABLE)) != 0 || r.reserved != 0)
+        return "unknown VM flags";
+    if ((r.flags & sysimg::VM_FIRMWARE_DT) != 0 && (r.dtb.size == 0 || r.initrd.size != 0))
+        return "a firmware guest without a device tree, or with an initramfs";
     if (r.budget_us != 0 && (r.period_us == 0 || r.budget_us > r.period_us))
         return "a CPU budget larger than its period";
     return nullptr;

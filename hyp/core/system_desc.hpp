@@ -35,6 +35,11 @@ struct VmDesc {
     u32 period_us = 0;         ///< the budget's period
     u32 devices = 0;           ///< bit i: the board's device i is this VM's (passed through)
     u8 sve_vq = 0;             ///< SVE vector length in 128-bit granules; 0: SVE hidden
+    Blob flash{};              ///< its flash region's initial contents (empty: erased, all 0xff)
+    Ipa flash_ipa{};
+    u64 flash_size = 0;    ///< 0: no flash region
+    bool firmware = false; ///< an image with a device tree (dtb), not a Linux kernel
+    bool flash_writable = false;
 };
 
 struct SystemDesc {

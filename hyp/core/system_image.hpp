@@ -10,7 +10,7 @@
 namespace tessera::sysimg {
 
 inline constexpr u64 MAGIC = 0x3130'5359'5353'4554ull; // "TESSYS01"
-inline constexpr u32 VERSION = 1;
+inline constexpr u32 VERSION = 2;                      ///< 2: VM records have a flash region and flags
 inline constexpr unsigned NAME_LEN = 32;
 /// Where the blob starts in the image file and in memory: this far past the
 /// hypervisor's own footprint (the Image header's image_size before packing),
@@ -55,8 +55,19 @@ struct VmRecord {
     u8 priority;
     u8 sve_vq;   ///< SVE vector length in 128-bit granules (1–16); 0: SVE hidden
     u32 devices; ///< bit i: the board's device i (board.hpp DEVICES) belongs to this VM
+    Range flash; ///< the flash region's initial contents (size 0: erased)
+    u64 flash_ipa;
+    u64 flash_size; ///< 0: no flash region
+    u32 flags;      ///< VM_FIRMWARE_DT, VM_FLASH_WRITABLE
+    u32 reserved;
 };
-static_assert(sizeof(VmRecord) == 128);
+static_assert(sizeof(VmRecord) == 168);
+
+/// An image: guest given a device tree (in `dtb`) at its RAM base, x0 = it,
+/// its image 2 MiB above: firmware such as U-Boot, not a Linux kernel.
+inline constexpr u32 VM_FIRMWARE_DT = 1u << 0;
+/// Its flash region takes writes (RAM-backed, kept across its restarts).
+inline constexpr u32 VM_FLASH_WRITABLE = 1u << 1;
 
 /// The 256 entries of a table-driven CRC-32 (IEEE 802.3, reflected: the
 /// polynomial zlib's crc32() and the Arm CRC32 instructions use).

@@ -33,6 +33,17 @@ void vm_layout(Vm& vm) {
         if (d.initrd.size() != 0) arch::panic("vm %s: an initramfs without a device tree", d.name);
         return;
     }
+    if (d.firmware) {
+        // The QEMU virt convention for firmware (U-Boot reads its tree at the
+        // start of RAM): the tree, then the image 2 MiB up, entered with x0 = tree.
+        constexpr u64 at = vplat::FIRMWARE_IMAGE_OFFSET;
+        if (d.dtb.size() > at || !fits(at, d.image.size(), ram) || d.initrd.size() != 0)
+            arch::panic("vm %s: image and device tree do not fit in its memory", d.name);
+        vm.dtb_ipa = vm.ram.base;
+        vm.kernel_ipa = vm.ram.base + at;
+        vm.seed_offset = vm_rng_seed_offset(d.dtb.begin, d.dtb.size());
+        return;
+    }
     if (!arm64::has_header(d.image.begin, d.image.size())) {
         arch::panic("vm %s: its kernel is not an arm64 Image", d.name);
     }
@@ -78,6 +89,28 @@ void give_devices(Vm& vm, PageAllocator& alloc) {
         log("vm %s: owns device %s (%#llx, INTID %u)", d.name, dev.name, static_cast<unsigned long long>(dev.base),
             dev.intid);
     }
+}
+
+/// Gives `vm` its flash region, if its description has one: pages of its
+/// own, erased (0xff) then holding the description's contents, mapped
+/// read-only (or, if writable, read-write: RAM-backed flash whose writes last
+/// until the board powers off) and never executable.
+void give_flash(Vm& vm, PageAllocator& alloc) {
+    const VmDesc& d = *vm.desc;
+    if (d.flash_size == 0) return;
+    auto mem = alloc.alloc(d.flash_size);
+    if (!mem.ok())
+        arch::panic("vm %s: no memory for its %llu KiB flash", d.name,
+                    static_cast<unsigned long long>(d.flash_size / KiB));
+    auto* bytes = static_cast<u8*>(arch::phys_to_ptr(mem.value()));
+    memset(bytes, 0xff, d.flash_size);
+    memcpy(bytes, d.flash.begin, d.flash.size());
+    arch::clean_dcache_to_poc(bytes, d.flash_size);
+    const MapAttrs attrs{true, d.flash_writable, false, MapAttrs::Mem::normal};
+    if (Status s = vm.stage2.map(d.flash_ipa, mem.value(), d.flash_size, attrs, alloc); s != Status::ok)
+        arch::panic("vm %s: stage-2 map of its flash: %s", d.name, status_name(s));
+    log("vm %s: flash %llu KiB at IPA %#llx, %s", d.name, static_cast<unsigned long long>(d.flash_size / KiB),
+        static_cast<unsigned long long>(d.flash_ipa.raw()), d.flash_writable ? "writable" : "read-only");
 }
 
 /// A VM whose system file gives it SVE gets it at the longest vector length
@@ -136,6 +169,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
             arch::panic("vm %s: stage-2 map of RAM: %s", d.name, status_name(s));
         }
         give_devices(vm, alloc);
+        give_flash(vm, alloc);
 
         auto vcpu_mem = alloc.alloc(sizeof(Vcpu) * d.vcpu_count);
         if (!vcpu_mem.ok()) arch::panic("vm %s: no memory for %u vCPUs", d.name, d.vcpu_count);
@@ -160,7 +194,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
         log("vm %s: %llu KiB at IPA %#llx (PA %#llx), %u vCPU%s from core %u%s", d.name,
             static_cast<unsigned long long>(vm.ram.size / KiB), static_cast<unsigned long long>(d.ram_ipa.raw()),
             static_cast<unsigned long long>(vm.ram_pa.raw()), d.vcpu_count, d.vcpu_count == 1 ? "" : "s", d.cores[0],
-            d.dtb.size() != 0 ? ", Linux boot protocol" : "");
+            d.firmware ? ", firmware with a device tree" : (d.dtb.size() != 0 ? ", Linux boot protocol" : ""));
         if (d.budget_us != 0) {
             log("vm %s: priority %u, budget %u us per %u us", d.name, d.priority, d.budget_us, d.period_us);
         } else if (d.priority != 0) {

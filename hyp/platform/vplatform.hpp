@@ -9,6 +9,9 @@
 
 namespace tessera::vplat {
 
+inline constexpr uint64_t FLASH_WINDOW_END = 0x0800'0000; ///< a VM's flash region lies below (QEMU virt: 2 banks)
+inline constexpr uint64_t FIRMWARE_IMAGE_OFFSET =
+    0x20'0000;                                      ///< image: guests with a device tree: image here, tree at 0
 inline constexpr uint64_t GICD = 0x0800'0000;       ///< GICv3 distributor
 inline constexpr uint64_t GICD_SIZE = 0x1'0000;     ///< its 64 KiB frame
 inline constexpr uint64_t GICR = 0x080a'0000;       ///< redistributor of vCPU 0; vCPU n at GICR + n * GICR_STRIDE

@@ -73,6 +73,26 @@ TEST(RecordCheck, VcpusPriorityAndBudget) {
     r.sve_vq = 17;
     EXPECT_STREQ(check_vm_record(r), "an SVE vector length over 2048 bits");
     r = good();
+    r.flash_ipa = 0x0400'0000;
+    r.flash_size = 256 * 1024;
+    r.flags = sysimg::VM_FLASH_WRITABLE;
+    EXPECT_EQ(check_vm_record(r), nullptr);
+    r.flash_ipa = 0x0800'0000 - 4096; // ends in the GIC's frames
+    EXPECT_STREQ(check_vm_record(r), "a flash region outside the flash window (below 0x8000000)");
+    r.flash_ipa = ~0ull - 4095; // wraps
+    EXPECT_STREQ(check_vm_record(r), "a flash region outside the flash window (below 0x8000000)");
+    r.flash_ipa = 0x0400'0000;
+    r.flash = {0, 512 * 1024};
+    EXPECT_STREQ(check_vm_record(r), "flash contents larger than the flash region");
+    r = good();
+    r.flags = sysimg::VM_FLASH_WRITABLE;
+    EXPECT_STREQ(check_vm_record(r), "flash contents without a flash region");
+    r.flags = 1u << 7;
+    EXPECT_STREQ(check_vm_record(r), "unknown VM flags");
+    r.flags = sysimg::VM_FIRMWARE_DT; // and no device tree
+    r.dtb = {};
+    EXPECT_STREQ(check_vm_record(r), "a firmware guest without a device tree, or with an initramfs");
+    r = good();
     r.budget_us = 20000;
     EXPECT_NE(check_vm_record(r), nullptr);
     r.period_us = 0;

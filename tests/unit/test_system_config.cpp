@@ -146,6 +146,47 @@ TEST_F(SystemConfigTest, SveIsAVectorLengthInWholeGranules) {
         (std::vector<std::string>{"8: vm 'a': sve (the vector length in bits) must be a whole number, not 'yes'"}));
 }
 
+TEST_F(SystemConfigTest, FirmwareGuestsAndFlashRegions) {
+    std::ofstream(dir_ / "env.bin") << std::string(8192, 'e');
+    SystemConfig sys;
+    const auto ok = load(std::string(kHead) + "  - name: fw\n"
+                                              "    image: guest.bin\n"
+                                              "    device_tree: true\n"
+                                              "    memory: 64M\n"
+                                              "    cores: 1\n"
+                                              "    flash: {base: 0x04000000, size: 256K, image: env.bin}\n",
+                         &sys);
+    ASSERT_TRUE(ok.empty()) << ok[0];
+    EXPECT_TRUE(sys.vms[0].device_tree);
+    EXPECT_EQ(sys.vms[0].flash_base, 0x0400'0000u);
+    EXPECT_EQ(sys.vms[0].flash_size, 256u << 10);
+    std::vector<uint8_t> hyp(8192, 0);
+    std::memcpy(hyp.data() + 56, "ARM\x64", 4);
+    const uint64_t image_size = 3ull * 4096;
+    std::memcpy(hyp.data() + tessera::sysimg::IMAGE_SIZE_FIELD, &image_size, 8);
+    std::vector<ConfigError> errors;
+    const std::string text = inspect_image(pack_system(sys, hyp, errors));
+    EXPECT_NE(text.find("image  5 bytes, device tree "), std::string::npos) << text;
+    EXPECT_NE(text.find(", flash 0.2 MiB at 0x4000000 (read-only) from 8192 bytes"), std::string::npos) << text;
+
+    const std::string vm = "  - name: fw\n    image: guest.bin\n    memory: 64M\n    cores: 1\n";
+    auto error_of = [&](const std::string& extra) {
+        const auto e = load(std::string(kHead) + vm + extra);
+        return e.empty() ? std::string() : e[0];
+    };
+    EXPECT_EQ(error_of("    flash: {base: 0x04000100, size: 256K}\n"),
+              "8: vm 'fw': flash base and size must be whole 4 KiB pages");
+    EXPECT_EQ(error_of("    flash: {base: 0x07f00000, size: 2M}\n"),
+              "8: vm 'fw': flash ends beyond 0x8000000 (the board's flash window, below the GIC)");
+    EXPECT_EQ(error_of("    flash: {base: 0x40000000, size: 4K}\n"),
+              "8: vm 'fw': flash base must be between 0 and 134217727, not 1073741824");
+    EXPECT_EQ(error_of("    flash: {base: 0, size: 4K, image: env.bin}\n"),
+              "8: vm 'fw': flash image 'env.bin' (8192 bytes) is larger than its 4 KiB flash");
+    EXPECT_EQ(error_of("    flash: {size: 4K}\n"),
+              "8: vm 'fw': flash needs base: and size: (and optionally image:, writable:)");
+    EXPECT_EQ(error_of("    device_tree: maybe\n"), "8: vm 'fw': device_tree must be true or false, not 'maybe'");
+}
+
 TEST_F(SystemConfigTest, PackedImageReadsBackAndCatchesCorruption) {
     SystemConfig sys;
     ASSERT_TRUE(load(std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1, priority: 3}\n", &sys)

@@ -70,8 +70,10 @@ std::vector<std::string> input_files(const SystemConfig& sys) {
 
 namespace {
 
-constexpr uint64_t IPA_LIMIT = 1ull << 39;                // the stage-2 input size
-constexpr uint64_t RAM_WINDOW = tessera::vplat::RAM_BASE; // below: the virtual devices (GIC, UART)
+constexpr uint64_t IPA_LIMIT = 1ull << 39;                              // the stage-2 input size
+constexpr uint64_t RAM_WINDOW = tessera::vplat::RAM_BASE;               // below: the virtual devices (GIC, UART)
+constexpr uint64_t FLASH_WINDOW_END = tessera::vplat::FLASH_WINDOW_END; // flash regions go below
+constexpr uint64_t FIRMWARE_IMAGE_OFFSET = tessera::vplat::FIRMWARE_IMAGE_OFFSET; // after the device tree
 constexpr unsigned MAX_PRIORITY = 15;
 constexpr unsigned MAX_VCPUS = 256;
 
@@ -152,9 +154,11 @@ void check_payload(Checker& c, const VmConfig& vm, const std::string& where, con
     std::error_code ec;
     if (!vm.is_linux) {
         const uint64_t size = fs::file_size(vm.image, ec);
-        if (!ec && size > vm.memory) {
+        // With a device tree, the tree has the first 2 MiB and the image follows.
+        const uint64_t need = size + (vm.device_tree ? FIRMWARE_IMAGE_OFFSET : 0);
+        if (!ec && need > vm.memory) {
             c.error(vm.memory_line, where + size_text(vm.memory) + " of memory is too small for its image of " +
-                                        count_of(size, "byte"));
+                                        count_of(size, "byte") + (vm.device_tree ? " after its device tree" : ""));
         }
         return;
     }
@@ -187,6 +191,51 @@ std::string resolve(const std::string& name, const fs::path& dir, const std::vec
     return "";
 }
 
+/// A VM's flash region: `flash: {base:, size:, image:, writable:}`.
+void load_flash(Checker& c, const YAML::Node& f, const fs::path& dir, const std::vector<std::string>& search,
+                const std::string& where, VmConfig& vm) {
+    vm.flash_line = Checker::line_of(f);
+    if (!f.IsMap() || !f["base"] || !f["size"]) {
+        c.error(f, where + "flash needs base: and size: (and optionally image:, writable:)");
+        return;
+    }
+    c.keys(f, {"base", "size", "image", "writable"}, where + "flash: ");
+    uint64_t base = 0;
+    uint64_t size = 0;
+    if (!c.integer(f["base"], 0, FLASH_WINDOW_END - 1, base, where + "flash base") ||
+        !c.size(f["size"], size, where + "flash size")) {
+        return;
+    }
+    if (base % 4096 != 0 || size % 4096 != 0) {
+        c.error(f, where + "flash base and size must be whole 4 KiB pages");
+        return;
+    }
+    if (base + size > FLASH_WINDOW_END) {
+        c.error(f["size"], where + "flash ends beyond 0x8000000 (the board's flash window, below the GIC)");
+        return;
+    }
+    vm.flash_base = base;
+    vm.flash_size = size;
+    if (const YAML::Node w = f["writable"]; w) {
+        try {
+            vm.flash_writable = w.as<bool>();
+        } catch (const YAML::Exception&) {
+            c.error(w, where + "flash writable must be true or false, not '" + Checker::scalar(w) + "'");
+        }
+    }
+    if (const YAML::Node img = f["image"]; img) {
+        const std::string name = Checker::scalar(img);
+        vm.flash_image = resolve(name, dir, search);
+        std::error_code ec;
+        if (vm.flash_image.empty())
+            c.error(img,
+                    where + "flash image '" + name + "' not found (next to the system file or in the search path)");
+        else if (const uint64_t bytes = fs::file_size(vm.flash_image, ec); !ec && bytes > size)
+            c.error(img, where + "flash image '" + name + "' (" + count_of(bytes, "byte") + ") is larger than its " +
+                             size_text(size) + " flash");
+    }
+}
+
 void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::vector<std::string>& search,
              const SystemConfig& sys, VmConfig& vm) {
     vm.line = Checker::line_of(n);
@@ -195,7 +244,9 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
         return;
     }
     const std::string where = n["name"] ? "vm '" + Checker::scalar(n["name"]) + "': " : "";
-    c.keys(n, {"name", "image", "linux", "memory", "base", "vcpus", "cores", "priority", "budget", "devices", "sve"},
+    c.keys(n,
+           {"name", "image", "linux", "memory", "base", "vcpus", "cores", "priority", "budget", "devices", "sve",
+            "device_tree", "flash"},
            where);
     if (!n["name"]) {
         c.error(n, "a VM needs a name");
@@ -253,6 +304,15 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
         c.error(n, where + "needs an image: (bare-metal program) or linux: (kernel, initrd)");
     }
 
+    if (const YAML::Node t = n["device_tree"]; t) {
+        try {
+            vm.device_tree = t.as<bool>();
+        } catch (const YAML::Exception&) {
+            c.error(t, where + "device_tree must be true or false, not '" + Checker::scalar(t) + "'");
+        }
+        if (vm.is_linux) c.error(t, where + "device_tree: is for image: guests (a Linux VM always gets one)");
+    }
+
     bool memory_ok = false;
     vm.memory_line = n["memory"] ? Checker::line_of(n["memory"]) : vm.line;
     if (n["memory"])
@@ -307,6 +367,7 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
     }
     if (n["priority"] && c.integer(n["priority"], 0, MAX_PRIORITY, v, where + "priority"))
         vm.priority = static_cast<unsigned>(v);
+    if (const YAML::Node f = n["flash"]; f) load_flash(c, f, dir, search, where, vm);
     // SVE's vector length: a whole number of 128-bit granules up to 2048 bits.
     if (n["sve"] && c.integer(n["sve"], 128, 2048, v, where + "sve (the vector length in bits)")) {
         if (v % 128 != 0)

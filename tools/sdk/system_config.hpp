@@ -27,8 +27,15 @@ struct VmConfig {
     unsigned vcpus = 1;
     std::vector<unsigned> cores; ///< physical core of each vCPU
     unsigned priority = 0;
-    unsigned sve_bits = 0;  ///< SVE vector length; 0: SVE hidden from the VM
-    uint32_t budget_us = 0; ///< 0: unlimited
+    unsigned sve_bits = 0;    ///< SVE vector length; 0: SVE hidden from the VM
+    bool device_tree = false; ///< image: a firmware-style guest: the board's device tree at its RAM base, x0 = it,
+                              ///< the image 2 MiB above (the QEMU virt convention U-Boot expects)
+    uint64_t flash_base = 0;  ///< its flash region (size 0: none), below the RAM window
+    uint64_t flash_size = 0;
+    std::string flash_image; ///< the region's initial contents ("": erased, all 0xff)
+    int flash_line = 0;
+    bool flash_writable = false; ///< RAM-backed and kept across the VM's restarts; else read-only
+    uint32_t budget_us = 0;      ///< 0: unlimited
     uint32_t period_us = 0;
     uint32_t devices = 0;                 ///< bit i: the board's device i (hyp/platform/qemu-virt/board.hpp)
     std::map<unsigned, int> device_lines; ///< where each device was given

@@ -141,12 +141,29 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
             r.dtb = payload.add(dtb);
         } else {
             const std::vector<uint8_t> image = load(vm.image, vm.image_line, vm, "image");
-            if (image.size() > vm.memory) {
+            const uint64_t offset = vm.device_tree ? tessera::vplat::FIRMWARE_IMAGE_OFFSET : 0;
+            if (image.size() + offset > vm.memory) {
                 fail(vm.memory_line, vm,
                      size_text(vm.memory) + " of memory is too small for its image of " +
-                         count_of(image.size(), "byte"));
+                         count_of(image.size(), "byte") + (vm.device_tree ? " after its device tree" : ""));
             }
             r.image = payload.add(image);
+            if (vm.device_tree) {
+                // The tree a Linux VM of this shape gets, without a command line.
+                LinuxVmSpec spec{vm.name, vm.base, vm.memory, vm.vcpus, "", 0};
+                try {
+                    r.dtb = payload.add(build_vm_dtb(spec));
+                } catch (const std::exception& e) {
+                    fail(vm.memory_line, vm, std::string("its device tree: ") + e.what());
+                }
+                r.flags |= sysimg::VM_FIRMWARE_DT;
+            }
+        }
+        if (vm.flash_size != 0) {
+            r.flash_ipa = vm.flash_base;
+            r.flash_size = vm.flash_size;
+            if (!vm.flash_image.empty()) r.flash = payload.add(load(vm.flash_image, vm.flash_line, vm, "flash image"));
+            if (vm.flash_writable) r.flags |= sysimg::VM_FLASH_WRITABLE;
         }
         r.ram_ipa = vm.base;
         r.ram_size = vm.memory;
@@ -213,7 +230,8 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
     for (uint32_t i = 0; i < h.vm_count; ++i) {
         std::memcpy(&recs[i], blob + sizeof h + i * sizeof(VmRecord), sizeof(VmRecord));
         const VmRecord& r = recs[i];
-        if (!inside(r.image) || !inside(r.initrd) || !inside(r.dtb) || !inside(r.cores) || r.cores.size < r.vcpu_count)
+        if (!inside(r.image) || !inside(r.initrd) || !inside(r.dtb) || !inside(r.cores) || !inside(r.flash) ||
+            r.cores.size < r.vcpu_count)
             throw std::runtime_error("a VM record points outside the description");
         recs[i].name[sizeof r.name - 1] = 0;
     }
@@ -233,9 +251,15 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
     for (uint32_t i = 0; i < h.vm_count; ++i) {
         const VmRecord& r = recs[i];
         std::ostringstream p;
-        p << (r.dtb.size != 0 ? "kernel" : "image ") << " " << r.image.size << " bytes" << shared(r.image, r.name);
+        const bool kernel = r.dtb.size != 0 && (r.flags & sysimg::VM_FIRMWARE_DT) == 0;
+        p << (kernel ? "kernel" : "image ") << " " << r.image.size << " bytes" << shared(r.image, r.name);
         if (r.initrd.size != 0) p << ", initrd " << r.initrd.size << " bytes" << shared(r.initrd, r.name);
         if (r.dtb.size != 0) p << ", device tree " << r.dtb.size << " bytes" << shared(r.dtb, r.name);
+        if (r.flash_size != 0) {
+            p << ", flash " << mib(r.flash_size) << " at 0x" << std::hex << r.flash_ipa << std::dec
+              << ((r.flags & sysimg::VM_FLASH_WRITABLE) != 0 ? " (writable)" : " (read-only)");
+            if (r.flash.size != 0) p << " from " << r.flash.size << " bytes" << shared(r.flash, r.name);
+        }
         parts[i] = p.str();
     }
 

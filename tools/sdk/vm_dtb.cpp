@@ -82,7 +82,7 @@ std::vector<uint8_t> build_vm_dtb(const LinuxVmSpec& spec) {
     w.prop_u32("interrupt-parent", PHANDLE_GIC);
 
     w.begin("chosen");
-    w.prop("bootargs", spec.bootargs);
+    if (!spec.bootargs.empty()) w.prop("bootargs", spec.bootargs);
     w.prop("stdout-path", "/pl011@9000000");
     // Room for the seed the hypervisor writes at each boot of the VM (a fresh
     // one per VM and per boot, as a loader on bare metal gives one).
