@@ -292,20 +292,20 @@ void console_init(PutcFn putc) {
 void console_input_start(ConsoleTargets& targets) {
     LockGuard guard(g_mux_lock);
     g_targets = &targets;
-    g_focus = 0;
     g_escape = false;
     g_held_len = 0;
     const unsigned n = targets.count();
     if (n == 0) return;
+    g_focus = targets.running(0) ? 0 : next_running(0); // (the first VM may have been refused at boot)
     {
         LockGuard rows(g_rows.lock);
-        g_rows.focus = &targets.stream(0);
+        g_rows.focus = &targets.stream(g_focus);
     }
     if (n == 1) {
-        log("console: input goes to vm %s (Ctrl-T ? helps, Ctrl-T x powers off)", targets.name(0));
+        log("console: input goes to vm %s (Ctrl-T ? helps, Ctrl-T x powers off)", targets.name(g_focus));
     } else {
         log("console: input goes to vm %s (Ctrl-T 1-%u or n switches, Ctrl-T ? helps, Ctrl-T x powers off)",
-            targets.name(0), n < 9 ? n : 9);
+            targets.name(g_focus), n < 9 ? n : 9);
     }
 }
 

@@ -21,6 +21,7 @@ const char* reason_text(StopReason r) {
     case StopReason::unhandled_trap: return "stopped on an unhandled trap";
     case StopReason::last_cpu_off: return "last vCPU turned off";
     case StopReason::reset_failed: return "not restarted";
+    case StopReason::refused: return "refused at boot";
     }
     return "?";
 }
@@ -31,8 +32,9 @@ void flush_console(Vm& vm) {
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) vm.vcpus[i].console.flush(vm.name());
 }
 
-/// Logs the final verdict and powers off once no VM is running.
-void power_off_if_all_stopped() {
+} // namespace
+
+void vms_power_off_if_all_stopped() {
     unsigned failed = 0;
     for (u16 i = 0; i < g_vms.count; ++i) {
         const VmState s = g_vms.vms[i].state.load(std::memory_order_acquire);
@@ -49,7 +51,12 @@ void power_off_if_all_stopped() {
     arch::system_off();
 }
 
-} // namespace
+void vm_refuse(Vm& vm, const char* why) {
+    vm.state.store(VmState::failed, std::memory_order_release);
+    for (u16 i = 0; i < vm.desc->vcpu_count; ++i)
+        vm.vcpus[i].state.store(VcpuState::stopped, std::memory_order_release);
+    log("vm %s: %s: %s", vm.name(), reason_text(StopReason::refused), why);
+}
 
 void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
     const bool clean = reason == StopReason::poweroff || reason == StopReason::last_cpu_off ||
@@ -77,7 +84,7 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
             arch::kick_core(vm.vcpus[i].core);
         }
     }
-    power_off_if_all_stopped();
+    vms_power_off_if_all_stopped();
 }
 
 /// Copies the VM's images into its RAM, resets its devices and its vCPUs, and
@@ -166,7 +173,7 @@ bool vm_memory_private(const Vm& vm, u64& audited) {
     audited = 0;
     for (u16 i = 0; i < g_vms.count; ++i) {
         const Vm& other = g_vms.vms[i];
-        if (&other == &vm) continue;
+        if (&other == &vm || other.stage2.root().raw() == 0) continue; // (itself; a VM refused at boot)
         other.stage2.for_each_leaf([&](Ipa, PhysAddr pa, u64 size) {
             ++audited;
             if (mine.overlaps({pa, size})) alone = false;

@@ -83,12 +83,19 @@ struct VmTable {
 extern constinit VmTable g_vms;
 
 /// Why a VM stopped, for the log line and the final verdict.
-enum class StopReason : u8 { poweroff, exit_code, fault, unhandled_trap, last_cpu_off, reset_failed };
+enum class StopReason : u8 { poweroff, exit_code, fault, unhandled_trap, last_cpu_off, reset_failed, refused };
 
 /// Ends `vm`: marks it and every vCPU stopped and logs `why`. A VM that powered
 /// off or exited with code 0 ended cleanly; anything else failed. When this
 /// was the last running VM the machine powers off. Safe to call from any core.
 void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why);
+
+/// Marks `vm` failed before it ever ran (boot), saying `why`: its own
+/// description asks what this board cannot give. The other VMs run on.
+void vm_refuse(Vm& vm, const char* why);
+
+/// Logs the final verdict and powers off if no VM is running (any core).
+void vms_power_off_if_all_stopped();
 
 /// Copies `vm`'s images into its RAM, resets its devices and vCPUs, and makes
 /// vCPU 0 runnable at the image's entry (boot, and every restart).

@@ -22,51 +22,49 @@ constexpr bool fits(u64 offset, u64 size, u64 ram) { return offset <= ram && siz
 
 /// Decides where the image, initramfs and device tree go in the VM's RAM and
 /// checks that they fit without overlapping: every byte vm_load() copies
-/// lands in the VM's own RAM.
-void vm_layout(Vm& vm) {
+/// lands in the VM's own RAM. Returns why the VM cannot run, or nullptr.
+const char* vm_layout(Vm& vm) {
     const VmDesc& d = *vm.desc;
     const u64 ram = vm.ram.size;
     if (d.dtb.size() == 0) {
         vm.kernel_ipa = vm.ram.base;
-        if (!fits(0, d.image.size(), ram)) arch::panic("vm %s: image larger than its memory", d.name);
+        if (!fits(0, d.image.size(), ram)) return "image larger than its memory";
         // (Only a device tree says where an initramfs goes.)
-        if (d.initrd.size() != 0) arch::panic("vm %s: an initramfs without a device tree", d.name);
-        return;
+        if (d.initrd.size() != 0) return "an initramfs without a device tree";
+        return nullptr;
     }
     if (d.firmware) {
         // The QEMU virt convention for firmware (U-Boot reads its tree at the
         // start of RAM): the tree, then the image 2 MiB up, entered with x0 = tree.
         constexpr u64 at = vplat::FIRMWARE_IMAGE_OFFSET;
         if (d.dtb.size() > at || !fits(at, d.image.size(), ram) || d.initrd.size() != 0)
-            arch::panic("vm %s: image and device tree do not fit in its memory", d.name);
+            return "image and device tree do not fit in its memory";
         vm.dtb_ipa = vm.ram.base;
         vm.kernel_ipa = vm.ram.base + at;
         vm.seed_offset = vm_rng_seed_offset(d.dtb.begin, d.dtb.size());
-        return;
+        return nullptr;
     }
-    if (!arm64::has_header(d.image.begin, d.image.size())) {
-        arch::panic("vm %s: its kernel is not an arm64 Image", d.name);
-    }
+    if (!arm64::has_header(d.image.begin, d.image.size())) return "its kernel is not an arm64 Image";
     // The copy is the whole file, so the space the kernel takes is the
     // larger of the file and what its header says.
     const arm64::ImageHeader header = arm64::read_header(d.image.begin);
     const u64 text_offset = header.text_offset;
     const u64 kernel_size = header.image_size > d.image.size() ? header.image_size : d.image.size();
     if (d.dtb.size() > 2 * MiB || !fits(2 * MiB, text_offset, ram) || !fits(2 * MiB + text_offset, kernel_size, ram)) {
-        arch::panic("vm %s: kernel and device tree do not fit in its memory", d.name);
+        return "kernel and device tree do not fit in its memory";
     }
     vm.dtb_ipa = vm.ram.base;
     vm.kernel_ipa = vm.ram.base + 2 * MiB + text_offset;
     vm.initrd_ipa = linux_initrd_address(d.dtb.begin, d.dtb.size());
     vm.seed_offset = vm_rng_seed_offset(d.dtb.begin, d.dtb.size());
-    if (d.initrd.size() == 0) return;
+    if (d.initrd.size() == 0) return nullptr;
     const u64 at = vm.initrd_ipa.raw() - vm.ram.base.raw(); // (wraps when below RAM: then it does not fit)
     const u64 kernel_at = 2 * MiB + text_offset;
     const bool clear_of_kernel = at >= kernel_at + kernel_size || at + d.initrd.size() <= kernel_at;
     if (vm.initrd_ipa < vm.ram.base || !fits(at, d.initrd.size(), ram) || at < d.dtb.size() || !clear_of_kernel) {
-        arch::panic("vm %s: its initramfs at %#llx does not fit beside the kernel", d.name,
-                    static_cast<unsigned long long>(vm.initrd_ipa.raw()));
+        return "its initramfs does not fit beside the kernel (see its device tree's linux,initrd-start)";
     }
+    return nullptr;
 }
 
 /// Gives `vm` the board's devices its description names: their registers
@@ -135,6 +133,27 @@ void give_sve(Vm& vm, PageAllocator& alloc) {
     log("vm %s: SVE with %u-bit vectors", d.name, vq * 128);
 }
 
+/// Checks what only the boot can check about `vm` and gives it its RAM,
+/// stage-2 table, devices and flash. Returns why it cannot run, or nullptr.
+const char* accept(Vm& vm, PageAllocator& alloc) {
+    const VmDesc& d = *vm.desc;
+    for (u16 i = 0; i < d.vcpu_count; ++i) {
+        if (d.cores[i] >= g_core_count) return "a vCPU's core is not on this board";
+    }
+    if (d.budget_us != 0 && (d.period_us == 0 || d.budget_us > d.period_us)) return "its budget cannot be met";
+    if (const char* why = vm_layout(vm); why != nullptr) return why;
+    auto ram = alloc.alloc(d.ram_size, 2 * MiB);
+    if (!ram.ok()) return "the board has no free memory for its RAM";
+    vm.ram_pa = ram.value();
+    if (Status s = vm.stage2.init(alloc); s != Status::ok) return "no memory for its stage-2 table";
+    const MapAttrs ram_attrs{true, true, true, MapAttrs::Mem::normal};
+    if (Status s = vm.stage2.map(d.ram_ipa, vm.ram_pa, vm.ram.size, ram_attrs, alloc); s != Status::ok)
+        return "its RAM cannot be mapped at its guest-physical address";
+    give_devices(vm, alloc);
+    give_flash(vm, alloc);
+    return nullptr;
+}
+
 } // namespace
 
 void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
@@ -142,6 +161,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
     if (!vm_mem.ok()) arch::panic("no memory for %u VM objects", sys.vm_count);
     g_vms.vms = static_cast<Vm*>(arch::phys_to_ptr(vm_mem.value()));
     g_vms.count = sys.vm_count;
+    bool any_refused = false;
 
     for (u16 id = 0; id < sys.vm_count; ++id) {
         const VmDesc& d = sys.vms[id];
@@ -149,28 +169,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
         vm.desc = &d;
         vm.id = id;
         vm.vmid = static_cast<u16>(id + 1); // VMID 0 is never given to a guest
-        for (u16 i = 0; i < d.vcpu_count; ++i) {
-            if (d.cores[i] >= g_core_count) arch::panic("vm %s: core %u does not exist", d.name, d.cores[i]);
-        }
-
-        auto ram = alloc.alloc(d.ram_size, 2 * MiB);
-        if (!ram.ok()) {
-            arch::panic("vm %s: no memory for %llu KiB of RAM", d.name,
-                        static_cast<unsigned long long>(d.ram_size / KiB));
-        }
         vm.ram = IpaRange{d.ram_ipa, align_up(d.ram_size, PAGE_SIZE)};
-        vm.ram_pa = ram.value();
-        vm_layout(vm);
-
-        if (Status s = vm.stage2.init(alloc); s != Status::ok)
-            arch::panic("vm %s: stage-2: %s", d.name, status_name(s));
-        const MapAttrs ram_attrs{true, true, true, MapAttrs::Mem::normal};
-        if (Status s = vm.stage2.map(d.ram_ipa, vm.ram_pa, vm.ram.size, ram_attrs, alloc); s != Status::ok) {
-            arch::panic("vm %s: stage-2 map of RAM: %s", d.name, status_name(s));
-        }
-        give_devices(vm, alloc);
-        give_flash(vm, alloc);
-
         auto vcpu_mem = alloc.alloc(sizeof(Vcpu) * d.vcpu_count);
         if (!vcpu_mem.ok()) arch::panic("vm %s: no memory for %u vCPUs", d.name, d.vcpu_count);
         vm.vcpus = static_cast<Vcpu*>(arch::phys_to_ptr(vcpu_mem.value()));
@@ -178,7 +177,17 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
             Vcpu& v = *new (&vm.vcpus[i]) Vcpu();
             v.vm = &vm;
             v.index = i;
-            v.core = d.cores[i];
+            v.core = d.cores[i] < g_core_count ? d.cores[i] : 0;
+        }
+        // What this VM's own description gets wrong, or the board cannot
+        // give it, stops this VM alone (after the loop): the others run.
+        if (const char* why = accept(vm, alloc); why != nullptr) {
+            vm_refuse(vm, why);
+            any_refused = true;
+            continue;
+        }
+        for (u16 i = 0; i < d.vcpu_count; ++i) {
+            Vcpu& v = vm.vcpus[i];
             v.priority = d.priority < PRIORITY_LEVELS ? d.priority : PRIORITY_LEVELS - 1;
             ++g_cores[v.core].assigned;
             if (d.budget_us != 0) {
@@ -187,9 +196,6 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
             }
         }
         give_sve(vm, alloc);
-        if (d.budget_us != 0 && (d.period_us == 0 || d.budget_us > d.period_us)) {
-            arch::panic("vm %s: budget %u us per %u us cannot be met", d.name, d.budget_us, d.period_us);
-        }
         vm_load(vm);
         log("vm %s: %llu KiB at IPA %#llx (PA %#llx), %u vCPU%s from core %u%s", d.name,
             static_cast<unsigned long long>(vm.ram.size / KiB), static_cast<unsigned long long>(d.ram_ipa.raw()),
@@ -201,6 +207,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
             log("vm %s: priority %u", d.name, d.priority);
         }
     }
+    if (any_refused) vms_power_off_if_all_stopped(); // (every VM refused: nothing to run)
 }
 
 } // namespace tessera
