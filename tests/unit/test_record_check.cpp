@@ -74,7 +74,7 @@ TEST(RecordCheck, VcpusPriorityAndBudget) {
     EXPECT_STREQ(check_vm_record(r), "an SVE vector length over 2048 bits");
     r = good();
     r.flash_ipa = 0x0400'0000;
-    r.flash_size = 256 * 1024;
+    r.flash_size = 256 * KiB;
     r.flags = sysimg::VM_FLASH_WRITABLE;
     EXPECT_EQ(check_vm_record(r), nullptr);
     r.flash_ipa = 0x0800'0000 - 4096; // ends in the GIC's frames
@@ -82,7 +82,7 @@ TEST(RecordCheck, VcpusPriorityAndBudget) {
     r.flash_ipa = ~0ull - 4095; // wraps
     EXPECT_STREQ(check_vm_record(r), "a flash region outside the flash window (below 0x8000000)");
     r.flash_ipa = 0x0400'0000;
-    r.flash = {0, 512 * 1024};
+    r.flash = {0, 512 * KiB};
     EXPECT_STREQ(check_vm_record(r), "flash contents larger than the flash region");
     r = good();
     r.flags = sysimg::VM_FLASH_WRITABLE;
