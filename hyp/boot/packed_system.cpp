@@ -129,7 +129,8 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
                              Ipa(r.flash_ipa),
                              r.flash_size,
                              (r.flags & sysimg::VM_FIRMWARE_DT) != 0,
-                             (r.flags & sysimg::VM_FLASH_WRITABLE) != 0};
+                             (r.flags & sysimg::VM_FLASH_WRITABLE) != 0,
+                             (r.flags & sysimg::VM_MTE) != 0};
     }
     out = SystemDesc{vms, static_cast<u16>(h.vm_count)};
     return nullptr;

@@ -49,6 +49,9 @@ template <class Fn> void with_fp_borrowed(Fn fn) {
     fn();
 }
 
+/// Whether the board has MTE with tag memory for its guests.
+[[nodiscard]] bool board_has_mte();
+
 /// Zeroes `size` bytes at `p` (whole cache blocks at once where it can).
 void zero_memory(void* p, u64 size);
 

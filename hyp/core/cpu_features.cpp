@@ -20,8 +20,8 @@ constexpr Passed PASSED[] = {
     // PFR0: FP, AdvSIMD (switched by fpsimd.S), DIT, CSV2, CSV3. EL0, EL1, GIC,
     // SVE: set below. Hidden: EL2, EL3, RAS, SEL2, MPAM, AMU, RME.
     {idreg::AA64PFR0, f(16) | f(20) | f(48) | f(56) | f(60)},
-    // PFR1: BT (PSTATE and SCTLR_EL1 bits), SSBS, CSV2_frac. Hidden: MTE,
-    // RAS_frac, MPAM_frac, SME, RNDR_trap, NMI, GCS, THE and the rest.
+    // PFR1: BT (PSTATE and SCTLR_EL1 bits), SSBS, CSV2_frac; MTE below.
+    // Hidden: RAS_frac, MPAM_frac, SME, RNDR_trap, NMI, GCS, THE and the rest.
     {idreg::AA64PFR1, f(0) | f(4) | f(32)},
     // DFR0: DebugVer, PMUVer (the PMU is lent to the vCPU that uses it),
     // BRPs, WRPs, CTX_CMPs (debug registers switched once a vCPU uses them),
@@ -72,6 +72,9 @@ u64 id_register_view(unsigned reg, u64 hw, const CpuPolicy& policy, unsigned ipa
         v = set_field(v, 4, 1);                              // EL1: AArch64 only (HCR_EL2.RW)
         v = set_field(v, 24, id_field(hw, 24) != 0 ? 1 : 0); // GIC: the GICv3 CPU interface, virtualized
         if (policy.sve) v = set_field(v, 32, id_field(hw, 32));
+    } else if (reg == idreg::AA64PFR1) {
+        // MTE: up to MTE3 (asymmetric checks: SCTLR_EL1's TCF, switched).
+        if (policy.mte) v = set_field(v, 8, min(id_field(hw, 8), 3));
     } else if (reg == idreg::AA64DFR0) {
         // BRPs, WRPs, CTX_CMPs: how many, minus one; no more than are switched.
         const unsigned brps = min(id_field(hw, 12), DEBUG_MAX_POINTS - 1);
@@ -93,5 +96,7 @@ bool has_pauth(const u64* hw) {
 }
 
 bool has_sve(const u64* hw) { return id_field(hw[idreg::AA64PFR0 - idreg::FIRST], 32) != 0; }
+
+bool has_mte(const u64* hw) { return id_field(hw[idreg::AA64PFR1 - idreg::FIRST], 8) >= 2; }
 
 } // namespace tessera

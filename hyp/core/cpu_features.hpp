@@ -23,6 +23,7 @@ inline constexpr unsigned DEBUG_MAX_POINTS = 8;
 /// What a VM may use beyond the features every guest gets.
 struct CpuPolicy {
     bool sve = false; ///< SVE shown (ID_AA64PFR0.SVE, ID_AA64ZFR0), its state switched with each vCPU
+    bool mte = false; ///< MTE shown (ID_AA64PFR1.MTE), its registers switched, tag access allowed (HCR_EL2.ATA)
 };
 
 /// ID register numbers: CRm * 8 + op2 of S3_0_C0_C<CRm>_<op2>.
@@ -57,5 +58,9 @@ bool has_pauth(const u64* hw);
 
 /// Whether the board's ID registers show SVE.
 bool has_sve(const u64* hw);
+
+/// Whether the board has MTE with tag memory (ID_AA64PFR1.MTE >= 2: MTE2),
+/// what a guest's tagged memory needs.
+bool has_mte(const u64* hw);
 
 } // namespace tessera

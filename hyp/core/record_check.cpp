@@ -41,7 +41,7 @@ const char* check_vm_record(const sysimg::VmRecord& r) {
     } else if (r.flash.size != 0 || (r.flags & sysimg::VM_FLASH_WRITABLE) != 0) {
         return "flash contents without a flash region";
     }
-    if ((r.flags & ~(sysimg::VM_FIRMWARE_DT | sysimg::VM_FLASH_WRITABLE)) != 0 || r.reserved != 0)
+    if ((r.flags & ~(sysimg::VM_FIRMWARE_DT | sysimg::VM_FLASH_WRITABLE | sysimg::VM_MTE)) != 0 || r.reserved != 0)
         return "unknown VM flags";
     if ((r.flags & sysimg::VM_FIRMWARE_DT) != 0 && (r.dtb.size == 0 || r.initrd.size != 0))
         return "a firmware guest without a device tree, or with an initramfs";

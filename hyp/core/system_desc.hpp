@@ -40,6 +40,7 @@ struct VmDesc {
     u64 flash_size = 0;    ///< 0: no flash region
     bool firmware = false; ///< an image with a device tree (dtb), not a Linux kernel
     bool flash_writable = false;
+    bool mte = false; ///< may use MTE where the board has it
 };
 
 struct SystemDesc {

@@ -58,7 +58,7 @@ struct VmRecord {
     Range flash; ///< the flash region's initial contents (size 0: erased)
     u64 flash_ipa;
     u64 flash_size; ///< 0: no flash region
-    u32 flags;      ///< VM_FIRMWARE_DT, VM_FLASH_WRITABLE
+    u32 flags;      ///< VM_FIRMWARE_DT, VM_FLASH_WRITABLE, VM_MTE
     u32 reserved;
 };
 static_assert(sizeof(VmRecord) == 168);
@@ -68,6 +68,8 @@ static_assert(sizeof(VmRecord) == 168);
 inline constexpr u32 VM_FIRMWARE_DT = 1u << 0;
 /// Its flash region takes writes (RAM-backed, kept across its restarts).
 inline constexpr u32 VM_FLASH_WRITABLE = 1u << 1;
+/// It may use MTE (tagged memory, tag checks) where the board has it.
+inline constexpr u32 VM_MTE = 1u << 2;
 
 /// The 256 entries of a table-driven CRC-32 (IEEE 802.3, reflected: the
 /// polynomial zlib's crc32() and the Arm CRC32 instructions use).

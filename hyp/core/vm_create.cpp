@@ -196,6 +196,13 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
             }
         }
         give_sve(vm, alloc);
+        if (d.mte) {
+            vm.cpu.mte = arch::board_has_mte();
+            if (vm.cpu.mte)
+                log("vm %s: MTE (tagged memory, tag checks)", d.name);
+            else
+                log("vm %s: the board has no MTE with tag memory: the VM runs without it", d.name);
+        }
         vm_load(vm);
         log("vm %s: %llu KiB at IPA %#llx (PA %#llx), %u vCPU%s from core %u%s", d.name,
             static_cast<unsigned long long>(vm.ram.size / KiB), static_cast<unsigned long long>(d.ram_ipa.raw()),

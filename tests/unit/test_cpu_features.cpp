@@ -29,6 +29,23 @@ TEST(CpuFeatures, SveOnlyForVmsThatHaveIt) {
     EXPECT_EQ(view(idreg::AA64ZFR0, 0x0110'0110'0001'0011ull, true), 0x0110'0110'0001'0011ull);
 }
 
+TEST(CpuFeatures, MteOnlyForVmsThatHaveItAndOnlyWithTagMemory) {
+    const auto mte = [](u64 hw, bool allowed) {
+        CpuPolicy p;
+        p.mte = allowed;
+        return id_field(id_register_view(idreg::AA64PFR1, field(8, hw), p, IPA_BITS), 8);
+    };
+    EXPECT_EQ(mte(2, false), 0u);
+    EXPECT_EQ(mte(2, true), 2u);
+    EXPECT_EQ(mte(3, true), 3u);   // MTE3: asymmetric checks, in SCTLR_EL1
+    EXPECT_EQ(mte(0xf, true), 3u); // nothing beyond what is switched
+    u64 hw[idreg::COUNT] = {};
+    hw[idreg::AA64PFR1 - idreg::FIRST] = field(8, 1); // instructions only, no tag memory (QEMU max without mte=on)
+    EXPECT_FALSE(has_mte(hw));
+    hw[idreg::AA64PFR1 - idreg::FIRST] = field(8, 2);
+    EXPECT_TRUE(has_mte(hw));
+}
+
 TEST(CpuFeatures, StatefulFeaturesTesseraDoesNotSwitchAreHidden) {
     const u64 pfr0 = view(idreg::AA64PFR0, MAX_PFR0);
     EXPECT_EQ(id_field(pfr0, 8), 0u);  // EL2: no nested virtualization

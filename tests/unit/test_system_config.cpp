@@ -185,6 +185,7 @@ TEST_F(SystemConfigTest, FirmwareGuestsAndFlashRegions) {
     EXPECT_EQ(error_of("    flash: {size: 4K}\n"),
               "8: vm 'fw': flash needs base: and size: (and optionally image:, writable:)");
     EXPECT_EQ(error_of("    device_tree: maybe\n"), "8: vm 'fw': device_tree must be true or false, not 'maybe'");
+    EXPECT_EQ(error_of("    mte: 2\n"), "8: vm 'fw': mte must be true or false, not '2'");
 }
 
 TEST_F(SystemConfigTest, PackedImageReadsBackAndCatchesCorruption) {

@@ -245,7 +245,7 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
     }
     const std::string where = n["name"] ? "vm '" + Checker::scalar(n["name"]) + "': " : "";
     c.keys(n,
-           {"name", "image", "linux", "memory", "base", "vcpus", "cores", "priority", "budget", "devices", "sve",
+           {"name", "image", "linux", "memory", "base", "vcpus", "cores", "priority", "budget", "devices", "sve", "mte",
             "device_tree", "flash"},
            where);
     if (!n["name"]) {
@@ -368,6 +368,13 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
     if (n["priority"] && c.integer(n["priority"], 0, MAX_PRIORITY, v, where + "priority"))
         vm.priority = static_cast<unsigned>(v);
     if (const YAML::Node f = n["flash"]; f) load_flash(c, f, dir, search, where, vm);
+    if (const YAML::Node m = n["mte"]; m) {
+        try {
+            vm.mte = m.as<bool>();
+        } catch (const YAML::Exception&) {
+            c.error(m, where + "mte must be true or false, not '" + Checker::scalar(m) + "'");
+        }
+    }
     // SVE's vector length: a whole number of 128-bit granules up to 2048 bits.
     if (n["sve"] && c.integer(n["sve"], 128, 2048, v, where + "sve (the vector length in bits)")) {
         if (v % 128 != 0)

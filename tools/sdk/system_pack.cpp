@@ -159,6 +159,7 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
                 r.flags |= sysimg::VM_FIRMWARE_DT;
             }
         }
+        if (vm.mte) r.flags |= sysimg::VM_MTE;
         if (vm.flash_size != 0) {
             r.flash_ipa = vm.flash_base;
             r.flash_size = vm.flash_size;
@@ -283,6 +284,7 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
         if (r.vcpu_count > 16) cores += ",...";
         out << cores << ", priority " << unsigned(r.priority);
         if (r.sve_vq != 0) out << ", SVE " << 128u * r.sve_vq << "-bit";
+        if ((r.flags & sysimg::VM_MTE) != 0) out << ", MTE";
         if (r.budget_us != 0) out << ", budget " << r.budget_us << " us per " << r.period_us << " us";
         for (unsigned k = 0; k < board::DEVICE_COUNT; ++k) {
             if ((r.devices & (1u << k)) != 0) out << ", owns " << board::DEVICES[k].name;

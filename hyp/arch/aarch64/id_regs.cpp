@@ -38,6 +38,8 @@ void read_board_id_registers() {
 #undef TESSERA_READ_ID
 }
 
+bool board_has_mte() { return has_mte(g_id_regs); }
+
 unsigned sve_vector_granules(unsigned vq) {
     if (!has_sve(g_id_regs) || vq == 0) return 0;
     // Ask for `vq` granules at EL2 and read back what the core gives (RDVL).

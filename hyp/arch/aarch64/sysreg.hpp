@@ -130,6 +130,11 @@ TESSERA_SYSREG_ENC(apdbkeylo_el1, "S3_0_C2_C2_2")
 TESSERA_SYSREG_ENC(apdbkeyhi_el1, "S3_0_C2_C2_3")
 TESSERA_SYSREG_ENC(apgakeylo_el1, "S3_0_C2_C3_0")
 TESSERA_SYSREG_ENC(apgakeyhi_el1, "S3_0_C2_C3_1")
+// MTE (Armv8.5): tag-check fault status, tag generation; switched for VMs with MTE.
+TESSERA_SYSREG_ENC(tfsr_el1, "S3_0_C5_C6_0")
+TESSERA_SYSREG_ENC(tfsre0_el1, "S3_0_C5_C6_1")
+TESSERA_SYSREG_ENC(gcr_el1, "S3_0_C1_C0_6")
+TESSERA_SYSREG_ENC(rgsr_el1, "S3_0_C1_C0_5")
 // SVE vector length controls (Armv8.2 SVE), switched for vCPUs that use SVE.
 TESSERA_SYSREG_ENC(zcr_el1, "S3_0_C1_C2_0")
 TESSERA_SYSREG_ENC(zcr_el2, "S3_4_C1_C2_0")

@@ -113,6 +113,20 @@ void load_pauth(const PauthKeys& k) {
     apgakeyhi_el1::write(k.key[9]);
 }
 
+void save_mte(MteRegs& m) {
+    m.tfsr = tfsr_el1::read();
+    m.tfsre0 = tfsre0_el1::read();
+    m.gcr = gcr_el1::read();
+    m.rgsr = rgsr_el1::read();
+}
+
+void load_mte(const MteRegs& m) {
+    tfsr_el1::write(m.tfsr);
+    tfsre0_el1::write(m.tfsre0);
+    gcr_el1::write(m.gcr);
+    rgsr_el1::write(m.rgsr);
+}
+
 u64 vector_offset(u64 spsr) {
     const u64 mode = spsr & 0x1f;
     if (mode == 0x05) return 0x200;       // EL1h: current EL, SP_EL1
@@ -143,6 +157,7 @@ void unload(PerCore& core) {
     if (!prev->reload.load(std::memory_order_acquire)) {
         save_el1(prev->ctx.el1);
         if (g_pauth) save_pauth(prev->ctx.pauth);
+        if (prev->vm->cpu.mte) save_mte(prev->ctx.mte);
         vector_save(*prev);
         if (prev->ctx.pmu.owned) pmu_save(prev->ctx.pmu);
         if (prev->ctx.debug.owned) debug_save(prev->ctx.debug);
@@ -179,6 +194,8 @@ void run_vcpu(PerCore& core, Vcpu& v) {
         load_el1(v.ctx.el1);
         // A guest's keys never sign or check another's pointers.
         if (g_pauth) load_pauth(v.ctx.pauth);
+        // (A VM without MTE cannot reach these: HCR_EL2.ATA traps them.)
+        if (v.vm->cpu.mte) load_mte(v.ctx.mte);
         vector_load(v);
         pmu_load(v.ctx.pmu);
         debug_load(v.ctx.debug);
@@ -190,9 +207,12 @@ void run_vcpu(PerCore& core, Vcpu& v) {
         vttbr_el2::write(vm.stage2.root().raw() | static_cast<u64>(vm.vmid) << 48);
         // A vCPU alone on its core sleeps in WFI on the hardware; where vCPUs
         // share a core, WFI blocks it and WFE gives way (HCR_EL2.TWI, TWE).
-        constexpr u64 HCR_TWI = 1ull << 13, HCR_TWE = 1ull << 14;
-        const u64 hcr = hcr_el2::read();
-        hcr_el2::write(core.assigned > 1 ? hcr | HCR_TWI | HCR_TWE : hcr & ~(HCR_TWI | HCR_TWE));
+        // Tags and the MTE registers only for a VM with MTE (HCR_EL2.ATA).
+        constexpr u64 HCR_TWI = 1ull << 13, HCR_TWE = 1ull << 14, HCR_ATA = 1ull << 56;
+        u64 hcr = hcr_el2::read() & ~(HCR_TWI | HCR_TWE | HCR_ATA);
+        if (core.assigned > 1) hcr |= HCR_TWI | HCR_TWE;
+        if (vm.cpu.mte) hcr |= HCR_ATA;
+        hcr_el2::write(hcr);
         isb();
         core.loaded = &v;
     }

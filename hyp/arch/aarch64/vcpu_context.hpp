@@ -34,6 +34,12 @@ struct El1Regs {
     u64 ich_vmcr, ich_ap1r0; // its virtual CPU interface: PMR, BPR, enables; active priorities
 };
 
+/// MTE state of a vCPU of a VM with MTE: tag-check fault status (EL1, EL0),
+/// tag exclusion and random tag seed.
+struct MteRegs {
+    u64 tfsr, tfsre0, gcr, rgsr;
+};
+
 /// Pointer authentication keys (APIA, APIB, APDA, APDB, APGA; low, high),
 /// switched on cores that have the feature.
 struct PauthKeys {
@@ -69,6 +75,7 @@ struct VcpuContext {
     GuestRegs regs;
     El1Regs el1;
     PauthKeys pauth;
+    MteRegs mte;
     PmuRegs pmu;
     DebugRegs debug;
     FpRegs fp;

@@ -29,6 +29,7 @@ void reset() {
     m.rndr = false;
     m.rndr_draws = 0;
     m.sve_vq = 0;
+    m.mte = false;
 }
 
 } // namespace fake
@@ -73,6 +74,8 @@ bool hardware_random(u64& out) {
 }
 
 void fp_borrow() {}
+
+bool board_has_mte() { return fake::machine().mte; }
 
 unsigned sve_vector_granules(unsigned vq) { return vq < fake::machine().sve_vq ? vq : fake::machine().sve_vq; }
 

@@ -43,7 +43,9 @@ struct Machine {
     unsigned released = 0;               ///< vm_release_hw() calls
     bool rndr = false;                   ///< the core has RNDR: hardware_random() gives words
     u64 rndr_draws = 0;                  ///< words it gave
-    unsigned sve_vq = 0;                 ///< the board's longest SVE vector, in 128-bit granules (0: no SVE)
+    unsigned sve_vq = 0;
+    bool mte = false; ///< the board has MTE with tag memory                 ///< the board's longest SVE vector, in
+                      ///< 128-bit granules (0: no SVE)
     /// Called by wait_event(): a test lets "another core" act while this one waits.
     std::function<void()> on_wait;
 };
