@@ -1,13 +1,16 @@
 // mmu.cpp — the guest kit turns on its own stage-1 MMU: guests are MMU-enabled processors.
 //
-// Identity map, 4 KiB granule, 32-bit VA, two 1 GiB blocks: 0–1 GiB device
-// (where a board keeps its MMIO), 1–2 GiB normal write-back (the guest's RAM).
+// Identity map, 4 KiB granule, 32-bit VA: 0–1 GiB device (where a board
+// keeps its MMIO) in 2 MiB blocks, except the channel window, normal
+// write-back like the shared memory it holds; 1–2 GiB normal write-back (the
+// guest's RAM) in one block.
 #include "types.hpp"
 #include "vplatform.hpp"
 
 namespace {
 alignas(4096) tessera::u64 g_level1[512];
-}
+alignas(4096) tessera::u64 g_level2_low[512]; ///< the first GiB, 2 MiB at a time
+} // namespace
 
 extern "C" void kit_mmu_enable_cpu();
 
@@ -16,7 +19,13 @@ extern "C" void kit_mmu_init() {
     constexpr u64 BLOCK = 1, AF = 1ull << 10, SH_INNER = 3ull << 8;
     constexpr u64 ATTR_DEVICE = 1ull << 2, ATTR_NORMAL = 0; // MAIR index 1 and 0
     constexpr u64 XN = (1ull << 54) | (1ull << 53);
-    g_level1[0] = 0x0000'0000 | BLOCK | AF | ATTR_DEVICE | XN;
+    constexpr u64 TABLE = 3, MIB2 = 2ull << 20;
+    constexpr u64 first_channel = tessera::vplat::CHANNEL_BASE / MIB2;
+    for (u64 i = 0; i < 512; ++i) {
+        const bool channel = i >= first_channel && i < first_channel + tessera::vplat::MAX_CHANNELS;
+        g_level2_low[i] = i * MIB2 | BLOCK | AF | XN | (channel ? SH_INNER | ATTR_NORMAL : ATTR_DEVICE);
+    }
+    g_level1[0] = reinterpret_cast<u64>(g_level2_low) | TABLE;
     static_assert(tessera::vplat::RAM_BASE == 1ull << 30, "level-1 entry 1 maps the second GiB: the VM's RAM");
     g_level1[1] = tessera::vplat::RAM_BASE | BLOCK | AF | SH_INNER | ATTR_NORMAL;
     kit_mmu_enable_cpu();

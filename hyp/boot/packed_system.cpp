@@ -11,6 +11,7 @@
 #include "string.hpp"
 #include "sysreg.hpp"
 #include "system_image.hpp"
+#include "vplatform.hpp"
 
 namespace tessera {
 
@@ -132,7 +133,35 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
                              (r.flags & sysimg::VM_FLASH_WRITABLE) != 0,
                              (r.flags & sysimg::VM_MTE) != 0};
     }
-    out = SystemDesc{vms, static_cast<u16>(h.vm_count)};
+    // Channels: after the VM records, each between two different VMs, none
+    // larger than its slot, no VM in more than its doorbells allow.
+    if (h.channel_count > vplat::MAX_CHANNELS) return "more channels than the channel window holds";
+    const u64 channels_at = sizeof h + u64{h.vm_count} * sizeof(sysimg::VmRecord);
+    if (h.channel_count > (h.total_size - channels_at) / sizeof(sysimg::ChannelRecord))
+        return "more channel records than fit";
+    ChannelDesc* channels = nullptr;
+    if (h.channel_count != 0) {
+        auto cmem = alloc.alloc(sizeof(ChannelDesc) * h.channel_count);
+        if (!cmem.ok()) return "no memory for the channel table";
+        channels = static_cast<ChannelDesc*>(arch::phys_to_ptr(cmem.value()));
+    }
+    u8 per_vm[256] = {};
+    for (u32 i = 0; i < h.channel_count; ++i) {
+        sysimg::ChannelRecord c{};
+        const u64 at = channels_at + i * sizeof c;
+        memcpy(&c, blob + at, sizeof c);
+        if (memchr(c.name, 0, sizeof c.name) == nullptr || c.name[0] == 0) return "a channel record without a name";
+        if (c.size == 0 || c.size % PAGE_SIZE != 0 || c.size > vplat::CHANNEL_SLOT)
+            return "a channel whose size is not whole pages up to 2 MiB";
+        if (c.vm[0] >= h.vm_count || c.vm[1] >= h.vm_count || c.vm[0] == c.vm[1])
+            return "a channel whose endpoints are not two of the VMs";
+        if (c.kind != sysimg::CHANNEL_RAW || c.reserved != 0)
+            return "a channel of a kind this hypervisor does not have";
+        if (++per_vm[c.vm[0]] > vplat::MAX_CHANNELS_PER_VM || ++per_vm[c.vm[1]] > vplat::MAX_CHANNELS_PER_VM)
+            return "a VM in more than 16 channels";
+        new (&channels[i]) ChannelDesc{reinterpret_cast<const char*>(blob + at), c.size, {c.vm[0], c.vm[1]}};
+    }
+    out = SystemDesc{vms, static_cast<u16>(h.vm_count), channels, static_cast<u16>(h.channel_count)};
     return nullptr;
 }
 

@@ -2,6 +2,7 @@
 #include "hypercall.hpp"
 
 #include "arch.hpp"
+#include "channel.hpp"
 #include "hypercall_abi.hpp"
 #include "sched.hpp"
 
@@ -131,6 +132,21 @@ void handle_hypercall(Vcpu& v) {
         reg(v, 2) = audited;
         return;
     }
+    case abi::TESSERA_CHANNEL_INFO: {
+        ChannelView c;
+        if (reg(v, 1) > 0xffff || !channel_view(*v.vm, static_cast<unsigned>(reg(v, 1)), c)) {
+            ret(v, abi::PSCI_INVALID_PARAMETERS);
+            return;
+        }
+        ret(v, 0);
+        reg(v, 1) = c.ipa.raw();
+        reg(v, 2) = c.size;
+        reg(v, 3) = c.doorbell | static_cast<u64>(c.side) << 32 | static_cast<u64>(c.peer) << 40;
+        return;
+    }
+    case abi::TESSERA_CHANNEL_RING:
+        ret(v, reg(v, 1) > 0xffff ? abi::PSCI_INVALID_PARAMETERS : channel_ring(v, static_cast<unsigned>(reg(v, 1))));
+        return;
     case abi::VENDOR_HYP_CALL_UID:
         for (unsigned i = 0; i < 4; ++i) reg(v, i) = abi::TESSERA_UID[i];
         return;

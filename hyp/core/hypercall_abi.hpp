@@ -39,6 +39,12 @@ inline constexpr uint32_t TESSERA_VM_EXIT = 0xc600'0002;       ///< x1 = exit co
 inline constexpr uint32_t TESSERA_VM_INFO = 0xc600'0003;       ///< -> x1 = VM id, x2 = vCPU index, x3 = vCPU count
 inline constexpr uint32_t TESSERA_MEMORY_PRIVATE =
     0xc600'0004; ///< -> x1 = 1 if no other VM maps the caller's RAM, x2 = mappings audited
+/// x1 = the caller's channel number i -> x0 = 0 (or PSCI_INVALID_PARAMETERS: no such channel), x1 = its IPA,
+/// x2 = its size, x3 = the doorbell INTID it receives | side << 32 | the peer's VM id << 40
+inline constexpr uint32_t TESSERA_CHANNEL_INFO = 0xc600'0005;
+/// x1 = channel number i -> x0 = 0 (the peer's doorbell rang), PSCI_INVALID_PARAMETERS or CHANNEL_PEER_DOWN
+inline constexpr uint32_t TESSERA_CHANNEL_RING = 0xc600'0006;
+inline constexpr int64_t CHANNEL_PEER_DOWN = -3;             ///< the peer VM has ended: nobody hears the doorbell
 inline constexpr uint32_t VENDOR_HYP_CALL_UID = 0x8600'ff01; ///< -> x0..x3 = Tessera's UID
 inline constexpr uint32_t VENDOR_HYP_REVISION = 0x8600'ff03; ///< -> x0 = major, x1 = minor
 
@@ -47,7 +53,7 @@ inline constexpr uint32_t TESSERA_TEST_EL2_WRITE_CODE = 0xc600'fe00; ///< EL2 wr
 inline constexpr uint32_t TESSERA_TEST_EL2_EXEC_DATA = 0xc600'fe01;  ///< EL2 jumps into its data
 
 inline constexpr uint32_t ABI_MAJOR = 0;
-inline constexpr uint32_t ABI_MINOR = 2; // 2: MEMORY_PRIVATE
+inline constexpr uint32_t ABI_MINOR = 3; // 2: MEMORY_PRIVATE; 3: CHANNEL_INFO, CHANNEL_RING
 inline constexpr uint64_t CONSOLE_WRITE_MAX = 40;
 
 // UID 4f1c9a3e-5b2d-4c47-9e61-7e55e2a0b001, as SMCCC returns it (four words).

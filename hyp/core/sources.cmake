@@ -2,6 +2,8 @@
 # image (hyp/CMakeLists.txt) and, against the fake architecture in
 # hyp/arch/host, into the host library the unit tests link (tests/unit).
 set(TESSERA_CORE_SOURCES
+    channel.cpp
+    channel_create.cpp
     console.cpp
     cpu_features.cpp
     entropy.cpp

@@ -43,9 +43,18 @@ struct VmDesc {
     bool mte = false; ///< may use MTE where the board has it
 };
 
+/// A channel: shared memory between two VMs, and a doorbell each way.
+struct ChannelDesc {
+    const char* name = nullptr;
+    u64 size = 0;
+    u16 vm[2] = {}; ///< its endpoints' VM indexes (different)
+};
+
 struct SystemDesc {
-    const VmDesc* vms;
-    u16 vm_count;
+    const VmDesc* vms = nullptr;
+    u16 vm_count = 0;
+    const ChannelDesc* channels = nullptr;
+    u16 channel_count = 0;
 };
 
 } // namespace tessera

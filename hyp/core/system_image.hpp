@@ -10,7 +10,7 @@
 namespace tessera::sysimg {
 
 inline constexpr u64 MAGIC = 0x3130'5359'5353'4554ull; // "TESSYS01"
-inline constexpr u32 VERSION = 2;                      ///< 2: VM records have a flash region and flags
+inline constexpr u32 VERSION = 3;                      ///< 2: VM records have a flash region and flags; 3: channels
 inline constexpr unsigned NAME_LEN = 32;
 /// Where the blob starts in the image file and in memory: this far past the
 /// hypervisor's own footprint (the Image header's image_size before packing),
@@ -21,13 +21,13 @@ struct Header {
     u64 magic;
     u32 version;
     u32 vm_count;
-    u64 total_size;  ///< the whole blob: header, records, cores, payload
-    u32 crc32;       ///< CRC-32 (IEEE) of the whole blob, this field taken as 0 (see blob_crc)
-    u32 header_size; ///< sizeof(Header), for readers of later versions
-    u64 hyp_size;    ///< the hypervisor's image_size before packing: where this blob starts
-    u32 board_cores; ///< the board the file describes: cores (`tessera run`: -smp)
-    u32 reserved;
-    u64 board_memory; ///< and RAM bytes (`tessera run`: -m)
+    u64 total_size;    ///< the whole blob: header, records, cores, payload
+    u32 crc32;         ///< CRC-32 (IEEE) of the whole blob, this field taken as 0 (see blob_crc)
+    u32 header_size;   ///< sizeof(Header), for readers of later versions
+    u64 hyp_size;      ///< the hypervisor's image_size before packing: where this blob starts
+    u32 board_cores;   ///< the board the file describes: cores (`tessera run`: -smp)
+    u32 channel_count; ///< ChannelRecords, right after the VM records
+    u64 board_memory;  ///< and RAM bytes (`tessera run`: -m)
 };
 static_assert(sizeof(Header) == 56);
 
@@ -62,6 +62,18 @@ struct VmRecord {
     u32 reserved;
 };
 static_assert(sizeof(VmRecord) == 168);
+
+/// A channel between two VMs: shared memory at CHANNEL_BASE + its index *
+/// CHANNEL_SLOT in both, and a doorbell each way.
+struct ChannelRecord {
+    char name[NAME_LEN]; ///< NUL-terminated
+    u64 size;            ///< bytes of shared memory: whole pages, at most CHANNEL_SLOT
+    u16 vm[2];           ///< its endpoints, by VM index
+    u32 kind;            ///< CHANNEL_RAW
+    u64 reserved;
+};
+static_assert(sizeof(ChannelRecord) == 56);
+inline constexpr u32 CHANNEL_RAW = 0; ///< memory and doorbells; the guests agree on what goes in it
 
 /// An image: guest given a device tree (in `dtb`) at its RAM base, x0 = it,
 /// its image 2 MiB above: firmware such as U-Boot, not a Linux kernel.

@@ -13,6 +13,7 @@
 #include "vcpu_context.hpp"
 #include "vgic.hpp"
 #include "vpl011.hpp"
+#include "vplatform.hpp"
 
 namespace tessera {
 
@@ -58,11 +59,13 @@ struct Vm {
     ConsoleStream console; ///< its UART's output (shared by its vCPUs, like a board's UART)
     Vgic vgic;
     Vpl011 uart;
-    Ipa kernel_ipa{};         ///< where the image (or a Linux kernel) is loaded
-    Ipa initrd_ipa{};         ///< Linux: where the initramfs goes (from its device tree)
-    Ipa dtb_ipa{};            ///< Linux: where its device tree goes; 0 for bare-metal guests
-    u32 seed_offset = 0;      ///< where its device tree's /chosen rng-seed is, 0: none
-    CpuPolicy cpu{};          ///< what its ID registers show beyond the base features
+    Ipa kernel_ipa{};     ///< where the image (or a Linux kernel) is loaded
+    Ipa initrd_ipa{};     ///< Linux: where the initramfs goes (from its device tree)
+    Ipa dtb_ipa{};        ///< Linux: where its device tree goes; 0 for bare-metal guests
+    u32 seed_offset = 0;  ///< where its device tree's /chosen rng-seed is, 0: none
+    CpuPolicy cpu{};      ///< what its ID registers show beyond the base features
+    u8 channel_count = 0; ///< its channels, in its own numbering: indexes into g_channels
+    u8 channels[vplat::MAX_CHANNELS_PER_VM] = {};
     u8 sve_vq = 0;            ///< its SVE vector length in 128-bit granules (0: none)
     u32 unknown_sysreg = ~0u; ///< encoding of the last unemulated register it used (said once)
     u16 id = 0;

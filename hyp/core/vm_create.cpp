@@ -6,6 +6,7 @@
 
 #include "arch.hpp"
 #include "board.hpp"
+#include "channel.hpp"
 #include "image_header.hpp"
 #include "sched.hpp"
 #include "string.hpp"
@@ -214,6 +215,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
             log("vm %s: priority %u", d.name, d.priority);
         }
     }
+    channels_create(sys, alloc);
     if (any_refused) vms_power_off_if_all_stopped(); // (every VM refused: nothing to run)
 }
 

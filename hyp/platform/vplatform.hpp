@@ -19,10 +19,15 @@ inline constexpr uint64_t GICR_STRIDE = 0x2'0000;   ///< RD_base + SGI_base fram
 inline constexpr uint64_t GICR_SGI_BASE = 0x1'0000; ///< the SGI_base frame within a redistributor
 inline constexpr uint64_t UART = 0x0900'0000;       ///< PL011
 inline constexpr uint64_t UART_SIZE = 0x1000;
-inline constexpr uint32_t UART_INTID = 33;        ///< SPI 1
-inline constexpr uint32_t VTIMER_INTID = 27;      ///< the EL1 virtual timer's PPI
-inline constexpr uint32_t PTIMER_INTID = 30;      ///< the EL1 physical timer's PPI (non-secure)
-inline constexpr uint64_t RAM_BASE = 0x4000'0000; ///< a VM's RAM by default, and the lowest it may start
-inline constexpr uint32_t RNG_SEED_BYTES = 32;    ///< /chosen/rng-seed in a VM's device tree: written at each boot
+inline constexpr uint32_t UART_INTID = 33;            ///< SPI 1
+inline constexpr uint32_t VTIMER_INTID = 27;          ///< the EL1 virtual timer's PPI
+inline constexpr uint32_t PTIMER_INTID = 30;          ///< the EL1 physical timer's PPI (non-secure)
+inline constexpr uint64_t RAM_BASE = 0x4000'0000;     ///< a VM's RAM by default, and the lowest it may start
+inline constexpr uint64_t CHANNEL_BASE = 0x3000'0000; ///< channel k's shared memory: CHANNEL_BASE + k * CHANNEL_SLOT
+inline constexpr uint64_t CHANNEL_SLOT = 0x20'0000;   ///< 2 MiB: a channel's largest size
+inline constexpr unsigned MAX_CHANNELS = 64;          ///< in a system (the window ends at 0x38000000)
+inline constexpr unsigned MAX_CHANNELS_PER_VM = 16;   ///< its i-th channel's doorbell: SPI CHANNEL_INTID + i
+inline constexpr uint32_t CHANNEL_INTID = 64;
+inline constexpr uint32_t RNG_SEED_BYTES = 32; ///< /chosen/rng-seed in a VM's device tree: written at each boot
 
 } // namespace tessera::vplat

@@ -8,6 +8,7 @@
 
 #include "arch.hpp"
 #include "arch_mem.hpp"
+#include "channel.hpp"
 #include "console.hpp"
 #include "fake_arch.hpp"
 #include "hypercall.hpp"
@@ -37,7 +38,9 @@ class FakeSystem {
 public:
     static constexpr u64 RAM_IPA = 0x4000'0000;
 
-    explicit FakeSystem(std::vector<VmSpec> specs, unsigned cores = 4) : specs_(std::move(specs)) {
+    explicit FakeSystem(std::vector<VmSpec> specs, unsigned cores = 4, std::vector<ChannelDesc> channels = {})
+        : specs_(std::move(specs)), channels_(std::move(channels)) {
+        g_channels = ChannelTable{};
         arch::fake::reset();
         g_console.clear();
         console_init([](char c) { g_console += c; });
@@ -58,7 +61,9 @@ public:
                                     s.dtb, Ipa(RAM_IPA), s.ram, static_cast<u16>(s.cores.size()), s.cores.data(),
                                     s.priority, s.budget_us, s.period_us, 0});
         }
-        vms_create(SystemDesc{descs_.data(), static_cast<u16>(descs_.size())}, alloc_);
+        vms_create(SystemDesc{descs_.data(), static_cast<u16>(descs_.size()), channels_.data(),
+                              static_cast<u16>(channels_.size())},
+                   alloc_);
     }
 
     Vm& vm(unsigned i) { return g_vms.vms[i]; }
@@ -101,6 +106,7 @@ private:
     static inline std::string g_console;
     std::vector<VmSpec> specs_;
     std::vector<VmDesc> descs_;
+    std::vector<ChannelDesc> channels_;
     PageAllocator alloc_;
 };
 

@@ -188,6 +188,41 @@ TEST_F(SystemConfigTest, FirmwareGuestsAndFlashRegions) {
     EXPECT_EQ(error_of("    mte: 2\n"), "8: vm 'fw': mte must be true or false, not '2'");
 }
 
+TEST_F(SystemConfigTest, ChannelsBetweenTwoVms) {
+    const std::string vms = std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1}\n"
+                                                 "  - {name: b, image: guest.bin, memory: 2M, cores: 2}\n"
+                                                 "channels:\n";
+    SystemConfig sys;
+    ASSERT_TRUE(load(vms + "  - {name: link, between: [a, b], size: 64K}\n", &sys).empty());
+    ASSERT_EQ(sys.channels.size(), 1u);
+    EXPECT_EQ(sys.channels[0].vm[0], 0u);
+    EXPECT_EQ(sys.channels[0].vm[1], 1u);
+    std::vector<uint8_t> hyp(8192, 0);
+    std::memcpy(hyp.data() + 56, "ARM\x64", 4);
+    const uint64_t image_size = 3ull * 4096;
+    std::memcpy(hyp.data() + tessera::sysimg::IMAGE_SIZE_FIELD, &image_size, 8);
+    std::vector<ConfigError> errors;
+    const std::string text = inspect_image(pack_system(sys, hyp, errors));
+    EXPECT_NE(text.find("channels: 1\n  link: a <-> b, 64 KiB at IPA 0x30000000, raw"), std::string::npos) << text;
+
+    auto error_of = [&](const std::string& channel) {
+        const auto e = load(vms + channel);
+        return e.empty() ? std::string() : e[0];
+    };
+    EXPECT_EQ(error_of("  - {name: x, between: [a, c], size: 4K}\n"), "7: channel 'x': no VM is named 'c'");
+    EXPECT_EQ(error_of("  - {name: x, between: [a, a], size: 4K}\n"), "7: channel 'x': connects vm 'a' to itself");
+    EXPECT_EQ(error_of("  - {name: x, between: [a, b], size: 6000}\n"),
+              "7: channel 'x': size must be whole 4 KiB pages, at most 2M");
+    EXPECT_EQ(error_of("  - {name: x, between: [a, b], size: 4M}\n"),
+              "7: channel 'x': size must be whole 4 KiB pages, at most 2M");
+    EXPECT_EQ(error_of("  - {name: x, between: [a, b], size: 4K, kind: virtio-net}\n"),
+              "7: channel 'x': kind virtio-net is not available yet (raw only)");
+    EXPECT_EQ(error_of("  - {name: x, between: [a, b], size: 4K}\n  - {name: x, between: [b, a], size: 4K}\n"),
+              "8: channel 'x': declared twice (first on line 7)");
+    EXPECT_EQ(error_of("  - {name: x, between: [a], size: 4K}\n"),
+              "7: channel 'x': between must name two VMs, e.g. [ping, pong]");
+}
+
 TEST_F(SystemConfigTest, PackedImageReadsBackAndCatchesCorruption) {
     SystemConfig sys;
     ASSERT_TRUE(load(std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1, priority: 3}\n", &sys)

@@ -457,6 +457,84 @@ void check_system(Checker& c, const SystemConfig& sys) {
     }
 }
 
+/// The pieces of a message, joined.
+template <class... Parts> std::string text(const std::string& first, const Parts&... rest) {
+    std::string out = first;
+    (out.append(rest), ...);
+    return out;
+}
+
+/// The top-level `channels:` list: `{name:, between: [vm, vm], size:, kind: raw}`.
+void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
+    if (!list.IsSequence()) {
+        c.error(list, "channels must be a list, e.g. [{name: link, between: [a, b], size: 64K}]");
+        return;
+    }
+    if (list.size() > tessera::vplat::MAX_CHANNELS)
+        c.error(list, "at most " + std::to_string(tessera::vplat::MAX_CHANNELS) + " channels");
+    std::map<std::string, int> names;
+    std::vector<unsigned> per_vm(sys.vms.size(), 0);
+    for (const YAML::Node& n : list) {
+        ChannelConfig ch;
+        ch.line = Checker::line_of(n);
+        if (!n.IsMap() || !n["name"] || !n["between"] || !n["size"]) {
+            c.error(n, "a channel needs name:, between: [vm, vm] and size:");
+            continue;
+        }
+        ch.name = Checker::scalar(n["name"]);
+        const std::string where = "channel '" + ch.name + "': ";
+        c.keys(n, {"name", "between", "size", "kind"}, where);
+        if (ch.name.empty() || ch.name.size() > 31) c.error(n["name"], where + "a name of 1-31 characters");
+        if (auto [it, fresh] = names.emplace(ch.name, ch.line); !fresh)
+            c.error(n["name"], where + "declared twice (first on line " + std::to_string(it->second) + ")");
+        if (n["kind"]) {
+            const std::string kind = Checker::scalar(n["kind"]);
+            if (kind == "virtio-net" || kind == "virtio-console")
+                c.error(n["kind"], text(where, "kind ", kind, " is not available yet (raw only)"));
+            else if (kind != "raw")
+                c.error(n["kind"], text(where, "kind must be raw, not '", kind, "'"));
+        }
+        if (c.size(n["size"], ch.size, where + "size")) {
+            if (ch.size % 4096 != 0 || ch.size > tessera::vplat::CHANNEL_SLOT)
+                c.error(n["size"], where + "size must be whole 4 KiB pages, at most 2M");
+        }
+        const YAML::Node ends = n["between"];
+        if (!ends.IsSequence() || ends.size() != 2) {
+            c.error(ends, where + "between must name two VMs, e.g. [ping, pong]");
+            continue;
+        }
+        bool ok = true;
+        for (unsigned k = 0; k < 2; ++k) {
+            const std::string vm = Checker::scalar(ends[k]);
+            const auto it =
+                std::find_if(sys.vms.begin(), sys.vms.end(), [&](const VmConfig& v) { return v.name == vm; });
+            if (it == sys.vms.end()) {
+                c.error(ends[k], text(where, "no VM is named '", vm, "'"));
+                ok = false;
+            } else {
+                ch.vm[k] = static_cast<unsigned>(it - sys.vms.begin());
+                if (sys.vms[ch.vm[k]].is_linux) {
+                    c.error(ends[k], text(where, "vm '", vm,
+                                          "' is a Linux VM: a raw channel needs a bare-metal guest (virtio kinds "
+                                          "are not available yet)"));
+                    ok = false;
+                }
+            }
+        }
+        if (ok && ch.vm[0] == ch.vm[1]) {
+            c.error(ends, where + "connects vm '" + sys.vms[ch.vm[0]].name + "' to itself");
+            ok = false;
+        }
+        if (!ok) continue;
+        for (unsigned k = 0; k < 2; ++k) {
+            if (++per_vm[ch.vm[k]] == tessera::vplat::MAX_CHANNELS_PER_VM + 1)
+                c.error(ends[k], where + "vm '" + sys.vms[ch.vm[k]].name + "' would be in more than " +
+                                     std::to_string(tessera::vplat::MAX_CHANNELS_PER_VM) + " channels");
+        }
+        sys.channels.push_back(ch);
+    }
+}
+
 } // namespace
 
 std::vector<ConfigError> load_system(const std::string& path, const std::vector<std::string>& search,
@@ -478,7 +556,7 @@ std::vector<ConfigError> load_system(const std::string& path, const std::vector<
         c.error(root, "the system file must be a mapping with cores:, memory: and vms:");
         return c.errors();
     }
-    c.keys(root, {"cores", "memory", "vms"}, "");
+    c.keys(root, {"cores", "memory", "vms", "channels"}, "");
     uint64_t v = 0;
     if (root["cores"] && c.integer(root["cores"], 1, 8, v, "cores")) sys.cores = static_cast<unsigned>(v);
     if (root["memory"]) c.size(root["memory"], sys.memory, "memory");
@@ -495,6 +573,7 @@ std::vector<ConfigError> load_system(const std::string& path, const std::vector<
         sys.vms.push_back(vm);
     }
     check_system(c, sys);
+    if (const YAML::Node chans = root["channels"]; chans) load_channels(c, chans, sys);
     if (c.errors().empty()) out = sys;
     std::stable_sort(c.errors().begin(), c.errors().end(),
                      [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });

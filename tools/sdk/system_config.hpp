@@ -42,12 +42,21 @@ struct VmConfig {
     std::map<unsigned, int> device_lines; ///< where each device was given
 };
 
-/// The whole system: the board and its VMs.
+/// A channel between two VMs: shared memory and a doorbell each way.
+struct ChannelConfig {
+    std::string name;
+    unsigned vm[2] = {}; ///< its endpoints, by index in `vms`
+    uint64_t size = 0;   ///< bytes of shared memory
+    int line = 0;
+};
+
+/// The whole system: the board, its VMs and the channels between them.
 struct SystemConfig {
     std::string file;                ///< the system file it was read from (errors name it)
     unsigned cores = 4;              ///< physical cores of the board
     uint64_t memory = 1024ull << 20; ///< board RAM
     std::vector<VmConfig> vms;
+    std::vector<ChannelConfig> channels;
 };
 
 /// What is wrong, and where.

@@ -117,7 +117,8 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
         }
     };
 
-    Payload payload(sizeof(Header) + sys.vms.size() * sizeof(VmRecord));
+    Payload payload(sizeof(Header) + sys.vms.size() * sizeof(VmRecord) +
+                    sys.channels.size() * sizeof(sysimg::ChannelRecord));
     std::vector<VmRecord> recs(sys.vms.size());
     for (size_t i = 0; i < sys.vms.size(); ++i) {
         const VmConfig& vm = sys.vms[i];
@@ -180,6 +181,16 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
     std::vector<uint8_t>& blob = payload.bytes();
     blob.resize(align_up(blob.size(), sysimg::ALIGN), 0);
     std::memcpy(blob.data() + sizeof(Header), recs.data(), recs.size() * sizeof(VmRecord));
+    for (size_t i = 0; i < sys.channels.size(); ++i) {
+        const ChannelConfig& ch = sys.channels[i];
+        sysimg::ChannelRecord c{};
+        std::strncpy(c.name, ch.name.c_str(), sizeof c.name - 1);
+        c.size = ch.size;
+        c.vm[0] = static_cast<uint16_t>(ch.vm[0]);
+        c.vm[1] = static_cast<uint16_t>(ch.vm[1]);
+        c.kind = sysimg::CHANNEL_RAW;
+        std::memcpy(blob.data() + sizeof(Header) + recs.size() * sizeof(VmRecord) + i * sizeof c, &c, sizeof c);
+    }
     Header h{};
     h.magic = sysimg::MAGIC;
     h.version = sysimg::VERSION;
@@ -189,6 +200,7 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
     h.hyp_size = hyp_size;
     h.board_cores = sys.cores;
     h.board_memory = sys.memory;
+    h.channel_count = static_cast<uint32_t>(sys.channels.size());
     h.crc32 = sysimg::blob_crc(blob.data(), h, crc32_of); // the header goes in below; the CRC takes it from h
     std::memcpy(blob.data(), &h, sizeof h);
 
@@ -290,6 +302,20 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
             if ((r.devices & (1u << k)) != 0) out << ", owns " << board::DEVICES[k].name;
         }
         out << "\n    " << parts[i] << "\n";
+    }
+    const uint64_t channels_at = sizeof h + uint64_t{h.vm_count} * sizeof(VmRecord);
+    if (h.channel_count > (h.total_size - channels_at) / sizeof(sysimg::ChannelRecord))
+        throw std::runtime_error("more channel records than the description holds");
+    if (h.channel_count != 0) out << "channels: " << h.channel_count << "\n";
+    for (uint32_t i = 0; i < h.channel_count; ++i) {
+        sysimg::ChannelRecord c{};
+        std::memcpy(&c, blob + channels_at + i * sizeof c, sizeof c);
+        c.name[sizeof c.name - 1] = 0;
+        if (c.vm[0] >= h.vm_count || c.vm[1] >= h.vm_count)
+            throw std::runtime_error("a channel record names a VM the description does not have");
+        out << "  " << c.name << ": " << recs[c.vm[0]].name << " <-> " << recs[c.vm[1]].name << ", " << c.size / 1024
+            << " KiB at IPA 0x" << std::hex << tessera::vplat::CHANNEL_BASE + i * tessera::vplat::CHANNEL_SLOT
+            << std::dec << ", raw\n";
     }
     return out.str();
 }

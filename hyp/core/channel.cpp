@@ -1,0 +1,55 @@
+// channel.cpp — a VM's channels as it numbers them, and their doorbells.
+#include "channel.hpp"
+
+#include "hypercall_abi.hpp"
+#include "vgic.hpp"
+#include "vm.hpp"
+#include "vplatform.hpp"
+
+namespace tessera {
+
+constinit ChannelTable g_channels;
+
+namespace {
+
+/// The channel behind `vm`'s channel `i`, and which end `vm` is; nullptr if none.
+const Channel* lookup(const Vm& vm, unsigned i, unsigned& side) {
+    if (i >= vm.channel_count) return nullptr;
+    const Channel& c = g_channels.channels[vm.channels[i]];
+    side = c.vm[0] == vm.id ? 0 : 1;
+    return &c;
+}
+
+/// The number `vm` gives channel `k` of the system.
+unsigned local_index(const Vm& vm, unsigned k) {
+    for (unsigned i = 0; i < vm.channel_count; ++i) {
+        if (vm.channels[i] == k) return i;
+    }
+    return vplat::MAX_CHANNELS_PER_VM; // (cannot happen: both ends list it)
+}
+
+} // namespace
+
+bool channel_view(const Vm& vm, unsigned i, ChannelView& out) {
+    unsigned side = 0;
+    const Channel* c = lookup(vm, i, side);
+    if (c == nullptr) return false;
+    const unsigned k = vm.channels[i];
+    out = ChannelView{Ipa(vplat::CHANNEL_BASE + k * vplat::CHANNEL_SLOT), c->size, vplat::CHANNEL_INTID + i,
+                      static_cast<u16>(side), c->vm[1 - side]};
+    return true;
+}
+
+i64 channel_ring(Vcpu& v, unsigned i) {
+    unsigned side = 0;
+    const Channel* c = lookup(*v.vm, i, side);
+    if (c == nullptr) return abi::PSCI_INVALID_PARAMETERS;
+    Vm& peer = g_vms.vms[c->vm[1 - side]];
+    if (peer.state.load(std::memory_order_acquire) != VmState::running) return abi::CHANNEL_PEER_DOWN;
+    // Level-sensitive, pending until the peer acknowledges it: rings before
+    // then are one interrupt (a flood costs the ringer its own time only).
+    vgic_inject(peer.vcpus[0], vplat::CHANNEL_INTID + local_index(peer, v.vm->channels[i]));
+    return 0;
+}
+
+} // namespace tessera
