@@ -126,6 +126,7 @@ std::vector<Figure> measure(const Options& o) {
     const Readings hyp = parse_bench(hyp_log);
     const Readings bare = parse_bench(run(o, false, true));
     const Readings sched = parse_bench(run(o, true, true, "bench_switch"));
+    const Readings chan = parse_bench(run(o, true, true, "bench_channel"));
     std::cerr << "tessera-bench: a Linux guest's system calls (-icount), under Tessera and bare...\n";
     const Readings linux_hyp = parse_bench(run_linux(o, true));
     const Readings linux_bare = parse_bench(run_linux(o, false));
@@ -148,6 +149,10 @@ std::vector<Figure> measure(const Options& o) {
                  get(sched, "vcpu_switch"), std::nullopt});
     f.push_back({"wake_latency", "blocked vCPU woken by SGI -> its IRQ handler", "instructions",
                  get(sched, "wake_latency"), std::nullopt});
+    f.push_back({"doorbell_latency", "channel doorbell -> the peer's handler, on another core", "instructions",
+                 get(chan, "doorbell_latency"), std::nullopt});
+    f.push_back({"channel_round_trip", "raw-channel message round trip between two VMs on two cores", "instructions",
+                 get(chan, "channel_round_trip"), std::nullopt});
     f.push_back({"workload", "guest workload (4 MiB scattered hash)", "instructions", get(hyp, "workload"),
                  get(bare, "workload")});
     f.push_back({"workload_wall", "guest workload wall time (median, host-dependent)", "ms", median(hyp_wall) / 1e6,
