@@ -85,7 +85,7 @@ int main() {
     kit::use_uart_console();
     kit::set_exception_handler(on_irq);
     kit::Channel c;
-    kit::check(kit::channel_open(0, c) && c.size >= 3 * 4096, "a channel of 12 KiB or more");
+    kit::check(kit::channel_open(0, c) && c.size >= u64{3} * 4096, "a channel of 12 KiB or more");
     g_stamp = reinterpret_cast<volatile u64*>(c.base + c.size - 4096);
     c.size -= 4096; // (the rings: the rest)
     g_doorbell = c.doorbell;
@@ -96,11 +96,11 @@ int main() {
     const u64 scale = 1'000'000'000 / kit::counter_frequency();
     if (c.side == 0) {
         const u64 total = round_trips(c);
-        kit::print("BENCH channel_round_trip %llu %u\n", static_cast<unsigned long long>(total * scale), ROUNDS);
+        kit::print("BENCH channel_round_trip %llu %u\n", static_cast<unsigned long long>(total) * scale, ROUNDS);
         kit::print("BENCH done 0 1\n");
     } else {
         const u64 total = doorbells(c);
-        kit::print("BENCH doorbell_latency %llu %u\n", static_cast<unsigned long long>(total * scale), ROUNDS);
+        kit::print("BENCH doorbell_latency %llu %u\n", static_cast<unsigned long long>(total) * scale, ROUNDS);
     }
     kit::poweroff();
 }
