@@ -42,30 +42,32 @@ bool channel_open(unsigned index, Channel& out) {
 
 long channel_ring(const Channel& c) { return static_cast<long>(hvc(tessera::abi::TESSERA_CHANNEL_RING, c.index).x0); }
 
-bool channel_send(const Channel& c, const void* msg, u32 len) {
+bool channel_send(Channel& c, const void* msg, u32 len) {
     Ring& r = *ring(c, c.side);
     const u32 cap = capacity(c);
-    const u32 head = r.head; // (ours)
-    const u32 tail = __atomic_load_n(&r.tail, __ATOMIC_ACQUIRE);
+    const u32 head = c.sent;
+    const u32 used = head - __atomic_load_n(&r.tail, __ATOMIC_ACQUIRE); // (the peer's word: checked)
     const u32 need = padded(len);
+    if (len == 0 || need > cap || used > cap) return false;
     u32 at = head % cap;
     const u32 skip = at + need > cap ? cap - at : 0; // a message never straddles the end
-    if (len == 0 || need + skip > cap - (head - tail)) return false;
+    if (need + skip > cap - used) return false;
     if (skip != 0) {
         memcpy(r.data + at, &WRAP, 4);
         at = 0;
     }
     memcpy(r.data + at, &len, 4);
     memcpy(r.data + at + 4, msg, len);
-    __atomic_store_n(&r.head, head + skip + need, __ATOMIC_RELEASE);
+    c.sent = head + skip + need;
+    __atomic_store_n(&r.head, c.sent, __ATOMIC_RELEASE);
     return true;
 }
 
-u32 channel_receive(const Channel& c, void* buf, u32 cap) {
+u32 channel_receive(Channel& c, void* buf, u32 cap) {
     Ring& r = *ring(c, 1 - c.side);
     const u32 size = capacity(c);
-    const u32 tail = r.tail; // (ours)
-    const u32 head = __atomic_load_n(&r.head, __ATOMIC_ACQUIRE);
+    const u32 tail = c.taken;
+    const u32 head = __atomic_load_n(&r.head, __ATOMIC_ACQUIRE); // (the peer's word: checked)
     const u32 waiting = head - tail;
     if (waiting == 0) return CHANNEL_EMPTY;
     if (waiting > size || waiting % 8 != 0) return CHANNEL_BROKEN;
@@ -81,7 +83,8 @@ u32 channel_receive(const Channel& c, void* buf, u32 cap) {
     }
     if (len == 0 || len > cap || padded(len) > waiting - skip || at + padded(len) > size) return CHANNEL_BROKEN;
     memcpy(buf, r.data + at + 4, len);
-    __atomic_store_n(&r.tail, tail + skip + padded(len), __ATOMIC_RELEASE);
+    c.taken = tail + skip + padded(len);
+    __atomic_store_n(&r.tail, c.taken, __ATOMIC_RELEASE);
     return len;
 }
 

@@ -3,9 +3,10 @@
 // The channel's memory is split in two halves, one per direction: the VM
 // first in the system file's `between` writes the first half and reads the
 // second. Each half is a single-producer, single-consumer ring of
-// length-prefixed messages; the reader checks every index and length the
-// other side wrote, so a peer that scribbles over its ring can break the
-// channel but never make the reader step outside it.
+// length-prefixed messages. Each side keeps its own position privately (in
+// `Channel`), publishes it for the peer, and checks every index and length
+// the peer published: a peer that scribbles over the memory can break the
+// channel but never make this side step outside it.
 #pragma once
 
 #include "kit.hpp"
@@ -19,6 +20,8 @@ struct Channel {
     unsigned side = 0;         ///< 0: first in `between`
     tessera::u32 doorbell = 0; ///< the interrupt the peer's ring raises here
     unsigned peer = 0;         ///< the peer's VM id
+    tessera::u32 sent = 0;     ///< bytes this side has written to its ring: its own count, never read back
+    tessera::u32 taken = 0;    ///< bytes it has read from the peer's ring, likewise
 };
 
 /// Receive results besides a length.
@@ -32,10 +35,10 @@ bool channel_open(unsigned index, Channel& out);
 long channel_ring(const Channel& c);
 
 /// Copies `len` bytes (1 or more) into the outgoing ring; false if they do not fit now.
-bool channel_send(const Channel& c, const void* msg, tessera::u32 len);
+bool channel_send(Channel& c, const void* msg, tessera::u32 len);
 
 /// Takes the next incoming message into `buf` (`cap` bytes): its length,
 /// CHANNEL_EMPTY, or CHANNEL_BROKEN (also when it is longer than `cap`).
-tessera::u32 channel_receive(const Channel& c, void* buf, tessera::u32 cap);
+tessera::u32 channel_receive(Channel& c, void* buf, tessera::u32 cap);
 
 } // namespace kit

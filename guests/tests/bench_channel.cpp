@@ -41,7 +41,7 @@ void wait_ring(u32 seen) {
 }
 
 /// Side 0: a message out and back, each way with a doorbell.
-u64 round_trips(const kit::Channel& c) {
+u64 round_trips(kit::Channel& c) {
     u64 total = 0;
     for (u32 i = 0; i < ROUNDS; ++i) {
         const u32 seen = g_rings;
@@ -60,7 +60,7 @@ u64 round_trips(const kit::Channel& c) {
 
 /// Side 1: for each message, the time from the peer's stamp just before its
 /// ring to this handler's entry, then the reply.
-u64 doorbells(const kit::Channel& c) {
+u64 doorbells(kit::Channel& c) {
     u64 total = 0;
     for (u32 i = 0; i < ROUNDS;) {
         const u32 seen = g_rings;

@@ -50,7 +50,7 @@ void attack(const kit::Channel& c, u64 until) {
 
 /// Side 1: reads as an honest endpoint does, whatever is in the memory:
 /// sleeping until a doorbell (or its own timer, at the end), then draining.
-void endure(const kit::Channel& c, u64 until) {
+void endure(kit::Channel& c, u64 until) {
     u64 broken = 0, messages = 0;
     char buf[64];
     kit::gic::enable(VTIMER, 0);

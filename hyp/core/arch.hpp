@@ -41,6 +41,8 @@ unsigned sve_vector_granules(unsigned vq);
 /// Leaves this core with no vCPU state in its registers (the loaded vCPU's
 /// saved, and loaded again before it next runs), so that EL2 code may use
 /// the FP/SIMD registers: the library code of with_fp_borrowed() does.
+/// Afterwards this exit must not write the unloaded vCPU's EL1 registers
+/// directly (an injected exception would): the next load overwrites them.
 void fp_borrow();
 
 /// Runs `fn` (code that may use the FP/SIMD registers) after fp_borrow().

@@ -24,8 +24,8 @@ constexpr Passed PASSED[] = {
     // Hidden: RAS_frac, MPAM_frac, SME, RNDR_trap, NMI, GCS, THE and the rest.
     {idreg::AA64PFR1, f(0) | f(4) | f(32)},
     // DFR0: DebugVer, PMUVer (the PMU is lent to the vCPU that uses it),
-    // BRPs, WRPs, CTX_CMPs (debug registers switched once a vCPU uses them),
-    // DoubleLock. Hidden: trace, SPE, MTPMU, BRBE, HPMN0.
+    // BRPs, WRPs, CTX_CMPs (every debug register the core has is switched
+    // once a vCPU uses them), DoubleLock. Hidden: trace, SPE, MTPMU, BRBE, HPMN0.
     {idreg::AA64DFR0, f(0) | f(8) | f(12) | f(20) | f(28) | f(36)},
     // ISAR0: every instruction set feature but TME (transactional memory).
     {idreg::AA64ISAR0,
@@ -75,16 +75,12 @@ u64 id_register_view(unsigned reg, u64 hw, const CpuPolicy& policy, unsigned ipa
     } else if (reg == idreg::AA64PFR1) {
         // MTE: up to MTE3 (asymmetric checks: SCTLR_EL1's TCF, switched).
         if (policy.mte) v = set_field(v, 8, min(id_field(hw, 8), 3));
-    } else if (reg == idreg::AA64DFR0) {
-        // BRPs, WRPs, CTX_CMPs: how many, minus one; no more than are switched.
-        const unsigned brps = min(id_field(hw, 12), DEBUG_MAX_POINTS - 1);
-        v = set_field(v, 12, brps);
-        v = set_field(v, 20, min(id_field(hw, 20), DEBUG_MAX_POINTS - 1));
-        v = set_field(v, 28, min(id_field(hw, 28), brps));
     } else if (reg == idreg::AA64MMFR0) {
-        // No wider than the board, nor than the guest-physical space stage 2 maps.
-        unsigned range = min(id_field(hw, 0), static_cast<unsigned>(sizeof PA_BITS / sizeof PA_BITS[0] - 1));
-        while (range > 0 && PA_BITS[range] > ipa_bits) --range;
+        // No wider than the board, and just wide enough for every address
+        // stage 2 can map (39 bits: 40); beyond what is mapped, nothing is there.
+        const unsigned board = min(id_field(hw, 0), static_cast<unsigned>(sizeof PA_BITS / sizeof PA_BITS[0] - 1));
+        unsigned range = 0;
+        while (range < board && PA_BITS[range] < ipa_bits) ++range;
         v = set_field(v, 0, range);
     }
     return v;

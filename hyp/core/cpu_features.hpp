@@ -17,8 +17,9 @@
 namespace tessera {
 
 /// Breakpoints and watchpoints a vCPU gets (each switched with it once it
-/// uses the debug registers): the board's, up to this many.
-inline constexpr unsigned DEBUG_MAX_POINTS = 8;
+/// uses the debug registers): the board's, all of them (the architecture's
+/// most: one the guest could reach but not switched would leak).
+inline constexpr unsigned DEBUG_MAX_POINTS = 16;
 
 /// What a VM may use beyond the features every guest gets.
 struct CpuPolicy {
@@ -42,7 +43,8 @@ constexpr bool is_id_register(u8 op0, u8 op1, u8 crn, u8 crm) {
 
 /// The value a guest under `policy` reads from ID register `reg` (CRm * 8 +
 /// op2) whose value on the board is `hw`; `ipa_bits` is the size of the
-/// guest-physical space its stage 2 covers (PARange is capped to it).
+/// guest-physical space its stage 2 covers (PARange: the smallest that holds
+/// it, never wider than the board's).
 u64 id_register_view(unsigned reg, u64 hw, const CpuPolicy& policy, unsigned ipa_bits);
 
 /// Bytes to hold one vCPU's SVE registers at `vq` 128-bit granules per

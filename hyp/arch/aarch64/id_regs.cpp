@@ -9,6 +9,7 @@ namespace tessera::arch {
 constinit u64 g_id_regs[idreg::COUNT] = {};
 constinit bool g_pauth = false;
 constinit bool g_rndr = false;
+constinit u64 g_cptr_guest = 0x33ff;
 
 // Boot-only code (link.ld): every encoding of the space HCR_EL2.TID3 traps, by
 // number, since MRS takes its register as an immediate. Reserved encodings
@@ -34,6 +35,10 @@ void read_board_id_registers() {
     TESSERA_READ_ID_ROW(7)
     g_pauth = has_pauth(g_id_regs);
     g_rndr = id_field(g_id_regs[idreg::AA64ISAR0 - idreg::FIRST], 60) != 0;
+    // (Bits of features the core lacks are RES0: set only where they exist.)
+    constexpr u64 CPTR_TTA = 1ull << 20, CPTR_TAM = 1ull << 30;
+    if (id_field(g_id_regs[idreg::AA64DFR0 - idreg::FIRST], 4) != 0) g_cptr_guest |= CPTR_TTA;  // TraceVer
+    if (id_field(g_id_regs[idreg::AA64PFR0 - idreg::FIRST], 44) != 0) g_cptr_guest |= CPTR_TAM; // AMU
 #undef TESSERA_READ_ID_ROW
 #undef TESSERA_READ_ID
 }
@@ -43,7 +48,7 @@ bool board_has_mte() { return has_mte(g_id_regs); }
 unsigned sve_vector_granules(unsigned vq) {
     if (!has_sve(g_id_regs) || vq == 0) return 0;
     // Ask for `vq` granules at EL2 and read back what the core gives (RDVL).
-    constexpr u64 CPTR_SVE = 0x33ff & ~(1ull << 8);
+    const u64 CPTR_SVE = g_cptr_guest & ~(1ull << 8);
     const u64 cptr = cptr_el2::read();
     cptr_el2::write(CPTR_SVE);
     isb();

@@ -15,6 +15,11 @@ extern constinit bool g_pauth;
 /// The core has a random number instruction (RNDR).
 extern constinit bool g_rndr;
 
+/// CPTR_EL2 while guests run: its RES1 bits, SVE and SME trapped (TZ, TSM),
+/// and the activity monitors and trace registers (TAM, TTA) where the core
+/// has them — hidden features must not be reachable. FP/SIMD untrapped.
+extern constinit u64 g_cptr_guest;
+
 /// Reads every ID register of the space HCR_EL2.TID3 traps (boot core, once).
 void read_board_id_registers();
 

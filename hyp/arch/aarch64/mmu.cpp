@@ -31,6 +31,7 @@ constexpr u64 HCR_TACR = 1ull << 21;  // ACTLR_EL1 traps
 constexpr u64 HCR_TID3 = 1ull << 18;  // ID registers trap: guests read a sanitized view (cpu_features.cpp)
 constexpr u64 HCR_RW = 1ull << 31;    // EL1 is AArch64
 constexpr u64 HCR_TLOR = 1ull << 35;  // LORegions registers trap (the feature is hidden)
+constexpr u64 HCR_TERR = 1ull << 36;  // RAS error-record registers trap (the feature is hidden)
 constexpr u64 HCR_APK = 1ull << 40;   // pointer authentication keys: the guest's own, switched per vCPU
 constexpr u64 HCR_API = 1ull << 41;   // pointer authentication instructions run untrapped
 
@@ -81,8 +82,9 @@ void virt_init_core() {
     // (Bits of features the core lacks are RES0: set only where they exist.)
     const u64 pauth = has_pauth(g_id_regs) ? HCR_APK | HCR_API : 0;
     const u64 tlor = id_field(g_id_regs[idreg::AA64MMFR1 - idreg::FIRST], 16) != 0 ? HCR_TLOR : 0;
+    const u64 terr = id_field(g_id_regs[idreg::AA64PFR0 - idreg::FIRST], 28) != 0 ? HCR_TERR : 0;
     hcr_el2::write(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TSC | HCR_TIDCP |
-                   HCR_TACR | HCR_TID3 | HCR_RW | tlor | pauth);
+                   HCR_TACR | HCR_TID3 | HCR_RW | tlor | terr | pauth);
     const u64 vtcr = (1ull << 31)                 // RES1
                      | (pa_size_field() << 16)    // PS
                      | (3ull << 12)               // SH0
@@ -104,7 +106,7 @@ void virt_init_core() {
     mdcr_el2::write(pmu_mdcr(PmuRegs{}) | debug_mdcr(DebugRegs{}));
     // FP/SIMD stays untrapped: a core swaps the registers when it switches
     // vCPUs (fpsimd.S), so each vCPU owns them while it runs.
-    cptr_el2::write(0x33ff);
+    cptr_el2::write(g_cptr_guest);
     isb();
     asm volatile("tlbi alle1is" ::: "memory");
     dsb_ish();

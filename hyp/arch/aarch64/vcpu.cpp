@@ -114,6 +114,9 @@ void load_pauth(const PauthKeys& k) {
 }
 
 void save_mte(MteRegs& m) {
+    // Asynchronous tag-check faults of the outgoing vCPU land in its TFSR
+    // before it is read, not in the next vCPU's.
+    asm volatile("dsb nsh; isb" ::: "memory");
     m.tfsr = tfsr_el1::read();
     m.tfsre0 = tfsre0_el1::read();
     m.gcr = gcr_el1::read();

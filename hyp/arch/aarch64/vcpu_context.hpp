@@ -56,7 +56,7 @@ struct PmuRegs {
 };
 
 /// Debug state of a vCPU that has claimed the debug registers (vdebug.cpp).
-inline constexpr unsigned DEBUG_POINTS = 8; // = DEBUG_MAX_POINTS (cpu_features.hpp)
+inline constexpr unsigned DEBUG_POINTS = 16; // = DEBUG_MAX_POINTS (cpu_features.hpp): every one a core can have
 struct DebugRegs {
     bool owned;   // false: debug register accesses trap; the first one claims them
     bool os_lock; // OSLSR_EL1.OSLK as the guest set it (OSLAR_EL1), applied while it runs

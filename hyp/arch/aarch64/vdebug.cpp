@@ -31,6 +31,14 @@ constinit unsigned g_brps = 0, g_wrps = 0;
 
 void read_bvr(u64* r, unsigned n) {
     switch (n) {
+    case 16: asm volatile("mrs %0, S2_0_C0_C15_4" : "=r"(r[15])); [[fallthrough]];
+    case 15: asm volatile("mrs %0, S2_0_C0_C14_4" : "=r"(r[14])); [[fallthrough]];
+    case 14: asm volatile("mrs %0, S2_0_C0_C13_4" : "=r"(r[13])); [[fallthrough]];
+    case 13: asm volatile("mrs %0, S2_0_C0_C12_4" : "=r"(r[12])); [[fallthrough]];
+    case 12: asm volatile("mrs %0, S2_0_C0_C11_4" : "=r"(r[11])); [[fallthrough]];
+    case 11: asm volatile("mrs %0, S2_0_C0_C10_4" : "=r"(r[10])); [[fallthrough]];
+    case 10: asm volatile("mrs %0, S2_0_C0_C9_4" : "=r"(r[9])); [[fallthrough]];
+    case 9: asm volatile("mrs %0, S2_0_C0_C8_4" : "=r"(r[8])); [[fallthrough]];
     case 8: asm volatile("mrs %0, S2_0_C0_C7_4" : "=r"(r[7])); [[fallthrough]];
     case 7: asm volatile("mrs %0, S2_0_C0_C6_4" : "=r"(r[6])); [[fallthrough]];
     case 6: asm volatile("mrs %0, S2_0_C0_C5_4" : "=r"(r[5])); [[fallthrough]];
@@ -44,6 +52,14 @@ void read_bvr(u64* r, unsigned n) {
 }
 void read_bcr(u64* r, unsigned n) {
     switch (n) {
+    case 16: asm volatile("mrs %0, S2_0_C0_C15_5" : "=r"(r[15])); [[fallthrough]];
+    case 15: asm volatile("mrs %0, S2_0_C0_C14_5" : "=r"(r[14])); [[fallthrough]];
+    case 14: asm volatile("mrs %0, S2_0_C0_C13_5" : "=r"(r[13])); [[fallthrough]];
+    case 13: asm volatile("mrs %0, S2_0_C0_C12_5" : "=r"(r[12])); [[fallthrough]];
+    case 12: asm volatile("mrs %0, S2_0_C0_C11_5" : "=r"(r[11])); [[fallthrough]];
+    case 11: asm volatile("mrs %0, S2_0_C0_C10_5" : "=r"(r[10])); [[fallthrough]];
+    case 10: asm volatile("mrs %0, S2_0_C0_C9_5" : "=r"(r[9])); [[fallthrough]];
+    case 9: asm volatile("mrs %0, S2_0_C0_C8_5" : "=r"(r[8])); [[fallthrough]];
     case 8: asm volatile("mrs %0, S2_0_C0_C7_5" : "=r"(r[7])); [[fallthrough]];
     case 7: asm volatile("mrs %0, S2_0_C0_C6_5" : "=r"(r[6])); [[fallthrough]];
     case 6: asm volatile("mrs %0, S2_0_C0_C5_5" : "=r"(r[5])); [[fallthrough]];
@@ -57,6 +73,14 @@ void read_bcr(u64* r, unsigned n) {
 }
 void read_wvr(u64* r, unsigned n) {
     switch (n) {
+    case 16: asm volatile("mrs %0, S2_0_C0_C15_6" : "=r"(r[15])); [[fallthrough]];
+    case 15: asm volatile("mrs %0, S2_0_C0_C14_6" : "=r"(r[14])); [[fallthrough]];
+    case 14: asm volatile("mrs %0, S2_0_C0_C13_6" : "=r"(r[13])); [[fallthrough]];
+    case 13: asm volatile("mrs %0, S2_0_C0_C12_6" : "=r"(r[12])); [[fallthrough]];
+    case 12: asm volatile("mrs %0, S2_0_C0_C11_6" : "=r"(r[11])); [[fallthrough]];
+    case 11: asm volatile("mrs %0, S2_0_C0_C10_6" : "=r"(r[10])); [[fallthrough]];
+    case 10: asm volatile("mrs %0, S2_0_C0_C9_6" : "=r"(r[9])); [[fallthrough]];
+    case 9: asm volatile("mrs %0, S2_0_C0_C8_6" : "=r"(r[8])); [[fallthrough]];
     case 8: asm volatile("mrs %0, S2_0_C0_C7_6" : "=r"(r[7])); [[fallthrough]];
     case 7: asm volatile("mrs %0, S2_0_C0_C6_6" : "=r"(r[6])); [[fallthrough]];
     case 6: asm volatile("mrs %0, S2_0_C0_C5_6" : "=r"(r[5])); [[fallthrough]];
@@ -70,6 +94,14 @@ void read_wvr(u64* r, unsigned n) {
 }
 void read_wcr(u64* r, unsigned n) {
     switch (n) {
+    case 16: asm volatile("mrs %0, S2_0_C0_C15_7" : "=r"(r[15])); [[fallthrough]];
+    case 15: asm volatile("mrs %0, S2_0_C0_C14_7" : "=r"(r[14])); [[fallthrough]];
+    case 14: asm volatile("mrs %0, S2_0_C0_C13_7" : "=r"(r[13])); [[fallthrough]];
+    case 13: asm volatile("mrs %0, S2_0_C0_C12_7" : "=r"(r[12])); [[fallthrough]];
+    case 12: asm volatile("mrs %0, S2_0_C0_C11_7" : "=r"(r[11])); [[fallthrough]];
+    case 11: asm volatile("mrs %0, S2_0_C0_C10_7" : "=r"(r[10])); [[fallthrough]];
+    case 10: asm volatile("mrs %0, S2_0_C0_C9_7" : "=r"(r[9])); [[fallthrough]];
+    case 9: asm volatile("mrs %0, S2_0_C0_C8_7" : "=r"(r[8])); [[fallthrough]];
     case 8: asm volatile("mrs %0, S2_0_C0_C7_7" : "=r"(r[7])); [[fallthrough]];
     case 7: asm volatile("mrs %0, S2_0_C0_C6_7" : "=r"(r[6])); [[fallthrough]];
     case 6: asm volatile("mrs %0, S2_0_C0_C5_7" : "=r"(r[5])); [[fallthrough]];
@@ -83,6 +115,14 @@ void read_wcr(u64* r, unsigned n) {
 }
 void write_bvr(const u64* r, unsigned n) {
     switch (n) {
+    case 16: asm volatile("msr S2_0_C0_C15_4, %0" ::"r"(r[15])); [[fallthrough]];
+    case 15: asm volatile("msr S2_0_C0_C14_4, %0" ::"r"(r[14])); [[fallthrough]];
+    case 14: asm volatile("msr S2_0_C0_C13_4, %0" ::"r"(r[13])); [[fallthrough]];
+    case 13: asm volatile("msr S2_0_C0_C12_4, %0" ::"r"(r[12])); [[fallthrough]];
+    case 12: asm volatile("msr S2_0_C0_C11_4, %0" ::"r"(r[11])); [[fallthrough]];
+    case 11: asm volatile("msr S2_0_C0_C10_4, %0" ::"r"(r[10])); [[fallthrough]];
+    case 10: asm volatile("msr S2_0_C0_C9_4, %0" ::"r"(r[9])); [[fallthrough]];
+    case 9: asm volatile("msr S2_0_C0_C8_4, %0" ::"r"(r[8])); [[fallthrough]];
     case 8: asm volatile("msr S2_0_C0_C7_4, %0" ::"r"(r[7])); [[fallthrough]];
     case 7: asm volatile("msr S2_0_C0_C6_4, %0" ::"r"(r[6])); [[fallthrough]];
     case 6: asm volatile("msr S2_0_C0_C5_4, %0" ::"r"(r[5])); [[fallthrough]];
@@ -96,6 +136,14 @@ void write_bvr(const u64* r, unsigned n) {
 }
 void write_bcr(const u64* r, unsigned n) {
     switch (n) {
+    case 16: asm volatile("msr S2_0_C0_C15_5, %0" ::"r"(r[15])); [[fallthrough]];
+    case 15: asm volatile("msr S2_0_C0_C14_5, %0" ::"r"(r[14])); [[fallthrough]];
+    case 14: asm volatile("msr S2_0_C0_C13_5, %0" ::"r"(r[13])); [[fallthrough]];
+    case 13: asm volatile("msr S2_0_C0_C12_5, %0" ::"r"(r[12])); [[fallthrough]];
+    case 12: asm volatile("msr S2_0_C0_C11_5, %0" ::"r"(r[11])); [[fallthrough]];
+    case 11: asm volatile("msr S2_0_C0_C10_5, %0" ::"r"(r[10])); [[fallthrough]];
+    case 10: asm volatile("msr S2_0_C0_C9_5, %0" ::"r"(r[9])); [[fallthrough]];
+    case 9: asm volatile("msr S2_0_C0_C8_5, %0" ::"r"(r[8])); [[fallthrough]];
     case 8: asm volatile("msr S2_0_C0_C7_5, %0" ::"r"(r[7])); [[fallthrough]];
     case 7: asm volatile("msr S2_0_C0_C6_5, %0" ::"r"(r[6])); [[fallthrough]];
     case 6: asm volatile("msr S2_0_C0_C5_5, %0" ::"r"(r[5])); [[fallthrough]];
@@ -109,6 +157,14 @@ void write_bcr(const u64* r, unsigned n) {
 }
 void write_wvr(const u64* r, unsigned n) {
     switch (n) {
+    case 16: asm volatile("msr S2_0_C0_C15_6, %0" ::"r"(r[15])); [[fallthrough]];
+    case 15: asm volatile("msr S2_0_C0_C14_6, %0" ::"r"(r[14])); [[fallthrough]];
+    case 14: asm volatile("msr S2_0_C0_C13_6, %0" ::"r"(r[13])); [[fallthrough]];
+    case 13: asm volatile("msr S2_0_C0_C12_6, %0" ::"r"(r[12])); [[fallthrough]];
+    case 12: asm volatile("msr S2_0_C0_C11_6, %0" ::"r"(r[11])); [[fallthrough]];
+    case 11: asm volatile("msr S2_0_C0_C10_6, %0" ::"r"(r[10])); [[fallthrough]];
+    case 10: asm volatile("msr S2_0_C0_C9_6, %0" ::"r"(r[9])); [[fallthrough]];
+    case 9: asm volatile("msr S2_0_C0_C8_6, %0" ::"r"(r[8])); [[fallthrough]];
     case 8: asm volatile("msr S2_0_C0_C7_6, %0" ::"r"(r[7])); [[fallthrough]];
     case 7: asm volatile("msr S2_0_C0_C6_6, %0" ::"r"(r[6])); [[fallthrough]];
     case 6: asm volatile("msr S2_0_C0_C5_6, %0" ::"r"(r[5])); [[fallthrough]];
@@ -122,6 +178,14 @@ void write_wvr(const u64* r, unsigned n) {
 }
 void write_wcr(const u64* r, unsigned n) {
     switch (n) {
+    case 16: asm volatile("msr S2_0_C0_C15_7, %0" ::"r"(r[15])); [[fallthrough]];
+    case 15: asm volatile("msr S2_0_C0_C14_7, %0" ::"r"(r[14])); [[fallthrough]];
+    case 14: asm volatile("msr S2_0_C0_C13_7, %0" ::"r"(r[13])); [[fallthrough]];
+    case 13: asm volatile("msr S2_0_C0_C12_7, %0" ::"r"(r[12])); [[fallthrough]];
+    case 12: asm volatile("msr S2_0_C0_C11_7, %0" ::"r"(r[11])); [[fallthrough]];
+    case 11: asm volatile("msr S2_0_C0_C10_7, %0" ::"r"(r[10])); [[fallthrough]];
+    case 10: asm volatile("msr S2_0_C0_C9_7, %0" ::"r"(r[9])); [[fallthrough]];
+    case 9: asm volatile("msr S2_0_C0_C8_7, %0" ::"r"(r[8])); [[fallthrough]];
     case 8: asm volatile("msr S2_0_C0_C7_7, %0" ::"r"(r[7])); [[fallthrough]];
     case 7: asm volatile("msr S2_0_C0_C6_7, %0" ::"r"(r[6])); [[fallthrough]];
     case 6: asm volatile("msr S2_0_C0_C5_7, %0" ::"r"(r[5])); [[fallthrough]];

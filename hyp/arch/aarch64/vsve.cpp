@@ -12,6 +12,7 @@
 
 #include "arch.hpp"
 #include "cpu_features.hpp"
+#include "id_regs.hpp"
 #include "string.hpp"
 #include "sysreg.hpp"
 
@@ -24,12 +25,11 @@ namespace tessera::arch {
 
 namespace {
 
-constexpr u64 CPTR_RES1 = 0x33ff;                  // RES1 bits, TZ (8) and TSM (12) set: SVE and SME trap
-constexpr u64 CPTR_SVE = CPTR_RES1 & ~(1ull << 8); // SVE runs untrapped
+constexpr u64 CPTR_TZ = 1ull << 8; // cleared: SVE runs untrapped
 
 /// Makes the core run SVE at `v`'s VM vector length.
 void sve_enable(const Vcpu& v) {
-    cptr_el2::write(CPTR_SVE);
+    cptr_el2::write(g_cptr_guest & ~CPTR_TZ);
     isb();
     zcr_el2::write(v.vm->sve_vq - 1u);
     isb();
@@ -70,8 +70,8 @@ void vector_load(Vcpu& v) {
         sve_load(v.sve_state, &v.ctx.fp);
         return;
     }
-    if (cptr_el2::read() != CPTR_RES1) { // (a vCPU with live SVE ran here last)
-        cptr_el2::write(CPTR_RES1);
+    if (cptr_el2::read() != g_cptr_guest) { // (a vCPU with live SVE ran here last)
+        cptr_el2::write(g_cptr_guest);
         isb();
     }
     fpsimd_load(&v.ctx.fp);
