@@ -12,80 +12,39 @@ constexpr u64 SPSR_SS = 1ull << 21;
 constexpr u64 BCR_ENABLED = 0x1e7;  // E, PMC = EL1 and EL0, BAS = all four bytes
 constexpr u64 WCR_ENABLED = 0x1fff; // E, PAC = EL1 and EL0, loads and stores, BAS = all eight bytes
 
-void set_bvr(unsigned i, u64 v) {
-    switch (i) {
-    case 0: asm volatile("msr S2_0_C0_C0_4, %0" ::"r"(v)); break;
-    case 1: asm volatile("msr S2_0_C0_C1_4, %0" ::"r"(v)); break;
-    case 2: asm volatile("msr S2_0_C0_C2_4, %0" ::"r"(v)); break;
-    case 3: asm volatile("msr S2_0_C0_C3_4, %0" ::"r"(v)); break;
-    case 4: asm volatile("msr S2_0_C0_C4_4, %0" ::"r"(v)); break;
-    case 5: asm volatile("msr S2_0_C0_C5_4, %0" ::"r"(v)); break;
-    case 6: asm volatile("msr S2_0_C0_C6_4, %0" ::"r"(v)); break;
-    case 7: asm volatile("msr S2_0_C0_C7_4, %0" ::"r"(v)); break;
-    default: break;
+// Debug register `i` of one kind (op2 4: DBGBVR, 5: DBGBCR, 6: DBGWVR, 7:
+// DBGWCR), spelled out once per number by these macros (MSR and MRS take the
+// register as an immediate).
+#define PROBE_SET(op2, k)                                                                                              \
+    case k:                                                                                                            \
+        asm volatile("msr S2_0_C0_C" #k "_" #op2 ", %0" ::"r"(v));                                                     \
+        break;
+#define PROBE_GET(op2, k)                                                                                              \
+    case k: asm volatile("mrs %0, S2_0_C0_C" #k "_" #op2 : "=r"(v)); break;
+// (clang-format would rewrap this list differently on every run.)
+// clang-format off
+#define PROBE_EACH(M, op2) M(op2, 0) M(op2, 1) M(op2, 2) M(op2, 3) M(op2, 4) M(op2, 5) M(op2, 6) M(op2, 7) M(op2, 8) M(op2, 9) M(op2, 10) M(op2, 11) M(op2, 12) M(op2, 13) M(op2, 14) M(op2, 15)
+// clang-format on
+#define PROBE_SETTER(kind, op2)                                                                                        \
+    void set_##kind(unsigned i, u64 v) {                                                                               \
+        switch (i) {                                                                                                   \
+            PROBE_EACH(PROBE_SET, op2)                                                                                 \
+        default: break;                                                                                                \
+        }                                                                                                              \
+        asm volatile("isb");                                                                                           \
     }
-    asm volatile("isb");
-}
-
-void set_bcr(unsigned i, u64 v) {
-    switch (i) {
-    case 0: asm volatile("msr S2_0_C0_C0_5, %0" ::"r"(v)); break;
-    case 1: asm volatile("msr S2_0_C0_C1_5, %0" ::"r"(v)); break;
-    case 2: asm volatile("msr S2_0_C0_C2_5, %0" ::"r"(v)); break;
-    case 3: asm volatile("msr S2_0_C0_C3_5, %0" ::"r"(v)); break;
-    case 4: asm volatile("msr S2_0_C0_C4_5, %0" ::"r"(v)); break;
-    case 5: asm volatile("msr S2_0_C0_C5_5, %0" ::"r"(v)); break;
-    case 6: asm volatile("msr S2_0_C0_C6_5, %0" ::"r"(v)); break;
-    case 7: asm volatile("msr S2_0_C0_C7_5, %0" ::"r"(v)); break;
-    default: break;
-    }
-    asm volatile("isb");
-}
-
-void set_wvr(unsigned i, u64 v) {
-    switch (i) {
-    case 0: asm volatile("msr S2_0_C0_C0_6, %0" ::"r"(v)); break;
-    case 1: asm volatile("msr S2_0_C0_C1_6, %0" ::"r"(v)); break;
-    case 2: asm volatile("msr S2_0_C0_C2_6, %0" ::"r"(v)); break;
-    case 3: asm volatile("msr S2_0_C0_C3_6, %0" ::"r"(v)); break;
-    case 4: asm volatile("msr S2_0_C0_C4_6, %0" ::"r"(v)); break;
-    case 5: asm volatile("msr S2_0_C0_C5_6, %0" ::"r"(v)); break;
-    case 6: asm volatile("msr S2_0_C0_C6_6, %0" ::"r"(v)); break;
-    case 7: asm volatile("msr S2_0_C0_C7_6, %0" ::"r"(v)); break;
-    default: break;
-    }
-    asm volatile("isb");
-}
-
-void set_wcr(unsigned i, u64 v) {
-    switch (i) {
-    case 0: asm volatile("msr S2_0_C0_C0_7, %0" ::"r"(v)); break;
-    case 1: asm volatile("msr S2_0_C0_C1_7, %0" ::"r"(v)); break;
-    case 2: asm volatile("msr S2_0_C0_C2_7, %0" ::"r"(v)); break;
-    case 3: asm volatile("msr S2_0_C0_C3_7, %0" ::"r"(v)); break;
-    case 4: asm volatile("msr S2_0_C0_C4_7, %0" ::"r"(v)); break;
-    case 5: asm volatile("msr S2_0_C0_C5_7, %0" ::"r"(v)); break;
-    case 6: asm volatile("msr S2_0_C0_C6_7, %0" ::"r"(v)); break;
-    case 7: asm volatile("msr S2_0_C0_C7_7, %0" ::"r"(v)); break;
-    default: break;
-    }
-    asm volatile("isb");
-}
+PROBE_SETTER(bvr, 4)
+PROBE_SETTER(bcr, 5)
+PROBE_SETTER(wvr, 6)
+PROBE_SETTER(wcr, 7)
 
 u64 get_bvr(unsigned i) {
-    u64 v_ = 0;
+    u64 v = 0;
     switch (i) {
-    case 0: asm volatile("mrs %0, S2_0_C0_C0_4" : "=r"(v_)); break;
-    case 1: asm volatile("mrs %0, S2_0_C0_C1_4" : "=r"(v_)); break;
-    case 2: asm volatile("mrs %0, S2_0_C0_C2_4" : "=r"(v_)); break;
-    case 3: asm volatile("mrs %0, S2_0_C0_C3_4" : "=r"(v_)); break;
-    case 4: asm volatile("mrs %0, S2_0_C0_C4_4" : "=r"(v_)); break;
-    case 5: asm volatile("mrs %0, S2_0_C0_C5_4" : "=r"(v_)); break;
-    case 6: asm volatile("mrs %0, S2_0_C0_C6_4" : "=r"(v_)); break;
-    case 7: asm volatile("mrs %0, S2_0_C0_C7_4" : "=r"(v_)); break;
+        PROBE_EACH(PROBE_GET, 4)
     default: break;
     }
-    return v_;
+    return v;
 }
 
 void set_mdscr(u64 v) { asm volatile("msr mdscr_el1, %0; isb" ::"r"(v)); }

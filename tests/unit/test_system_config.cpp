@@ -41,6 +41,18 @@ protected:
 
 constexpr const char* kHead = "cores: 4\nmemory: 512M\nvms:\n";
 
+/// Where the packed description starts behind fake_hypervisor(): its image_size.
+constexpr uint64_t FAKE_HYP_SIZE = 3ull * 4096;
+
+/// An unpacked hypervisor image as far as packing looks: the arm64 header's
+/// magic, and an image_size of 3 pages beyond its 2-page file.
+std::vector<uint8_t> fake_hypervisor() {
+    std::vector<uint8_t> hyp(8192, 0);
+    std::memcpy(hyp.data() + 56, "ARM\x64", 4);
+    std::memcpy(hyp.data() + tessera::sysimg::IMAGE_SIZE_FIELD, &FAKE_HYP_SIZE, 8);
+    return hyp;
+}
+
 TEST_F(SystemConfigTest, AcceptsAFullVmDescription) {
     SystemConfig sys;
     const auto errors = load(std::string(kHead) + "  - name: rt\n"
@@ -126,10 +138,7 @@ TEST_F(SystemConfigTest, SveIsAVectorLengthInWholeGranules) {
     ASSERT_TRUE(
         load(std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1, sve: 512}\n", &sys).empty());
     EXPECT_EQ(sys.vms[0].sve_bits, 512u);
-    std::vector<uint8_t> hyp(8192, 0);
-    std::memcpy(hyp.data() + 56, "ARM\x64", 4);
-    const uint64_t image_size = 3ull * 4096;
-    std::memcpy(hyp.data() + tessera::sysimg::IMAGE_SIZE_FIELD, &image_size, 8);
+    const std::vector<uint8_t> hyp = fake_hypervisor();
     std::vector<ConfigError> errors;
     const std::string text = inspect_image(pack_system(sys, hyp, errors));
     EXPECT_NE(text.find("priority 0, SVE 512-bit"), std::string::npos) << text;
@@ -160,10 +169,7 @@ TEST_F(SystemConfigTest, FirmwareGuestsAndFlashRegions) {
     EXPECT_TRUE(sys.vms[0].device_tree);
     EXPECT_EQ(sys.vms[0].flash_base, 0x0400'0000u);
     EXPECT_EQ(sys.vms[0].flash_size, 256u << 10);
-    std::vector<uint8_t> hyp(8192, 0);
-    std::memcpy(hyp.data() + 56, "ARM\x64", 4);
-    const uint64_t image_size = 3ull * 4096;
-    std::memcpy(hyp.data() + tessera::sysimg::IMAGE_SIZE_FIELD, &image_size, 8);
+    const std::vector<uint8_t> hyp = fake_hypervisor();
     std::vector<ConfigError> errors;
     const std::string text = inspect_image(pack_system(sys, hyp, errors));
     EXPECT_NE(text.find("image  5 bytes, device tree "), std::string::npos) << text;
@@ -197,10 +203,7 @@ TEST_F(SystemConfigTest, ChannelsBetweenTwoVms) {
     ASSERT_EQ(sys.channels.size(), 1u);
     EXPECT_EQ(sys.channels[0].vm[0], 0u);
     EXPECT_EQ(sys.channels[0].vm[1], 1u);
-    std::vector<uint8_t> hyp(8192, 0);
-    std::memcpy(hyp.data() + 56, "ARM\x64", 4);
-    const uint64_t image_size = 3ull * 4096;
-    std::memcpy(hyp.data() + tessera::sysimg::IMAGE_SIZE_FIELD, &image_size, 8);
+    const std::vector<uint8_t> hyp = fake_hypervisor();
     std::vector<ConfigError> errors;
     const std::string text = inspect_image(pack_system(sys, hyp, errors));
     EXPECT_NE(text.find("channels: 1\n  link: a <-> b, 64 KiB at IPA 0x30000000, raw"), std::string::npos) << text;
@@ -227,17 +230,14 @@ TEST_F(SystemConfigTest, PackedImageReadsBackAndCatchesCorruption) {
     SystemConfig sys;
     ASSERT_TRUE(load(std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1, priority: 3}\n", &sys)
                     .empty());
-    std::vector<uint8_t> hyp(8192, 0);
-    std::memcpy(hyp.data() + 56, "ARM\x64", 4);
-    const uint64_t image_size = 3ull * 4096;
-    std::memcpy(hyp.data() + tessera::sysimg::IMAGE_SIZE_FIELD, &image_size, 8);
+    const std::vector<uint8_t> hyp = fake_hypervisor();
     std::vector<ConfigError> errors;
     std::vector<uint8_t> image = pack_system(sys, hyp, errors);
     ASSERT_TRUE(errors.empty());
     EXPECT_EQ(image.size() % 4096, 0u);
     const std::string text = inspect_image(image);
     EXPECT_NE(text.find("a: 2.0 MiB at IPA 0x40000000, 1 vCPU on core 1, priority 3"), std::string::npos) << text;
-    image[image_size + 100] ^= 1; // inside the first VM record
+    image[FAKE_HYP_SIZE + 100] ^= 1; // inside the first VM record
     EXPECT_THROW(inspect_image(image), std::runtime_error);
 }
 

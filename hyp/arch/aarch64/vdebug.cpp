@@ -29,174 +29,40 @@ constexpr u64 OSLSR_OSLM = 1ull << 3; // OS lock implemented (OSLM = 0b10)
 /// Breakpoints and watchpoints a vCPU gets (set at boot).
 constinit unsigned g_brps = 0, g_wrps = 0;
 
-void read_bvr(u64* r, unsigned n) {
-    switch (n) {
-    case 16: asm volatile("mrs %0, S2_0_C0_C15_4" : "=r"(r[15])); [[fallthrough]];
-    case 15: asm volatile("mrs %0, S2_0_C0_C14_4" : "=r"(r[14])); [[fallthrough]];
-    case 14: asm volatile("mrs %0, S2_0_C0_C13_4" : "=r"(r[13])); [[fallthrough]];
-    case 13: asm volatile("mrs %0, S2_0_C0_C12_4" : "=r"(r[12])); [[fallthrough]];
-    case 12: asm volatile("mrs %0, S2_0_C0_C11_4" : "=r"(r[11])); [[fallthrough]];
-    case 11: asm volatile("mrs %0, S2_0_C0_C10_4" : "=r"(r[10])); [[fallthrough]];
-    case 10: asm volatile("mrs %0, S2_0_C0_C9_4" : "=r"(r[9])); [[fallthrough]];
-    case 9: asm volatile("mrs %0, S2_0_C0_C8_4" : "=r"(r[8])); [[fallthrough]];
-    case 8: asm volatile("mrs %0, S2_0_C0_C7_4" : "=r"(r[7])); [[fallthrough]];
-    case 7: asm volatile("mrs %0, S2_0_C0_C6_4" : "=r"(r[6])); [[fallthrough]];
-    case 6: asm volatile("mrs %0, S2_0_C0_C5_4" : "=r"(r[5])); [[fallthrough]];
-    case 5: asm volatile("mrs %0, S2_0_C0_C4_4" : "=r"(r[4])); [[fallthrough]];
-    case 4: asm volatile("mrs %0, S2_0_C0_C3_4" : "=r"(r[3])); [[fallthrough]];
-    case 3: asm volatile("mrs %0, S2_0_C0_C2_4" : "=r"(r[2])); [[fallthrough]];
-    case 2: asm volatile("mrs %0, S2_0_C0_C1_4" : "=r"(r[1])); [[fallthrough]];
-    case 1: asm volatile("mrs %0, S2_0_C0_C0_4" : "=r"(r[0])); [[fallthrough]];
-    default: break;
+// The first `n` registers of one kind (op2 4: DBGBVR, 5: DBGBCR, 6: DBGWVR,
+// 7: DBGWCR), highest first. MRS and MSR take the register as an immediate,
+// so each of the 16 is spelled out once, by these macros.
+#define TESSERA_DBG_READ(op2, k)                                                                                       \
+    case (k) + 1:                                                                                                      \
+        asm volatile("mrs %0, S2_0_C0_C" #k "_" #op2 : "=r"(r[k]));                                                    \
+        [[fallthrough]];
+#define TESSERA_DBG_WRITE(op2, k)                                                                                      \
+    case (k) + 1: asm volatile("msr S2_0_C0_C" #k "_" #op2 ", %0" ::"r"(r[k])); [[fallthrough]];
+// (clang-format would rewrap this list differently on every run.)
+// clang-format off
+#define TESSERA_DBG_EACH(M, op2) M(op2, 15) M(op2, 14) M(op2, 13) M(op2, 12) M(op2, 11) M(op2, 10) M(op2, 9) M(op2, 8) M(op2, 7) M(op2, 6) M(op2, 5) M(op2, 4) M(op2, 3) M(op2, 2) M(op2, 1) M(op2, 0)
+// clang-format on
+#define TESSERA_DBG_ACCESSORS(kind, op2)                                                                               \
+    void read_##kind(u64* r, unsigned n) {                                                                             \
+        switch (n) {                                                                                                   \
+            TESSERA_DBG_EACH(TESSERA_DBG_READ, op2)                                                                    \
+        default: break;                                                                                                \
+        }                                                                                                              \
+    }                                                                                                                  \
+    void write_##kind(const u64* r, unsigned n) {                                                                      \
+        switch (n) {                                                                                                   \
+            TESSERA_DBG_EACH(TESSERA_DBG_WRITE, op2)                                                                   \
+        default: break;                                                                                                \
+        }                                                                                                              \
     }
-}
-void read_bcr(u64* r, unsigned n) {
-    switch (n) {
-    case 16: asm volatile("mrs %0, S2_0_C0_C15_5" : "=r"(r[15])); [[fallthrough]];
-    case 15: asm volatile("mrs %0, S2_0_C0_C14_5" : "=r"(r[14])); [[fallthrough]];
-    case 14: asm volatile("mrs %0, S2_0_C0_C13_5" : "=r"(r[13])); [[fallthrough]];
-    case 13: asm volatile("mrs %0, S2_0_C0_C12_5" : "=r"(r[12])); [[fallthrough]];
-    case 12: asm volatile("mrs %0, S2_0_C0_C11_5" : "=r"(r[11])); [[fallthrough]];
-    case 11: asm volatile("mrs %0, S2_0_C0_C10_5" : "=r"(r[10])); [[fallthrough]];
-    case 10: asm volatile("mrs %0, S2_0_C0_C9_5" : "=r"(r[9])); [[fallthrough]];
-    case 9: asm volatile("mrs %0, S2_0_C0_C8_5" : "=r"(r[8])); [[fallthrough]];
-    case 8: asm volatile("mrs %0, S2_0_C0_C7_5" : "=r"(r[7])); [[fallthrough]];
-    case 7: asm volatile("mrs %0, S2_0_C0_C6_5" : "=r"(r[6])); [[fallthrough]];
-    case 6: asm volatile("mrs %0, S2_0_C0_C5_5" : "=r"(r[5])); [[fallthrough]];
-    case 5: asm volatile("mrs %0, S2_0_C0_C4_5" : "=r"(r[4])); [[fallthrough]];
-    case 4: asm volatile("mrs %0, S2_0_C0_C3_5" : "=r"(r[3])); [[fallthrough]];
-    case 3: asm volatile("mrs %0, S2_0_C0_C2_5" : "=r"(r[2])); [[fallthrough]];
-    case 2: asm volatile("mrs %0, S2_0_C0_C1_5" : "=r"(r[1])); [[fallthrough]];
-    case 1: asm volatile("mrs %0, S2_0_C0_C0_5" : "=r"(r[0])); [[fallthrough]];
-    default: break;
-    }
-}
-void read_wvr(u64* r, unsigned n) {
-    switch (n) {
-    case 16: asm volatile("mrs %0, S2_0_C0_C15_6" : "=r"(r[15])); [[fallthrough]];
-    case 15: asm volatile("mrs %0, S2_0_C0_C14_6" : "=r"(r[14])); [[fallthrough]];
-    case 14: asm volatile("mrs %0, S2_0_C0_C13_6" : "=r"(r[13])); [[fallthrough]];
-    case 13: asm volatile("mrs %0, S2_0_C0_C12_6" : "=r"(r[12])); [[fallthrough]];
-    case 12: asm volatile("mrs %0, S2_0_C0_C11_6" : "=r"(r[11])); [[fallthrough]];
-    case 11: asm volatile("mrs %0, S2_0_C0_C10_6" : "=r"(r[10])); [[fallthrough]];
-    case 10: asm volatile("mrs %0, S2_0_C0_C9_6" : "=r"(r[9])); [[fallthrough]];
-    case 9: asm volatile("mrs %0, S2_0_C0_C8_6" : "=r"(r[8])); [[fallthrough]];
-    case 8: asm volatile("mrs %0, S2_0_C0_C7_6" : "=r"(r[7])); [[fallthrough]];
-    case 7: asm volatile("mrs %0, S2_0_C0_C6_6" : "=r"(r[6])); [[fallthrough]];
-    case 6: asm volatile("mrs %0, S2_0_C0_C5_6" : "=r"(r[5])); [[fallthrough]];
-    case 5: asm volatile("mrs %0, S2_0_C0_C4_6" : "=r"(r[4])); [[fallthrough]];
-    case 4: asm volatile("mrs %0, S2_0_C0_C3_6" : "=r"(r[3])); [[fallthrough]];
-    case 3: asm volatile("mrs %0, S2_0_C0_C2_6" : "=r"(r[2])); [[fallthrough]];
-    case 2: asm volatile("mrs %0, S2_0_C0_C1_6" : "=r"(r[1])); [[fallthrough]];
-    case 1: asm volatile("mrs %0, S2_0_C0_C0_6" : "=r"(r[0])); [[fallthrough]];
-    default: break;
-    }
-}
-void read_wcr(u64* r, unsigned n) {
-    switch (n) {
-    case 16: asm volatile("mrs %0, S2_0_C0_C15_7" : "=r"(r[15])); [[fallthrough]];
-    case 15: asm volatile("mrs %0, S2_0_C0_C14_7" : "=r"(r[14])); [[fallthrough]];
-    case 14: asm volatile("mrs %0, S2_0_C0_C13_7" : "=r"(r[13])); [[fallthrough]];
-    case 13: asm volatile("mrs %0, S2_0_C0_C12_7" : "=r"(r[12])); [[fallthrough]];
-    case 12: asm volatile("mrs %0, S2_0_C0_C11_7" : "=r"(r[11])); [[fallthrough]];
-    case 11: asm volatile("mrs %0, S2_0_C0_C10_7" : "=r"(r[10])); [[fallthrough]];
-    case 10: asm volatile("mrs %0, S2_0_C0_C9_7" : "=r"(r[9])); [[fallthrough]];
-    case 9: asm volatile("mrs %0, S2_0_C0_C8_7" : "=r"(r[8])); [[fallthrough]];
-    case 8: asm volatile("mrs %0, S2_0_C0_C7_7" : "=r"(r[7])); [[fallthrough]];
-    case 7: asm volatile("mrs %0, S2_0_C0_C6_7" : "=r"(r[6])); [[fallthrough]];
-    case 6: asm volatile("mrs %0, S2_0_C0_C5_7" : "=r"(r[5])); [[fallthrough]];
-    case 5: asm volatile("mrs %0, S2_0_C0_C4_7" : "=r"(r[4])); [[fallthrough]];
-    case 4: asm volatile("mrs %0, S2_0_C0_C3_7" : "=r"(r[3])); [[fallthrough]];
-    case 3: asm volatile("mrs %0, S2_0_C0_C2_7" : "=r"(r[2])); [[fallthrough]];
-    case 2: asm volatile("mrs %0, S2_0_C0_C1_7" : "=r"(r[1])); [[fallthrough]];
-    case 1: asm volatile("mrs %0, S2_0_C0_C0_7" : "=r"(r[0])); [[fallthrough]];
-    default: break;
-    }
-}
-void write_bvr(const u64* r, unsigned n) {
-    switch (n) {
-    case 16: asm volatile("msr S2_0_C0_C15_4, %0" ::"r"(r[15])); [[fallthrough]];
-    case 15: asm volatile("msr S2_0_C0_C14_4, %0" ::"r"(r[14])); [[fallthrough]];
-    case 14: asm volatile("msr S2_0_C0_C13_4, %0" ::"r"(r[13])); [[fallthrough]];
-    case 13: asm volatile("msr S2_0_C0_C12_4, %0" ::"r"(r[12])); [[fallthrough]];
-    case 12: asm volatile("msr S2_0_C0_C11_4, %0" ::"r"(r[11])); [[fallthrough]];
-    case 11: asm volatile("msr S2_0_C0_C10_4, %0" ::"r"(r[10])); [[fallthrough]];
-    case 10: asm volatile("msr S2_0_C0_C9_4, %0" ::"r"(r[9])); [[fallthrough]];
-    case 9: asm volatile("msr S2_0_C0_C8_4, %0" ::"r"(r[8])); [[fallthrough]];
-    case 8: asm volatile("msr S2_0_C0_C7_4, %0" ::"r"(r[7])); [[fallthrough]];
-    case 7: asm volatile("msr S2_0_C0_C6_4, %0" ::"r"(r[6])); [[fallthrough]];
-    case 6: asm volatile("msr S2_0_C0_C5_4, %0" ::"r"(r[5])); [[fallthrough]];
-    case 5: asm volatile("msr S2_0_C0_C4_4, %0" ::"r"(r[4])); [[fallthrough]];
-    case 4: asm volatile("msr S2_0_C0_C3_4, %0" ::"r"(r[3])); [[fallthrough]];
-    case 3: asm volatile("msr S2_0_C0_C2_4, %0" ::"r"(r[2])); [[fallthrough]];
-    case 2: asm volatile("msr S2_0_C0_C1_4, %0" ::"r"(r[1])); [[fallthrough]];
-    case 1: asm volatile("msr S2_0_C0_C0_4, %0" ::"r"(r[0])); [[fallthrough]];
-    default: break;
-    }
-}
-void write_bcr(const u64* r, unsigned n) {
-    switch (n) {
-    case 16: asm volatile("msr S2_0_C0_C15_5, %0" ::"r"(r[15])); [[fallthrough]];
-    case 15: asm volatile("msr S2_0_C0_C14_5, %0" ::"r"(r[14])); [[fallthrough]];
-    case 14: asm volatile("msr S2_0_C0_C13_5, %0" ::"r"(r[13])); [[fallthrough]];
-    case 13: asm volatile("msr S2_0_C0_C12_5, %0" ::"r"(r[12])); [[fallthrough]];
-    case 12: asm volatile("msr S2_0_C0_C11_5, %0" ::"r"(r[11])); [[fallthrough]];
-    case 11: asm volatile("msr S2_0_C0_C10_5, %0" ::"r"(r[10])); [[fallthrough]];
-    case 10: asm volatile("msr S2_0_C0_C9_5, %0" ::"r"(r[9])); [[fallthrough]];
-    case 9: asm volatile("msr S2_0_C0_C8_5, %0" ::"r"(r[8])); [[fallthrough]];
-    case 8: asm volatile("msr S2_0_C0_C7_5, %0" ::"r"(r[7])); [[fallthrough]];
-    case 7: asm volatile("msr S2_0_C0_C6_5, %0" ::"r"(r[6])); [[fallthrough]];
-    case 6: asm volatile("msr S2_0_C0_C5_5, %0" ::"r"(r[5])); [[fallthrough]];
-    case 5: asm volatile("msr S2_0_C0_C4_5, %0" ::"r"(r[4])); [[fallthrough]];
-    case 4: asm volatile("msr S2_0_C0_C3_5, %0" ::"r"(r[3])); [[fallthrough]];
-    case 3: asm volatile("msr S2_0_C0_C2_5, %0" ::"r"(r[2])); [[fallthrough]];
-    case 2: asm volatile("msr S2_0_C0_C1_5, %0" ::"r"(r[1])); [[fallthrough]];
-    case 1: asm volatile("msr S2_0_C0_C0_5, %0" ::"r"(r[0])); [[fallthrough]];
-    default: break;
-    }
-}
-void write_wvr(const u64* r, unsigned n) {
-    switch (n) {
-    case 16: asm volatile("msr S2_0_C0_C15_6, %0" ::"r"(r[15])); [[fallthrough]];
-    case 15: asm volatile("msr S2_0_C0_C14_6, %0" ::"r"(r[14])); [[fallthrough]];
-    case 14: asm volatile("msr S2_0_C0_C13_6, %0" ::"r"(r[13])); [[fallthrough]];
-    case 13: asm volatile("msr S2_0_C0_C12_6, %0" ::"r"(r[12])); [[fallthrough]];
-    case 12: asm volatile("msr S2_0_C0_C11_6, %0" ::"r"(r[11])); [[fallthrough]];
-    case 11: asm volatile("msr S2_0_C0_C10_6, %0" ::"r"(r[10])); [[fallthrough]];
-    case 10: asm volatile("msr S2_0_C0_C9_6, %0" ::"r"(r[9])); [[fallthrough]];
-    case 9: asm volatile("msr S2_0_C0_C8_6, %0" ::"r"(r[8])); [[fallthrough]];
-    case 8: asm volatile("msr S2_0_C0_C7_6, %0" ::"r"(r[7])); [[fallthrough]];
-    case 7: asm volatile("msr S2_0_C0_C6_6, %0" ::"r"(r[6])); [[fallthrough]];
-    case 6: asm volatile("msr S2_0_C0_C5_6, %0" ::"r"(r[5])); [[fallthrough]];
-    case 5: asm volatile("msr S2_0_C0_C4_6, %0" ::"r"(r[4])); [[fallthrough]];
-    case 4: asm volatile("msr S2_0_C0_C3_6, %0" ::"r"(r[3])); [[fallthrough]];
-    case 3: asm volatile("msr S2_0_C0_C2_6, %0" ::"r"(r[2])); [[fallthrough]];
-    case 2: asm volatile("msr S2_0_C0_C1_6, %0" ::"r"(r[1])); [[fallthrough]];
-    case 1: asm volatile("msr S2_0_C0_C0_6, %0" ::"r"(r[0])); [[fallthrough]];
-    default: break;
-    }
-}
-void write_wcr(const u64* r, unsigned n) {
-    switch (n) {
-    case 16: asm volatile("msr S2_0_C0_C15_7, %0" ::"r"(r[15])); [[fallthrough]];
-    case 15: asm volatile("msr S2_0_C0_C14_7, %0" ::"r"(r[14])); [[fallthrough]];
-    case 14: asm volatile("msr S2_0_C0_C13_7, %0" ::"r"(r[13])); [[fallthrough]];
-    case 13: asm volatile("msr S2_0_C0_C12_7, %0" ::"r"(r[12])); [[fallthrough]];
-    case 12: asm volatile("msr S2_0_C0_C11_7, %0" ::"r"(r[11])); [[fallthrough]];
-    case 11: asm volatile("msr S2_0_C0_C10_7, %0" ::"r"(r[10])); [[fallthrough]];
-    case 10: asm volatile("msr S2_0_C0_C9_7, %0" ::"r"(r[9])); [[fallthrough]];
-    case 9: asm volatile("msr S2_0_C0_C8_7, %0" ::"r"(r[8])); [[fallthrough]];
-    case 8: asm volatile("msr S2_0_C0_C7_7, %0" ::"r"(r[7])); [[fallthrough]];
-    case 7: asm volatile("msr S2_0_C0_C6_7, %0" ::"r"(r[6])); [[fallthrough]];
-    case 6: asm volatile("msr S2_0_C0_C5_7, %0" ::"r"(r[5])); [[fallthrough]];
-    case 5: asm volatile("msr S2_0_C0_C4_7, %0" ::"r"(r[4])); [[fallthrough]];
-    case 4: asm volatile("msr S2_0_C0_C3_7, %0" ::"r"(r[3])); [[fallthrough]];
-    case 3: asm volatile("msr S2_0_C0_C2_7, %0" ::"r"(r[2])); [[fallthrough]];
-    case 2: asm volatile("msr S2_0_C0_C1_7, %0" ::"r"(r[1])); [[fallthrough]];
-    case 1: asm volatile("msr S2_0_C0_C0_7, %0" ::"r"(r[0])); [[fallthrough]];
-    default: break;
-    }
-}
+TESSERA_DBG_ACCESSORS(bvr, 4)
+TESSERA_DBG_ACCESSORS(bcr, 5)
+TESSERA_DBG_ACCESSORS(wvr, 6)
+TESSERA_DBG_ACCESSORS(wcr, 7)
+#undef TESSERA_DBG_ACCESSORS
+#undef TESSERA_DBG_EACH
+#undef TESSERA_DBG_WRITE
+#undef TESSERA_DBG_READ
 
 void os_lock(bool locked) { asm volatile("msr oslar_el1, %0" ::"r"(u64{locked ? 1u : 0u})); }
 
