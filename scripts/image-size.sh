@@ -2,8 +2,9 @@
 # image-size.sh NM ELF — print the EL2 image's footprint after each link.
 #
 # Resident = what stays reachable while guests run: code, read-only data and
-# data. Boot-only code (libfdt, the boot sequence) is counted apart, as are
-# bss, the per-core stacks and the guest payload.
+# data of the core. The virtio module (hyp/modules/virtio) and boot-only code
+# (libfdt, the boot sequence) are counted apart, as are bss, the per-core
+# stacks and the guest payload.
 "$1" -S -t d "$2" >/dev/null 2>&1 || exit 0
 addr() { "$1" "$2" | awk -v s="$3" '$3 == s { print $1 }'; }
 hex() { printf '%d' "0x$(addr "$1" "$2" "$3")"; }
@@ -11,11 +12,14 @@ nm="$1"; elf="$2"
 start=$(hex "$nm" "$elf" __image_start)
 text=$(( $(hex "$nm" "$elf" __text_used) - start ))
 boot=$(( $(hex "$nm" "$elf" __boot_code_end) - $(hex "$nm" "$elf" __boot_code_start) ))
-ro=$(( $(hex "$nm" "$elf" __rodata_used) - $(hex "$nm" "$elf" __text_end) ))
+mcode=$(( $(hex "$nm" "$elf" __module_code_end) - $(hex "$nm" "$elf" __module_code_start) ))
+mro=$(( $(hex "$nm" "$elf" __module_rodata_end) - $(hex "$nm" "$elf" __module_rodata_start) ))
+ro=$(( $(hex "$nm" "$elf" __rodata_used) - $(hex "$nm" "$elf" __text_end) - mro ))
 data=$(( $(hex "$nm" "$elf" __data_end) - $(hex "$nm" "$elf" __payload_region_end) ))
 bss=$(( $(hex "$nm" "$elf" __bss_end) - $(hex "$nm" "$elf" __bss_start) ))
 stacks=$(( $(hex "$nm" "$elf" __stacks_end) - $(hex "$nm" "$elf" __stacks_start) ))
 payload=$(( $(hex "$nm" "$elf" __payload_end) - $(hex "$nm" "$elf" __payload_start) ))
-resident=$(( text - boot + ro + data ))
-echo "$(basename "$elf"): EL2 resident $resident bytes (code $((text - boot)) + rodata $ro + data $data);" \
-     "boot-only code $boot; bss $bss; stacks $stacks; guest payload $payload"
+resident=$(( text - boot - mcode + ro + data ))
+echo "$(basename "$elf"): EL2 resident $resident bytes (code $((text - boot - mcode)) + rodata $ro + data $data);" \
+     "virtio module $((mcode + mro)) (code $mcode + rodata $mro); boot-only code $boot; bss $bss; stacks $stacks;" \
+     "guest payload $payload"

@@ -19,9 +19,11 @@
 #include "sysreg.hpp"
 #include "vdebug.hpp"
 #include "version.hpp"
+#include "virtio_create.hpp"
 #include "vpl011.hpp"
 
-extern "C" char __boot_code_start[], __boot_code_end[], __image_start[], __text_used[], __rodata_used[], __text_end[],
+extern "C" char __module_code_start[], __module_code_end[], __module_rodata_start[], __module_rodata_end[],
+    __boot_code_start[], __boot_code_end[], __image_start[], __text_used[], __rodata_used[], __text_end[],
     __rodata_end[], __payload_start[], __payload_end[], __payload_region_end[], __data_end[], __bss_start[],
     __bss_end[], __stacks_start[], __stacks_end[], __image_end[];
 extern "C" char secondary_entry[];
@@ -146,14 +148,18 @@ void print_banner() {
     for (unsigned i = 0; i < g_core_count; ++i) online += g_cores[i].online.load(std::memory_order_acquire) ? 1 : 0;
     log("Tessera %s: %u of %u cores online", TESSERA_VERSION, online, g_core_count);
     const u64 boot_code = sym(__boot_code_end) - sym(__boot_code_start);
+    const u64 module_code = sym(__module_code_end) - sym(__module_code_start);
+    const u64 module_rodata = sym(__module_rodata_end) - sym(__module_rodata_start);
     log("EL2 image: resident code %llu, rodata %llu, data %llu, bss %llu bytes; boot-only code %llu; stacks %llu, "
         "guest payload %llu",
-        static_cast<unsigned long long>(sym(__text_used) - sym(__image_start) - boot_code),
-        static_cast<unsigned long long>(sym(__rodata_used) - sym(__text_end)),
+        static_cast<unsigned long long>(sym(__text_used) - sym(__image_start) - boot_code - module_code),
+        static_cast<unsigned long long>(sym(__rodata_used) - sym(__text_end) - module_rodata),
         static_cast<unsigned long long>(sym(__data_end) - sym(__payload_region_end)),
         static_cast<unsigned long long>(sym(__bss_end) - sym(__bss_start)), static_cast<unsigned long long>(boot_code),
         static_cast<unsigned long long>(sym(__stacks_end) - sym(__stacks_start)),
         static_cast<unsigned long long>(sym(__payload_end) - sym(__payload_start)));
+    log("virtio module: code %llu, rodata %llu bytes", static_cast<unsigned long long>(module_code),
+        static_cast<unsigned long long>(module_rodata));
     log("per VM %llu bytes + stage-2 tables, per vCPU %llu bytes", static_cast<unsigned long long>(sizeof(Vm)),
         static_cast<unsigned long long>(sizeof(Vcpu)));
 }
@@ -235,7 +241,9 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     for (unsigned i = 1; i < g_core_count; ++i) g_cores[i].mpidr = g_board.cpu_mpidr[i];
     g_cores[0].online.store(true, std::memory_order_release);
 
-    vms_create(boot_system(), g_alloc);
+    const SystemDesc& sys = boot_system();
+    vms_create(sys, g_alloc);
+    virtio::virtio_create(sys, g_alloc);
     start_secondaries();
     print_banner();
     console_rx_start();

@@ -146,20 +146,29 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
         channels = static_cast<ChannelDesc*>(arch::phys_to_ptr(cmem.value()));
     }
     u8 per_vm[256] = {};
+    u8 virtio_per_vm[256] = {};
     for (u32 i = 0; i < h.channel_count; ++i) {
         sysimg::ChannelRecord c{};
         const u64 at = channels_at + i * sizeof c;
         memcpy(&c, blob + at, sizeof c);
         if (memchr(c.name, 0, sizeof c.name) == nullptr || c.name[0] == 0) return "a channel record without a name";
-        if (c.size == 0 || c.size % PAGE_SIZE != 0 || c.size > vplat::CHANNEL_SLOT)
-            return "a channel whose size is not whole pages up to 2 MiB";
         if (c.vm[0] >= h.vm_count || c.vm[1] >= h.vm_count || c.vm[0] == c.vm[1])
             return "a channel whose endpoints are not two of the VMs";
-        if (c.kind != sysimg::CHANNEL_RAW || c.reserved != 0)
+        if (c.reserved != 0) return "a channel record with reserved bits set";
+        if (c.kind == sysimg::CHANNEL_RAW) {
+            if (c.size == 0 || c.size % PAGE_SIZE != 0 || c.size > vplat::CHANNEL_SLOT)
+                return "a channel whose size is not whole pages up to 2 MiB";
+            if (++per_vm[c.vm[0]] > vplat::MAX_CHANNELS_PER_VM || ++per_vm[c.vm[1]] > vplat::MAX_CHANNELS_PER_VM)
+                return "a VM in more than 16 raw channels";
+        } else if (c.kind == sysimg::CHANNEL_VIRTIO_NET) {
+            if (c.size != 0) return "a virtio channel with shared memory";
+            if (++virtio_per_vm[c.vm[0]] > vplat::MAX_VIRTIO_PER_VM ||
+                ++virtio_per_vm[c.vm[1]] > vplat::MAX_VIRTIO_PER_VM)
+                return "a VM with more than 8 virtio devices";
+        } else {
             return "a channel of a kind this hypervisor does not have";
-        if (++per_vm[c.vm[0]] > vplat::MAX_CHANNELS_PER_VM || ++per_vm[c.vm[1]] > vplat::MAX_CHANNELS_PER_VM)
-            return "a VM in more than 16 channels";
-        new (&channels[i]) ChannelDesc{reinterpret_cast<const char*>(blob + at), c.size, {c.vm[0], c.vm[1]}};
+        }
+        new (&channels[i]) ChannelDesc{reinterpret_cast<const char*>(blob + at), c.size, {c.vm[0], c.vm[1]}, c.kind};
     }
     out = SystemDesc{vms, static_cast<u16>(h.vm_count), channels, static_cast<u16>(h.channel_count)};
     return nullptr;

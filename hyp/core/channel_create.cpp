@@ -3,6 +3,7 @@
 #include "channel.hpp"
 #include "page_alloc.hpp"
 #include "string.hpp"
+#include "system_image.hpp"
 #include "vm.hpp"
 #include "vplatform.hpp"
 
@@ -16,6 +17,7 @@ void channels_create(const SystemDesc& sys, PageAllocator& alloc) {
     g_channels.count = sys.channel_count;
     for (u16 k = 0; k < sys.channel_count; ++k) {
         const ChannelDesc& d = sys.channels[k];
+        if (d.kind != sysimg::CHANNEL_RAW) continue; // (virtio channels: hyp/modules/virtio)
         auto pages = alloc.alloc(d.size);
         if (!pages.ok())
             arch::panic("channel %s: no memory for its %llu KiB", d.name,

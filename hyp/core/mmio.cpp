@@ -8,11 +8,18 @@ namespace tessera {
 
 namespace {
 IpaRange gicr_range(const Vm& vm) { return {Ipa(VGICR_IPA), VGICR_STRIDE * vm.desc->vcpu_count}; }
+
+const ModelDevice* model_at(const Vm& vm, Ipa ipa) {
+    for (unsigned i = 0; i < vm.model_count; ++i) {
+        if (vm.models[i].range.contains(ipa)) return &vm.models[i];
+    }
+    return nullptr;
+}
 } // namespace
 
 bool mmio_claims(const Vm& vm, Ipa ipa) {
     return IpaRange{Ipa(VGICD_IPA), VGICD_SIZE}.contains(ipa) || gicr_range(vm).contains(ipa) ||
-           IpaRange{Ipa(VPL011_IPA), VPL011_SIZE}.contains(ipa);
+           IpaRange{Ipa(VPL011_IPA), VPL011_SIZE}.contains(ipa) || model_at(vm, ipa) != nullptr;
 }
 
 MmioResult mmio_emulate(Vcpu& v, Ipa ipa, unsigned size, bool write, u64& value) {
@@ -23,6 +30,8 @@ MmioResult mmio_emulate(Vcpu& v, Ipa ipa, unsigned size, bool write, u64& value)
         ok = vgicr_access(v, ipa - Ipa(VGICR_IPA), size, write, value);
     } else if (IpaRange{Ipa(VPL011_IPA), VPL011_SIZE}.contains(ipa)) {
         ok = vpl011_access(v, ipa - Ipa(VPL011_IPA), size, write, value);
+    } else if (const ModelDevice* m = model_at(*v.vm, ipa); m != nullptr) {
+        return m->access(v, m->self, ipa - m->range.base, size, write, value);
     } else {
         return MmioResult::no_device;
     }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "addr.hpp"
+#include "model_device.hpp"
 #include "vm.hpp"
 #include "vplatform.hpp"
 
@@ -12,13 +13,8 @@ inline constexpr u64 VGICD_IPA = vplat::GICD;
 inline constexpr u64 VGICR_IPA = vplat::GICR;
 inline constexpr u64 VPL011_IPA = vplat::UART;
 
-enum class MmioResult : u8 {
-    done,      ///< emulated; the guest moves on
-    no_device, ///< nothing is there: a stray access
-    bad_access ///< a device is there, but not with this width
-};
-
-/// Emulates `v`'s access of `size` bytes at `ipa`. Reads fill `value`.
+/// Emulates `v`'s access of `size` bytes at `ipa`: the core's devices, then
+/// its VM's model devices (model_device.hpp). Reads fill `value`.
 MmioResult mmio_emulate(Vcpu& v, Ipa ipa, unsigned size, bool write, u64& value);
 
 /// True if `ipa` belongs to one of `vm`'s emulated devices.

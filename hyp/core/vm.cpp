@@ -103,6 +103,7 @@ void vm_load(Vm& vm) {
 
     vgic_reset(vm);
     vpl011_reset(vm.uart);
+    for (unsigned i = 0; i < vm.model_count; ++i) vm.models[i].reset(vm.models[i].self);
     vm.unknown_sysreg = ~0u;
     for (u16 i = 0; i < d.vcpu_count; ++i) {
         Vcpu& v = vm.vcpus[i];

@@ -7,6 +7,7 @@
 #include "console.hpp"
 #include "cpu_features.hpp"
 #include "layout.hpp"
+#include "model_device.hpp"
 #include "pgtable.hpp"
 #include "sched_queue.hpp"
 #include "system_desc.hpp"
@@ -66,6 +67,8 @@ struct Vm {
     CpuPolicy cpu{};      ///< what its ID registers show beyond the base features
     u8 channel_count = 0; ///< its channels, in its own numbering: indexes into g_channels
     u8 channels[vplat::MAX_CHANNELS_PER_VM] = {};
+    const ModelDevice* models = nullptr; ///< device models of modules in its address space (virtio)
+    u8 model_count = 0;
     u8 sve_vq = 0;            ///< its SVE vector length in 128-bit granules (0: none)
     u32 unknown_sysreg = ~0u; ///< encoding of the last unemulated register it used (said once)
     u16 id = 0;

@@ -28,6 +28,11 @@ inline constexpr uint64_t CHANNEL_SLOT = 0x20'0000;   ///< 2 MiB: a channel's la
 inline constexpr unsigned MAX_CHANNELS = 64;          ///< in a system (the window ends at 0x38000000)
 inline constexpr unsigned MAX_CHANNELS_PER_VM = 16;   ///< its i-th channel's doorbell: SPI CHANNEL_INTID + i
 inline constexpr uint32_t CHANNEL_INTID = 64;
+inline constexpr uint64_t VIRTIO_BASE =
+    0x0a00'0000; ///< a VM's j-th virtio device (virtio-mmio 2): VIRTIO_BASE + j * VIRTIO_SIZE
+inline constexpr uint64_t VIRTIO_SIZE = 0x200;   ///< QEMU virt's spacing of its virtio-mmio transports
+inline constexpr unsigned MAX_VIRTIO_PER_VM = 8; ///< its j-th virtio device's interrupt: SPI VIRTIO_INTID + j
+inline constexpr uint32_t VIRTIO_INTID = CHANNEL_INTID + MAX_CHANNELS_PER_VM;
 inline constexpr uint32_t RNG_SEED_BYTES = 32; ///< /chosen/rng-seed in a VM's device tree: written at each boot
 
 } // namespace tessera::vplat

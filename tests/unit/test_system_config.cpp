@@ -9,6 +9,10 @@
 #include "system_config.hpp"
 #include "system_image.hpp"
 #include "system_pack.hpp"
+#include "vm_dtb.hpp"
+
+#include <cstdio>
+#include <libfdt.h>
 
 namespace {
 
@@ -219,11 +223,55 @@ TEST_F(SystemConfigTest, ChannelsBetweenTwoVms) {
     EXPECT_EQ(error_of("  - {name: x, between: [a, b], size: 4M}\n"),
               "7: channel 'x': size must be whole 4 KiB pages, at most 2M");
     EXPECT_EQ(error_of("  - {name: x, between: [a, b], size: 4K, kind: virtio-net}\n"),
-              "7: channel 'x': kind virtio-net is not available yet (raw only)");
+              "7: channel 'x': a virtio-net channel has no shared memory (the hypervisor copies its frames): drop "
+              "size:");
+    EXPECT_EQ(error_of("  - {name: x, between: [a, b], kind: virtio-console}\n"),
+              "7: channel 'x': kind virtio-console is not available yet (raw or virtio-net)");
+    EXPECT_EQ(error_of("  - {name: x, between: [a, b], kind: tcp}\n"),
+              "7: channel 'x': kind must be raw or virtio-net, not 'tcp'");
+    EXPECT_EQ(error_of("  - {name: x, between: [a, b]}\n"),
+              "7: channel 'x': a raw channel needs size: (its shared memory, e.g. 64K)");
     EXPECT_EQ(error_of("  - {name: x, between: [a, b], size: 4K}\n  - {name: x, between: [b, a], size: 4K}\n"),
               "8: channel 'x': declared twice (first on line 7)");
     EXPECT_EQ(error_of("  - {name: x, between: [a], size: 4K}\n"),
               "7: channel 'x': between must name two VMs, e.g. [ping, pong]");
+}
+
+TEST_F(SystemConfigTest, VirtioNetChannelsGiveEachEndADeviceInItsTree) {
+    const std::string vms = std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1}\n"
+                                                 "  - {name: b, image: guest.bin, memory: 2M, cores: 2}\n"
+                                                 "  - {name: c, image: guest.bin, memory: 2M, cores: 3}\n"
+                                                 "channels:\n"
+                                                 "  - {name: raw, between: [a, c], size: 4K}\n"
+                                                 "  - {name: ab, between: [a, b], kind: virtio-net}\n"
+                                                 "  - {name: cb, between: [c, b], kind: virtio-net}\n";
+    SystemConfig sys;
+    ASSERT_TRUE(load(vms, &sys).empty());
+    EXPECT_EQ(sys.virtio_devices(0), 1u); // a: ab (the raw one is not a device)
+    EXPECT_EQ(sys.virtio_devices(1), 2u); // b: ab, cb
+    EXPECT_EQ(sys.virtio_devices(2), 1u);
+    const std::vector<uint8_t> hyp = fake_hypervisor();
+    std::vector<ConfigError> errors;
+    const std::string text = inspect_image(pack_system(sys, hyp, errors));
+    EXPECT_NE(text.find("  ab: a <-> b, virtio-net (MAC 02:74:73:00:01:01 <-> 02:74:73:00:01:02)\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("  cb: c <-> b, virtio-net (MAC 02:74:73:00:02:01"), std::string::npos) << text;
+
+    // A Linux VM's tree has one virtio,mmio node per virtio channel, where the hypervisor puts the device.
+    LinuxVmSpec spec{"b", tessera::vplat::RAM_BASE, 64ull << 20, 1, "", 0, 2};
+    const std::vector<uint8_t> dtb = build_vm_dtb(spec);
+    for (unsigned j = 0; j < 2; ++j) {
+        char path[40];
+        std::snprintf(path, sizeof path, "/virtio_mmio@%llx",
+                      static_cast<unsigned long long>(tessera::vplat::VIRTIO_BASE + j * tessera::vplat::VIRTIO_SIZE));
+        const int node = fdt_path_offset(dtb.data(), path);
+        ASSERT_GE(node, 0) << path;
+        EXPECT_STREQ(static_cast<const char*>(fdt_getprop(dtb.data(), node, "compatible", nullptr)), "virtio,mmio");
+        const auto* irq = static_cast<const uint32_t*>(fdt_getprop(dtb.data(), node, "interrupts", nullptr));
+        ASSERT_NE(irq, nullptr);
+        EXPECT_EQ(fdt32_to_cpu(irq[1]) + 32, tessera::vplat::VIRTIO_INTID + j);
+    }
+    EXPECT_LT(fdt_path_offset(dtb.data(), "/virtio_mmio@a000400"), 0);
 }
 
 TEST_F(SystemConfigTest, PackedImageReadsBackAndCatchesCorruption) {

@@ -464,7 +464,8 @@ template <class... Parts> std::string text(const std::string& first, const Parts
     return out;
 }
 
-/// The top-level `channels:` list: `{name:, between: [vm, vm], size:, kind: raw}`.
+/// The top-level `channels:` list: `{name:, between: [vm, vm], size:}` (raw) or
+/// `{name:, between: [vm, vm], kind: virtio-net}`.
 void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
     if (!list.IsSequence()) {
         c.error(list, "channels must be a list, e.g. [{name: link, between: [a, b], size: 64K}]");
@@ -474,11 +475,12 @@ void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
         c.error(list, "at most " + std::to_string(tessera::vplat::MAX_CHANNELS) + " channels");
     std::map<std::string, int> names;
     std::vector<unsigned> per_vm(sys.vms.size(), 0);
+    std::vector<unsigned> virtio_per_vm(sys.vms.size(), 0);
     for (const YAML::Node& n : list) {
         ChannelConfig ch;
         ch.line = Checker::line_of(n);
-        if (!n.IsMap() || !n["name"] || !n["between"] || !n["size"]) {
-            c.error(n, "a channel needs name:, between: [vm, vm] and size:");
+        if (!n.IsMap() || !n["name"] || !n["between"]) {
+            c.error(n, "a channel needs name:, between: [vm, vm], and size: (raw) or kind: virtio-net");
             continue;
         }
         ch.name = Checker::scalar(n["name"]);
@@ -489,12 +491,20 @@ void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
             c.error(n["name"], where + "declared twice (first on line " + std::to_string(it->second) + ")");
         if (n["kind"]) {
             const std::string kind = Checker::scalar(n["kind"]);
-            if (kind == "virtio-net" || kind == "virtio-console")
-                c.error(n["kind"], text(where, "kind ", kind, " is not available yet (raw only)"));
+            if (kind == "virtio-net")
+                ch.kind = ChannelConfig::Kind::virtio_net;
+            else if (kind == "virtio-console")
+                c.error(n["kind"], text(where, "kind virtio-console is not available yet (raw or virtio-net)"));
             else if (kind != "raw")
-                c.error(n["kind"], text(where, "kind must be raw, not '", kind, "'"));
+                c.error(n["kind"], text(where, "kind must be raw or virtio-net, not '", kind, "'"));
         }
-        if (c.size(n["size"], ch.size, where + "size")) {
+        const bool raw = ch.kind == ChannelConfig::Kind::raw;
+        if (raw && !n["size"]) {
+            c.error(n, where + "a raw channel needs size: (its shared memory, e.g. 64K)");
+        } else if (!raw && n["size"]) {
+            c.error(n["size"], where + "a virtio-net channel has no shared memory (the hypervisor copies its frames): "
+                                       "drop size:");
+        } else if (raw && c.size(n["size"], ch.size, where + "size")) {
             if (ch.size % 4096 != 0 || ch.size > tessera::vplat::CHANNEL_SLOT)
                 c.error(n["size"], where + "size must be whole 4 KiB pages, at most 2M");
         }
@@ -513,10 +523,10 @@ void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
                 ok = false;
             } else {
                 ch.vm[k] = static_cast<unsigned>(it - sys.vms.begin());
-                if (sys.vms[ch.vm[k]].is_linux) {
+                if (raw && sys.vms[ch.vm[k]].is_linux) {
                     c.error(ends[k], text(where, "vm '", vm,
-                                          "' is a Linux VM: a raw channel needs a bare-metal guest (virtio kinds "
-                                          "are not available yet)"));
+                                          "' is a Linux VM: a raw channel needs a bare-metal guest (between Linux "
+                                          "VMs, use kind: virtio-net)"));
                     ok = false;
                 }
             }
@@ -527,15 +537,24 @@ void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
         }
         if (!ok) continue;
         for (unsigned k = 0; k < 2; ++k) {
-            if (++per_vm[ch.vm[k]] == tessera::vplat::MAX_CHANNELS_PER_VM + 1)
+            const unsigned limit = raw ? tessera::vplat::MAX_CHANNELS_PER_VM : tessera::vplat::MAX_VIRTIO_PER_VM;
+            if (++(raw ? per_vm : virtio_per_vm)[ch.vm[k]] == limit + 1)
                 c.error(ends[k], where + "vm '" + sys.vms[ch.vm[k]].name + "' would be in more than " +
-                                     std::to_string(tessera::vplat::MAX_CHANNELS_PER_VM) + " channels");
+                                     std::to_string(limit) + (raw ? " raw" : " virtio") + " channels");
         }
         sys.channels.push_back(ch);
     }
 }
 
 } // namespace
+
+unsigned SystemConfig::virtio_devices(unsigned vm) const {
+    unsigned n = 0;
+    for (const ChannelConfig& ch : channels) {
+        if (ch.kind != ChannelConfig::Kind::raw && (ch.vm[0] == vm || ch.vm[1] == vm)) ++n;
+    }
+    return n;
+}
 
 std::vector<ConfigError> load_system(const std::string& path, const std::vector<std::string>& search,
                                      SystemConfig& out) {

@@ -42,11 +42,14 @@ struct VmConfig {
     std::map<unsigned, int> device_lines; ///< where each device was given
 };
 
-/// A channel between two VMs: shared memory and a doorbell each way.
+/// A channel between two VMs: shared memory and a doorbell each way (raw),
+/// or a network device in each, frames copied by the hypervisor (virtio-net).
 struct ChannelConfig {
+    enum class Kind : uint8_t { raw, virtio_net };
     std::string name;
     unsigned vm[2] = {}; ///< its endpoints, by index in `vms`
-    uint64_t size = 0;   ///< bytes of shared memory
+    uint64_t size = 0;   ///< raw: bytes of shared memory; virtio-net: 0
+    Kind kind = Kind::raw;
     int line = 0;
 };
 
@@ -57,6 +60,9 @@ struct SystemConfig {
     uint64_t memory = 1024ull << 20; ///< board RAM
     std::vector<VmConfig> vms;
     std::vector<ChannelConfig> channels;
+
+    /// How many virtio channels VM `vm` is in (its virtio devices).
+    [[nodiscard]] unsigned virtio_devices(unsigned vm) const;
 };
 
 /// What is wrong, and where.

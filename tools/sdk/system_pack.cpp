@@ -130,7 +130,13 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
             const std::vector<uint8_t> kernel = load(vm.kernel, vm.image_line, vm, "kernel");
             const std::vector<uint8_t> initrd =
                 vm.initrd.empty() ? std::vector<uint8_t>{} : load(vm.initrd, vm.initrd_line, vm, "initrd");
-            LinuxVmSpec spec{vm.name, vm.base, vm.memory, vm.vcpus, vm.bootargs, initrd.size()};
+            LinuxVmSpec spec{vm.name,
+                             vm.base,
+                             vm.memory,
+                             vm.vcpus,
+                             vm.bootargs,
+                             initrd.size(),
+                             sys.virtio_devices(static_cast<unsigned>(i))};
             std::vector<uint8_t> dtb;
             try {
                 dtb = build_vm_dtb(spec);
@@ -151,7 +157,8 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
             r.image = payload.add(image);
             if (vm.device_tree) {
                 // The tree a Linux VM of this shape gets, without a command line.
-                LinuxVmSpec spec{vm.name, vm.base, vm.memory, vm.vcpus, "", 0};
+                LinuxVmSpec spec{
+                    vm.name, vm.base, vm.memory, vm.vcpus, "", 0, sys.virtio_devices(static_cast<unsigned>(i))};
                 try {
                     r.dtb = payload.add(build_vm_dtb(spec));
                 } catch (const std::exception& e) {
@@ -188,7 +195,7 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
         c.size = ch.size;
         c.vm[0] = static_cast<uint16_t>(ch.vm[0]);
         c.vm[1] = static_cast<uint16_t>(ch.vm[1]);
-        c.kind = sysimg::CHANNEL_RAW;
+        c.kind = ch.kind == ChannelConfig::Kind::raw ? sysimg::CHANNEL_RAW : sysimg::CHANNEL_VIRTIO_NET;
         std::memcpy(blob.data() + sizeof(Header) + recs.size() * sizeof(VmRecord) + i * sizeof c, &c, sizeof c);
     }
     Header h{};
@@ -313,9 +320,15 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
         c.name[sizeof c.name - 1] = 0;
         if (c.vm[0] >= h.vm_count || c.vm[1] >= h.vm_count)
             throw std::runtime_error("a channel record names a VM the description does not have");
-        out << "  " << c.name << ": " << recs[c.vm[0]].name << " <-> " << recs[c.vm[1]].name << ", " << c.size / 1024
-            << " KiB at IPA 0x" << std::hex << tessera::vplat::CHANNEL_BASE + i * tessera::vplat::CHANNEL_SLOT
-            << std::dec << ", raw\n";
+        out << "  " << c.name << ": " << recs[c.vm[0]].name << " <-> " << recs[c.vm[1]].name << ", ";
+        if (c.kind == sysimg::CHANNEL_VIRTIO_NET) {
+            char mac[24];
+            std::snprintf(mac, sizeof mac, "02:74:73:00:%02x", i);
+            out << "virtio-net (MAC " << mac << ":01 <-> " << mac << ":02)\n";
+        } else {
+            out << c.size / 1024 << " KiB at IPA 0x" << std::hex
+                << tessera::vplat::CHANNEL_BASE + i * tessera::vplat::CHANNEL_SLOT << std::dec << ", raw\n";
+        }
     }
     return out.str();
 }

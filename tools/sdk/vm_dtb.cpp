@@ -72,6 +72,8 @@ uint64_t initrd_address(const LinuxVmSpec& spec) {
 std::vector<uint8_t> build_vm_dtb(const LinuxVmSpec& spec) {
     if (spec.vcpus == 0 || spec.vcpus > 256) throw std::invalid_argument("a VM has 1 to 256 vCPUs");
     if (spec.ram_size < LINUX_MIN_RAM) throw std::invalid_argument("a Linux VM needs at least 16 MiB");
+    if (spec.virtio_devices > tessera::vplat::MAX_VIRTIO_PER_VM)
+        throw std::invalid_argument("a VM has at most 8 virtio devices");
     Writer w(size_t{64} * 1024);
     w.check(fdt_finish_reservemap(w.fdt()));
     w.begin("");
@@ -156,6 +158,19 @@ std::vector<uint8_t> build_vm_dtb(const LinuxVmSpec& spec) {
     w.cells("clocks", {PHANDLE_CLK, PHANDLE_CLK});
     w.strings("clock-names", {"uartclk", "apb_pclk"});
     w.end();
+
+    for (unsigned j = 0; j < spec.virtio_devices; ++j) {
+        // Its virtio channels, in the system file's order (hyp/modules/virtio).
+        const uint64_t base = tessera::vplat::VIRTIO_BASE + j * tessera::vplat::VIRTIO_SIZE;
+        char name[32];
+        std::snprintf(name, sizeof name, "virtio_mmio@%llx", static_cast<unsigned long long>(base));
+        w.begin(name);
+        w.prop("compatible", "virtio,mmio");
+        w.cells("reg", {hi(base), lo(base), 0, static_cast<uint32_t>(tessera::vplat::VIRTIO_SIZE)});
+        w.cells("interrupts", {IRQ_SPI, tessera::vplat::VIRTIO_INTID - 32 + j, IRQ_LEVEL_HIGH});
+        w.prop("dma-coherent");
+        w.end();
+    }
 
     w.end();
     return w.finish();

@@ -1,4 +1,5 @@
-// vm_dtb.hpp — the device tree a Linux VM sees: only what it owns (memory, vCPUs, GIC, timer, UART, PSCI).
+// vm_dtb.hpp — the device tree a Linux VM sees: only what it owns (memory, vCPUs, GIC, timer, UART, PSCI,
+// virtio devices).
 #pragma once
 
 #include <cstdint>
@@ -24,7 +25,8 @@ struct LinuxVmSpec {
     uint64_t ram_size = 0;
     unsigned vcpus = 1;
     std::string bootargs = "console=ttyAMA0";
-    uint64_t initrd_size = 0; ///< 0: no initramfs
+    uint64_t initrd_size = 0;    ///< 0: no initramfs
+    unsigned virtio_devices = 0; ///< virtio-mmio nodes: the j-th at VIRTIO_BASE + j * VIRTIO_SIZE, SPI VIRTIO_INTID + j
 };
 
 /// Where the initramfs goes: at the top of RAM, 2 MiB aligned. The

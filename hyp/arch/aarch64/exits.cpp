@@ -91,6 +91,7 @@ void on_mmio(Vcpu& v, Ipa ipa, u32 iss, bool write) {
         if (size < 8) value &= (1ull << (8 * size)) - 1;
     }
     const MmioResult r = mmio_emulate(v, ipa, size, write, value);
+    if (r == MmioResult::retry) return; // (the same access again: the device takes its next share)
     if (r != MmioResult::done) {
         char why[96];
         format_to(why, sizeof why, "%u-byte %s at IPA %#llx is not a valid device access", size,

@@ -1,0 +1,226 @@
+// virtio_net.cpp — the link between two virtio-net devices: checked copies from a transmit queue to the peer's
+// receive queue.
+#include "virtio_net.hpp"
+
+#include "arch.hpp"
+#include "console.hpp"
+#include "format.hpp"
+#include "string.hpp"
+#include "vm.hpp"
+
+namespace tessera::virtio {
+
+namespace {
+
+NetLink& link_of(const Transport& t) { return *static_cast<NetLink*>(t.device); }
+unsigned side_of(const Transport& t) { return &t == &link_of(t).end[0] ? 0 : 1; }
+
+u8 net_config(const Transport& t, u64 offset) {
+    // struct virtio_net_config: mac[6], then fields of features not offered.
+    return offset < 6 ? link_of(t).mac[side_of(t)][offset] : 0;
+}
+
+/// Copies bytes from one descriptor chain into others.
+class Copier {
+public:
+    explicit Copier(Chain& src) : src_(src) {}
+    /// Fills `dst` from the source; returns the bytes written, or -1 at a
+    /// fault of the source chain (`why`).
+    i64 fill(Segment dst, Fault& why) {
+        u32 done = 0;
+        while (done < dst.len) {
+            if (left_.len == 0 && !src_.next(left_, why)) return why.text[0] != 0 ? -1 : done;
+            const u32 n = dst.len - done < left_.len ? dst.len - done : left_.len;
+            memcpy(dst.p + done, left_.p, n);
+            left_.p += n;
+            left_.len -= n;
+            done += n;
+        }
+        return done;
+    }
+
+private:
+    Chain& src_;
+    Segment left_{};
+};
+
+enum class Move : u8 { moved, dropped, wait, stop };
+
+/// Takes the first frame of `tx`'s queue (checked) to `rx`, if it can.
+Move move_one(NetLink& link, unsigned from, u32& bytes) {
+    Transport& tx = link.end[from];
+    Transport& rx = link.end[1 - from];
+    Virtqueue& tq = tx.q[NET_TX];
+    Fault why;
+    u16 pending = 0, head = 0;
+    if (!queue_pending(tq, pending, why) || (pending != 0 && !queue_head(tq, 0, head, why))) {
+        transport_fail(tx, why.text);
+        return Move::stop;
+    }
+    if (pending == 0) return Move::stop;
+    u32 frame = 0;
+    if (!chain_bytes(tq, tx.ram, head, false, frame, why)) {
+        transport_fail(tx, why.text);
+        return Move::stop;
+    }
+    auto complete_tx = [&] {
+        queue_push_used(tq, head, 0);
+        ++tq.next_avail;
+    };
+    // A frame nobody can take is dropped, as on a cable to a NIC that is down.
+    const bool receiver_up = rx.live(NET_RX) && rx.vm->state.load(std::memory_order_acquire) == VmState::running;
+    u8 hdr[NET_HDR_BYTES] = {};
+    {
+        Chain c(tq, tx.ram, head, false);
+        Copier peek(c);
+        if (peek.fill({hdr, sizeof hdr}, why) < 0) {
+            transport_fail(tx, why.text);
+            return Move::stop;
+        }
+    }
+    // No offloads are offered: a frame asking for one (flags, gso_type) or
+    // larger than the link carries is not one the receiver could take.
+    const bool sane = frame > NET_HDR_BYTES && frame <= NET_FRAME_MAX && hdr[0] == 0 && hdr[1] == 0;
+    if (!receiver_up || !sane) {
+        if (!sane && !link.said_drop[from]) {
+            link.said_drop[from] = true;
+            log("vm %s: virtio-net: dropped a %u-byte frame with header flags %#x, gso type %u (no offloads offered)",
+                tx.vm->name(), frame, hdr[0], hdr[1]);
+        }
+        ++link.dropped[from];
+        complete_tx();
+        return Move::dropped;
+    }
+    // Enough posted receive buffers for the whole frame (one, without
+    // mergeable buffers), checked before any is taken.
+    Virtqueue& rq = rx.q[NET_RX];
+    u16 posted = 0;
+    if (!queue_pending(rq, posted, why)) {
+        transport_fail(rx, why.text);
+        return Move::dropped; // (the frame stays: the link is down now, so it goes next time)
+    }
+    const u16 max_buffers = rx.has(NET_F_MRG_RXBUF) ? posted : (posted < 1 ? posted : 1);
+    u16 buffers = 0;
+    u32 room = 0;
+    while (room < frame && buffers < max_buffers) {
+        u16 rhead = 0;
+        u32 len = 0;
+        if (!queue_head(rq, buffers, rhead, why) || !chain_bytes(rq, rx.ram, rhead, true, len, why)) {
+            transport_fail(rx, why.text);
+            return Move::dropped;
+        }
+        room += len;
+        ++buffers;
+    }
+    if (room < frame) {
+        // Waits for more buffers; but one buffer too small for the frame
+        // (no mergeable buffers) is the receiver's loss.
+        if (buffers == posted && (rx.has(NET_F_MRG_RXBUF) || posted == 0)) return Move::wait;
+        ++link.dropped[from];
+        complete_tx();
+        return Move::dropped;
+    }
+    // The copy. The guests may rewrite their descriptors meanwhile, so every
+    // one is checked again as it is used; a frame cut short is one's own doing.
+    Chain src(tq, tx.ram, head, false);
+    Copier copy(src);
+    Transport* culprit = nullptr;
+    const u16 used_before = rq.used_idx;
+    u8* first = nullptr; // the receiver's first segment: it gets num_buffers
+    u32 left = frame;
+    u16 used = 0;
+    for (; used < buffers && left != 0 && culprit == nullptr; ++used) {
+        u16 rhead = 0;
+        if (!queue_head(rq, used, rhead, why)) {
+            culprit = &rx;
+            break;
+        }
+        Chain dst(rq, rx.ram, rhead, true);
+        Segment s;
+        u32 written = 0;
+        while (left != 0 && culprit == nullptr) {
+            if (!dst.next(s, why)) {
+                if (why.text[0] != 0) culprit = &rx;
+                break;
+            }
+            if (first == nullptr) {
+                if (s.len < NET_HDR_BYTES) {
+                    format_to(why.text, sizeof why.text, "a receive buffer smaller than the %u-byte header",
+                              NET_HDR_BYTES);
+                    culprit = &rx;
+                    break;
+                }
+                first = s.p;
+            }
+            const i64 n = copy.fill({s.p, s.len < left ? s.len : left}, why);
+            if (n < 0) culprit = &tx;
+            if (n <= 0) break; // (the source ended early: it was rewritten under us)
+            written += static_cast<u32>(n);
+            left -= static_cast<u32>(n);
+        }
+        if (culprit == nullptr) queue_push_used(rq, rhead, written);
+    }
+    if (culprit != nullptr || first == nullptr) {
+        rq.used_idx = used_before; // (nothing of it was published)
+        transport_fail(culprit != nullptr ? *culprit : tx, culprit != nullptr ? why.text : "an empty frame");
+        return Move::stop;
+    }
+    rq.next_avail = static_cast<u16>(rq.next_avail + used);
+    // num_buffers, the header's last field, in the receiver's first buffer.
+    const u16 nb = used;
+    memcpy(first + 10, &nb, 2);
+    complete_tx();
+    ++link.frames[from];
+    bytes += frame;
+    return Move::moved;
+}
+
+MmioResult net_notify(Transport& t, u16 q) {
+    // A transmit notification moves this end's frames; a receive one (new
+    // buffers) the frames the peer has waiting.
+    const unsigned from = q == NET_TX ? side_of(t) : 1 - side_of(t);
+    return net_pump(link_of(t), from) ? MmioResult::retry : MmioResult::done;
+}
+
+constexpr DeviceOps NET_OPS{"virtio-net", 1, NET_FEATURES, 2, net_config, net_notify};
+
+} // namespace
+
+void net_link_init(NetLink& link, unsigned k, Vm& a, u32 intid_a, Vm& b, u32 intid_b) {
+    Vm* vms[2] = {&a, &b};
+    const u32 intids[2] = {intid_a, intid_b};
+    for (unsigned i = 0; i < 2; ++i) {
+        Transport& t = link.end[i];
+        t.ops = &NET_OPS;
+        t.vm = vms[i];
+        const Vm& vm = *vms[i];
+        if (vm.stage2.root().raw() != 0) // (a VM refused at boot has no RAM: its end never comes up)
+            t.ram = GuestRam{vm.ram.base.raw(), vm.ram.size, static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa))};
+        t.lock = &link.lock;
+        t.device = &link;
+        t.intid = intids[i];
+        const u8 mac[6] = {0x02, 0x74, 0x73, 0x00, static_cast<u8>(k), static_cast<u8>(i + 1)};
+        memcpy(link.mac[i], mac, sizeof mac);
+    }
+}
+
+bool net_pump(NetLink& link, unsigned from) {
+    Transport& tx = link.end[from];
+    Transport& rx = link.end[1 - from];
+    if (!tx.live(NET_TX) || tx.vm->state.load(std::memory_order_acquire) != VmState::running) return false;
+    u32 bytes = 0;
+    u64 moved = 0;
+    Move m = Move::moved;
+    while (bytes < NET_BYTES_PER_EXIT) {
+        m = move_one(link, from, bytes);
+        if (m == Move::wait || m == Move::stop) break;
+        ++moved;
+    }
+    if (moved != 0) {
+        if (queue_publish(tx.q[NET_TX])) transport_interrupt(tx, IRQ_USED);
+        if (rx.live(NET_RX) && queue_publish(rx.q[NET_RX])) transport_interrupt(rx, IRQ_USED);
+    }
+    return bytes >= NET_BYTES_PER_EXIT && m != Move::wait && m != Move::stop;
+}
+
+} // namespace tessera::virtio

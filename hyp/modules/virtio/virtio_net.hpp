@@ -1,0 +1,49 @@
+// virtio_net.hpp — a virtio-net link: two VMs' network devices joined by a cable, frames copied by EL2.
+//
+// Each end is a virtio-mmio transport in its VM (the stock virtio_mmio and
+// virtio_net drivers of Debian's kernel drive it). A frame the one side
+// queues for transmission is copied into a receive buffer the other side
+// has posted, checked descriptor by descriptor on both sides. Like a cable
+// with a NIC at each end: if the receiver is not up, the frame is dropped;
+// if it is up but has no buffer, the frame waits (the sender's queue
+// fills, and its driver stops sending) until the receiver posts one.
+#pragma once
+
+#include "virtio_mmio.hpp"
+
+namespace tessera::virtio {
+
+// Feature bits of a network device (§5.1.3).
+inline constexpr u64 NET_F_MAC = 1ull << 5;
+inline constexpr u64 NET_F_MRG_RXBUF = 1ull << 15;
+inline constexpr u64 NET_FEATURES = F_VERSION_1 | NET_F_MAC | NET_F_MRG_RXBUF;
+
+inline constexpr u16 NET_RX = 0;         ///< receiveq1
+inline constexpr u16 NET_TX = 1;         ///< transmitq1
+inline constexpr u32 NET_HDR_BYTES = 12; ///< struct virtio_net_hdr with num_buffers (VERSION_1)
+/// The largest frame the link carries: a 64 KiB MTU (virtio-net without
+/// VIRTIO_NET_F_MTU lets the driver choose up to that), its Ethernet and
+/// VLAN header and the virtio header.
+inline constexpr u32 NET_FRAME_MAX = NET_HDR_BYTES + 65535 + 18;
+/// Bytes one notification moves before the guest's access is repeated:
+/// bounds the time an exit takes (interrupts and the scheduler get a turn).
+inline constexpr u32 NET_BYTES_PER_EXIT = 256 * 1024;
+
+struct NetLink {
+    Spinlock lock;
+    Transport end[2];
+    u8 mac[2][6] = {};
+    u64 frames[2] = {};  ///< frames delivered from end i to the other
+    u64 dropped[2] = {}; ///< frames from end i that nobody could take
+    bool said_drop[2] = {};
+};
+
+/// Sets up `link` between `a` and `b` (boot): transports at their
+/// `intid`s, MAC addresses 02:74:73:00:<k>:01 and :02 for link `k`.
+void net_link_init(NetLink& link, unsigned k, Vm& a, u32 intid_a, Vm& b, u32 intid_b);
+
+/// Moves frames queued by end `from` to the other end, at most
+/// NET_BYTES_PER_EXIT of them; true if more wait and could move now. Lock held.
+bool net_pump(NetLink& link, unsigned from);
+
+} // namespace tessera::virtio
