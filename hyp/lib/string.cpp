@@ -1,20 +1,10 @@
-// string.cpp — the C library functions a freestanding image needs (for our code and libfdt).
+// string.cpp — the C library functions a freestanding image needs (for our code and libfdt); memcpy has its own
+// file (memcpy.cpp).
 #include "string.hpp"
 
 #include "types.hpp"
 
 extern "C" {
-
-void* memcpy(void* dst, const void* src, size_t n) {
-    auto* d = static_cast<unsigned char*>(dst);
-    const auto* s = static_cast<const unsigned char*>(src);
-    // Word copies when both sides allow it: guest images are copied at boot.
-    if (((reinterpret_cast<uintptr_t>(d) | reinterpret_cast<uintptr_t>(s)) & 7) == 0) {
-        for (; n >= 8; n -= 8, d += 8, s += 8) *reinterpret_cast<uint64_t*>(d) = *reinterpret_cast<const uint64_t*>(s);
-    }
-    while (n-- > 0) *d++ = *s++;
-    return dst;
-}
 
 void* memmove(void* dst, const void* src, size_t n) {
     auto* d = static_cast<unsigned char*>(dst);

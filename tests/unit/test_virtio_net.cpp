@@ -97,9 +97,12 @@ public:
         }
     }
     /// Queues a frame of `bytes` bytes (after the 12-byte header), filled from `seed`, as descriptor `i`.
-    void send(u16 i, u32 bytes, u8 seed) {
+    void send(u16 i, u32 bytes, u8 seed, u8 flags = 0, u8 gso = 0) {
         u8* p = ram(TX_BUF + u64{i} * BUF_STRIDE);
         std::memset(p, 0, NET_HDR_BYTES);
+        p[0] = flags;
+        p[1] = gso;
+        p[4] = 0x55; // gso_size, passed on as it is
         for (u32 k = 0; k < bytes; ++k) p[NET_HDR_BYTES + k] = static_cast<u8>(seed + k);
         desc(NET_TX, i, TX_BUF + u64{i} * BUF_STRIDE, NET_HDR_BYTES + bytes, 0);
         offer(NET_TX, i);
@@ -146,7 +149,7 @@ TEST_F(LinkTest, TheDeviceIdentifiesAndNegotiates) {
     a.set(R_FEATURES_SEL, 1);
     EXPECT_EQ(a.reg(R_FEATURES), 1u); // VERSION_1
     a.set(R_FEATURES_SEL, 0);
-    EXPECT_EQ(a.reg(R_FEATURES), (1u << 5) | (1u << 15)); // MAC, MRG_RXBUF
+    EXPECT_EQ(a.reg(R_FEATURES), 0xbba3u); // CSUM, GUEST_CSUM, MAC, GUEST_TSO4/6/ECN, HOST_TSO4/6/ECN, MRG_RXBUF
     a.set(R_QUEUE_SEL, 2);
     EXPECT_EQ(a.reg(R_QUEUE_NUM_MAX), 0u); // no third queue
     // MAC 02:74:73:00:<link>:<end>, read a byte at a time and as a word.
@@ -157,7 +160,7 @@ TEST_F(LinkTest, TheDeviceIdentifiesAndNegotiates) {
     EXPECT_EQ(v, 0x0073'7402u);
     // A driver without VERSION_1 (a legacy one), or asking for what is not offered, is refused.
     EXPECT_FALSE(a.start(NET_F_MAC));
-    EXPECT_FALSE(a.start(NET_FEATURES | 1u << 0)); // VIRTIO_NET_F_CSUM
+    EXPECT_FALSE(a.start(NET_FEATURES | 1u << 22)); // VIRTIO_NET_F_MQ: not offered
     EXPECT_TRUE(a.start());
     // Registers are 32-bit.
     EXPECT_EQ(transport_access(sys.vcpu(0, 0), &link.end[0], R_STATUS, 2, false, v), MmioResult::bad_access);
@@ -207,6 +210,42 @@ TEST_F(LinkTest, ALargeFrameSpansMergeableBuffers) {
     EXPECT_EQ(num_buffers, 3u);
     const u32 k = 3000; // a byte in the second buffer
     EXPECT_EQ(b.ram(RX_BUF + BUF_STRIDE)[k + 12 - 1536], static_cast<u8>(3 + k));
+}
+
+TEST_F(LinkTest, OffloadsCrossOnlyToAReceiverThatTookThem) {
+    ASSERT_TRUE(a.start());
+    ASSERT_TRUE(b.start());
+    b.post_rx(8);
+    // Checksum left to do, and a TCP segment larger than the MTU: b took both.
+    a.send(0, 3000, 1, HDR_F_NEEDS_CSUM, HDR_GSO_TCPV4);
+    a.set(R_NOTIFY, NET_TX);
+    ASSERT_EQ(b.used_idx(NET_RX), 1u);
+    EXPECT_EQ(b.ram(RX_BUF)[0], HDR_F_NEEDS_CSUM);
+    EXPECT_EQ(b.ram(RX_BUF)[1], HDR_GSO_TCPV4);
+    EXPECT_EQ(b.ram(RX_BUF)[4], 0x55);
+    // A receiver that did not take them gets no such frame: dropped, and said once.
+    ASSERT_TRUE(b.start(F_VERSION_1 | NET_F_MAC | NET_F_MRG_RXBUF));
+    b.post_rx(8);
+    FakeSystem::console().clear();
+    a.send(1, 100, 1, HDR_F_NEEDS_CSUM);
+    a.send(2, 100, 1, 0, HDR_GSO_TCPV6);
+    a.send(3, 100, 1, 0, HDR_GSO_NONE | HDR_GSO_ECN);
+    a.send(4, 100, 1, 0x40); // an unknown flag
+    a.send(5, 100, 1);        // a plain frame still goes
+    a.set(R_NOTIFY, NET_TX);
+    EXPECT_EQ(link.dropped[0], 4u);
+    EXPECT_EQ(b.used_idx(NET_RX), 1u);
+    EXPECT_NE(FakeSystem::console().find("vm a: virtio-net: dropped a 112-byte frame with header flags 0x1"),
+              std::string::npos)
+        << FakeSystem::console();
+    // Nor may a sender that did not take them send them.
+    ASSERT_TRUE(a.start(F_VERSION_1 | NET_F_MAC));
+    ASSERT_TRUE(b.start());
+    b.post_rx(8);
+    a.send(0, 100, 1, HDR_F_NEEDS_CSUM);
+    a.set(R_NOTIFY, NET_TX);
+    EXPECT_EQ(b.used_idx(NET_RX), 0u);
+    EXPECT_EQ(link.dropped[0], 5u);
 }
 
 TEST_F(LinkTest, FramesWaitForReceiveBuffersAndAreDroppedWhenThePeerIsDown) {

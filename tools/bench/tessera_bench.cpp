@@ -87,6 +87,44 @@ std::string run_linux(const Options& o, bool hypervisor) {
     return log;
 }
 
+/// Two Linux VMs joined by a virtio-net link (bench_net) under -icount: TCP
+/// over loopback inside linux-a first, then between the two VMs, with
+/// guests/linux/net_bench.c; then 20 pings. The console is handed from one
+/// VM to the other with Ctrl-T as a person would.
+std::string run_net(const Options& o) {
+    const std::string cmd =
+        o.runner + " --live --timeout 300 --icount --smp 2 -m 1G " + o.target_dir + "/systems/bench_net.img" +
+        " --send-after '[linux-a] tessera-linux: ready' '\\n'"
+        " --send-after '[linux-a] / # ' 'net-bench serve 5001 \\x26 sleep 1\\x3b"
+        " net-bench bulk 127.0.0.1 5001 8 loopback\\x3b net-bench rtt 127.0.0.1 5001 1000 loopback\\x3b"
+        " until ping -c 1 -W 2 10.0.0.2 >/dev/null\\x3b do :\\x3b done\\x3b echo a-sees-b-$((6*7))\\n'"
+        " --send-after 'a-sees-b-42' '\\x142'"
+        " --send-after 'input goes to vm linux-b' 'net-bench serve 5001 \\x26\\n'"
+        " --send-after 'net-bench: serving on port 5001' '\\x141'"
+        " --send-after 'input goes to vm linux-a' 'net-bench bulk 10.0.0.2 5001 8 link\\x3b"
+        " net-bench rtt 10.0.0.2 5001 1000 link\\x3b ping -c 20 10.0.0.2\\n'"
+        " --send-after 'round-trip' 'poweroff -f\\n' --send-after 'vm linux-a: powered off' 'poweroff -f\\n'"
+        " --expect 'BENCH net_bulk_link' --expect 'round-trip' </dev/null 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string log;
+    char buf[4096];
+    for (size_t n; p != nullptr && (n = fread(buf, 1, sizeof buf, p)) > 0;) log.append(buf, n);
+    if (p == nullptr || pclose(p) != 0) {
+        std::cerr << log << "\ntessera-bench: the run failed: " << cmd << "\n";
+        std::exit(2);
+    }
+    return log;
+}
+
+/// busybox ping's average round trip ("round-trip min/avg/max = a/b/c ms"), in ns.
+std::optional<double> ping_avg_ns(const std::string& log) {
+    const size_t at = log.find("round-trip min/avg/max = ");
+    if (at == std::string::npos) return std::nullopt;
+    const size_t slash = log.find('/', at + 25);
+    if (slash == std::string::npos) return std::nullopt;
+    return std::stod(log.substr(slash + 1)) * 1e6;
+}
+
 /// "BENCH <name> <total> <count>" lines, as total / count.
 Readings parse_bench(const std::string& log) {
     Readings r;
@@ -110,6 +148,15 @@ std::optional<double> number_after(const std::string& log, const std::string& la
     return std::stod(log.substr(at + label.size()));
 }
 
+/// The virtio module's code and rodata, from the boot log's "virtio module: code N, rodata M bytes".
+std::optional<double> virtio_module_bytes(const std::string& log) {
+    const auto code = number_after(log, "virtio module: code ");
+    const size_t at = log.find("virtio module: code ");
+    if (!code || at == std::string::npos) return std::nullopt;
+    const auto rodata = number_after(log.substr(at), "rodata ");
+    return rodata ? std::optional<double>(*code + *rodata) : std::nullopt;
+}
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
@@ -130,6 +177,9 @@ std::vector<Figure> measure(const Options& o) {
     std::cerr << "tessera-bench: a Linux guest's system calls (-icount), under Tessera and bare...\n";
     const Readings linux_hyp = parse_bench(run_linux(o, true));
     const Readings linux_bare = parse_bench(run_linux(o, false));
+    std::cerr << "tessera-bench: TCP between two Linux VMs over virtio-net, and over loopback (-icount)...\n";
+    const std::string net_log = run_net(o);
+    const Readings net = parse_bench(net_log);
 
     std::cerr << "tessera-bench: wall time, " << o.wall_runs << " alternating runs each...\n";
     std::vector<double> hyp_wall, bare_wall;
@@ -161,6 +211,21 @@ std::vector<Figure> measure(const Options& o) {
                  median(hyp_wall) / median(bare_wall), 1.0, false});
     f.push_back({"guest_syscall", "Linux guest getppid() system call (ns of -icount time)", "instructions",
                  get(linux_hyp, "getppid_ns"), get(linux_bare, "getppid_ns")});
+    f.push_back({"net_bulk_link", "virtio-net: bulk TCP between two Linux VMs, per KiB", "instructions",
+                 get(net, "net_bulk_link"), std::nullopt});
+    f.push_back({"net_bulk_loopback", "the same over loopback inside one Linux VM, per KiB", "instructions",
+                 get(net, "net_bulk_loopback"), std::nullopt});
+    std::optional<double> bulk_ratio;
+    if (get(net, "net_bulk_link") && get(net, "net_bulk_loopback"))
+        bulk_ratio = *get(net, "net_bulk_link") / *get(net, "net_bulk_loopback");
+    f.push_back({"net_bulk_ratio", "virtio-net bulk TCP / loopback, per byte (goal <= 2)", "ratio", bulk_ratio,
+                 std::nullopt});
+    f.push_back({"net_rtt_link", "virtio-net: 1-byte TCP round trip between two Linux VMs", "instructions",
+                 get(net, "net_rtt_link"), std::nullopt});
+    f.push_back({"net_rtt_loopback", "the same over loopback inside one Linux VM", "instructions",
+                 get(net, "net_rtt_loopback"), std::nullopt});
+    f.push_back({"net_ping", "virtio-net: ping round trip (busybox ping, mean of 20)", "instructions",
+                 ping_avg_ns(net_log), std::nullopt});
     f.push_back({"boot_to_guest", "reset -> first guest instruction (all cores)", "instructions",
                  get(hyp, "boot_to_guest"), get(bare, "boot_to_guest")});
     f.push_back({"el2_code", "EL2 resident code", "bytes", number_after(hyp_log, "resident code "), std::nullopt});
@@ -169,6 +234,8 @@ std::vector<Figure> measure(const Options& o) {
     f.push_back({"el2_bss", "EL2 bss", "bytes", number_after(hyp_log, "bss "), std::nullopt});
     f.push_back({"el2_boot_code", "boot-only code (not reached once guests run)", "bytes",
                  number_after(hyp_log, "boot-only code "), std::nullopt});
+    f.push_back({"virtio_module", "virtio module, resident (code + rodata), counted apart", "bytes",
+                 virtio_module_bytes(hyp_log), std::nullopt});
     f.push_back({"per_vm", "hypervisor memory per VM (+ stage-2 tables)", "bytes", number_after(hyp_log, "per VM "),
                  std::nullopt});
     f.push_back({"per_vcpu", "hypervisor memory per vCPU", "bytes", number_after(hyp_log, "per vCPU "), std::nullopt});

@@ -44,6 +44,23 @@ private:
     Segment left_{};
 };
 
+/// Whether a frame whose header says `flags` and `gso` may go from `tx` to
+/// `rx`: an offload (a checksum left to do, a segment larger than the MTU)
+/// only if the sender was offered it and the receiver accepted it (§5.1.6).
+/// Frames pass unchanged, header included: the receiver's stack does what
+/// the sender's left, as between two VMs on one host bridge.
+bool deliverable(const Transport& tx, const Transport& rx, u8 flags, u8 gso) {
+    if ((flags & ~HDR_F_NEEDS_CSUM) != 0) return false;
+    if ((flags & HDR_F_NEEDS_CSUM) != 0 && !(tx.has(NET_F_CSUM) && rx.has(NET_F_GUEST_CSUM))) return false;
+    if ((gso & HDR_GSO_ECN) != 0 && !(tx.has(NET_F_HOST_ECN) && rx.has(NET_F_GUEST_ECN))) return false;
+    switch (gso & ~HDR_GSO_ECN) {
+    case HDR_GSO_NONE: return (gso & HDR_GSO_ECN) == 0;
+    case HDR_GSO_TCPV4: return tx.has(NET_F_HOST_TSO4) && rx.has(NET_F_GUEST_TSO4);
+    case HDR_GSO_TCPV6: return tx.has(NET_F_HOST_TSO6) && rx.has(NET_F_GUEST_TSO6);
+    default: return false; // (UDP fragmentation: not offered)
+    }
+}
+
 enum class Move : u8 { moved, dropped, wait, stop };
 
 /// Takes the first frame of `tx`'s queue (checked) to `rx`, if it can.
@@ -78,13 +95,12 @@ Move move_one(NetLink& link, unsigned from, u32& bytes) {
             return Move::stop;
         }
     }
-    // No offloads are offered: a frame asking for one (flags, gso_type) or
-    // larger than the link carries is not one the receiver could take.
-    const bool sane = frame > NET_HDR_BYTES && frame <= NET_FRAME_MAX && hdr[0] == 0 && hdr[1] == 0;
+    const bool sane = frame > NET_HDR_BYTES && frame <= NET_FRAME_MAX && deliverable(tx, rx, hdr[0], hdr[1]);
     if (!receiver_up || !sane) {
         if (!sane && !link.said_drop[from]) {
             link.said_drop[from] = true;
-            log("vm %s: virtio-net: dropped a %u-byte frame with header flags %#x, gso type %u (no offloads offered)",
+            log("vm %s: virtio-net: dropped a %u-byte frame with header flags %#x, gso type %#x (what the two "
+                "drivers accepted does not allow it)",
                 tx.vm->name(), frame, hdr[0], hdr[1]);
         }
         ++link.dropped[from];
