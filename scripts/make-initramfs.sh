@@ -16,7 +16,8 @@ for program in "$@"; do install -m 755 "$program" "$stage/bin/"; done
 # virtio_net needs net_failover, which needs failover; virtio and
 # virtio_ring are built into Debian's kernel.
 mkdir -p "$stage/lib/modules"
-for m in net/core/failover drivers/net/net_failover drivers/virtio/virtio_mmio drivers/net/virtio_net; do
+for m in net/core/failover drivers/net/net_failover drivers/virtio/virtio_mmio drivers/net/virtio_net \
+    drivers/char/virtio_console; do
     cp "$root/.cache/linux/modules/kernel/$m.ko" "$stage/lib/modules/"
     basename "$m" >> "$stage/lib/modules/order"
 done

@@ -26,7 +26,7 @@ struct Channel {
 
 /// Receive results besides a length.
 inline constexpr tessera::u32 CHANNEL_EMPTY = 0;
-inline constexpr tessera::u32 CHANNEL_BROKEN = ~0u; ///< the peer's ring makes no sense
+inline constexpr tessera::u32 CHANNEL_BROKEN = ~0u; ///< the peer's ring makes no sense (ring::BROKEN)
 
 /// This VM's channel `index`: false if it has none.
 bool channel_open(unsigned index, Channel& out);

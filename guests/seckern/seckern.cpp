@@ -1,57 +1,184 @@
-// seckern.cpp — the security kernel partition: it holds a secret key that no other VM can map.
+// seckern.cpp — the security kernel partition: a sealed signing key no other VM can map, and a service for Linux.
 //
-// At boot it derives a key, keeps it only in its own RAM, asks the
-// hypervisor to audit every other VM's stage-2 tables (no mapping may reach
-// its RAM), checks the key is intact, and reports ready. It then stays in
-// service for 3 s, checking the key, and ends; its request path arrives with
-// the inter-VM channels.
+// At boot it draws entropy from the hypervisor (SMCCC TRNG), makes an ECDSA
+// P-256 key pair with BearSSL and keeps the private key only in its own RAM,
+// asks the hypervisor to audit every other VM's stage-2 tables (no mapping
+// may reach its RAM), checks the key is intact, and reports ready. Then it
+// serves its channel 0 — a virtio-console channel, whose other end is a
+// Linux VM's /dev/hvc0 — one request line at a time (docs/linux-guests.md):
+//
+//   pubkey          -> pub <65-byte uncompressed point, hex>
+//   sign TEXT       -> sig <r || s, 64 bytes, hex>   (ECDSA P-256 over SHA-256(TEXT))
+//   random N        -> rnd <N bytes, hex>            (1 <= N <= 64)
+//
+// It wakes on the channel's doorbell and every 100 ms (to check the key),
+// and ends when its client VM has ended. Without a channel it checks the key
+// for 3 s and ends.
+#include <bearssl.h>
+
+#include "channel.hpp"
 #include "gic.hpp"
 #include "kit.hpp"
 
+using tessera::u32;
 using tessera::u64;
+using tessera::u8;
 
 namespace {
 
-constexpr unsigned KEY_WORDS = 4;
-u64 g_key[KEY_WORDS]; // lives in this VM's RAM and nowhere else
+// The key pair. The private key lives in this VM's RAM and nowhere else.
+constinit u8 g_secret[BR_EC_KBUF_PRIV_MAX_SIZE];
+constinit u8 g_public[BR_EC_KBUF_PUB_MAX_SIZE];
+br_ec_private_key g_sk;
+br_ec_public_key g_pk;
+br_hmac_drbg_context g_rng; // random bytes for requests, reseeded from the hypervisor's entropy
 
-/// A key from the counter's low bits, mixed (splitmix64): enough for a demo,
-/// not a cryptographic generator.
-void derive_key() {
-    u64 s = kit::counter() ^ 0x5eed'5ec0'4e41ull;
-    for (u64& w : g_key) {
-        s += 0x9e37'79b9'7f4a'7c15ull;
-        u64 z = s;
-        z = (z ^ (z >> 30)) * 0xbf58'476d'1ce4'e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d0'49bb'1331'11ebull;
-        w = z ^ (z >> 31);
-    }
+/// `n` bytes (a multiple of 8, at most 24 per call) of the hypervisor's entropy, through SMCCC TRNG.
+void trng(u8* out, unsigned n) {
+    const kit::CallResult r = kit::hvc(tessera::abi::TRNG_RND64, 8 * n);
+    kit::check(static_cast<long>(r.x0) == 0, "the hypervisor gives entropy (SMCCC TRNG)");
+    const u64 words[3] = {r.x3, r.x2, r.x1};
+    memcpy(out, words, n);
 }
 
-constexpr tessera::u32 VTIMER = 27;
-volatile u64 g_wakes = 0;
-
-bool on_timer(kit::ExceptionFrame&, u64 kind) {
-    if (kind != 1) return false;
-    const tessera::u32 id = kit::gic::ack();
-    if (id == VTIMER) {
-        g_wakes = g_wakes + 1;
-        asm volatile("msr cntv_ctl_el0, %0; isb" ::"r"(0ull));
-    }
-    if (id < 1020) kit::gic::end(id);
-    return true;
+void make_key() {
+    u8 seed[48];
+    trng(seed, 24);
+    trng(seed + 24, 24);
+    br_hmac_drbg_init(&g_rng, &br_sha256_vtable, seed, sizeof seed);
+    const br_ec_impl* ec = &br_ec_p256_m31;
+    kit::check(br_ec_keygen(&g_rng.vtable, ec, &g_sk, g_secret, BR_EC_secp256r1) != 0, "a P-256 key pair");
+    kit::check(br_ec_compute_pub(ec, &g_pk, g_public, &g_sk) != 0, "its public half");
+    memset(seed, 0, sizeof seed);
 }
 
 u64 fingerprint() {
     u64 h = 1469598103934665603ull;
-    for (u64 w : g_key) h = (h ^ w) * 1099511628211ull;
+    for (u8 b : g_secret) h = (h ^ b) * 1099511628211ull;
     return h;
+}
+
+/// Appends `n` bytes of `p` in hex to `out` at `at`.
+u32 hex(char* out, u32 at, const u8* p, u32 n) {
+    static const char digits[] = "0123456789abcdef";
+    for (u32 i = 0; i < n; ++i) {
+        out[at++] = digits[p[i] >> 4];
+        out[at++] = digits[p[i] & 15];
+    }
+    return at;
+}
+
+/// Answers one request line (`len` bytes, without its newline) into `out`; the answer's length.
+u32 answer(const char* line, u32 len, char* out) {
+    auto starts = [&](const char* word) {
+        const u32 n = static_cast<u32>(strlen(word));
+        return len >= n && memcmp(line, word, n) == 0;
+    };
+    auto text = [&](const char* s) {
+        const u32 n = static_cast<u32>(strlen(s));
+        memcpy(out, s, n);
+        return n;
+    };
+    u32 at = 0;
+    if (len == 6 && starts("pubkey")) {
+        at = text("pub ");
+        at = hex(out, at, g_pk.q, static_cast<u32>(g_pk.qlen));
+    } else if (starts("sign ")) {
+        u8 digest[32];
+        br_sha256_context h;
+        br_sha256_init(&h);
+        br_sha256_update(&h, line + 5, len - 5);
+        br_sha256_out(&h, digest);
+        u8 sig[64];
+        const size_t n = br_ecdsa_i31_sign_raw(&br_ec_p256_m31, &br_sha256_vtable, digest, &g_sk, sig);
+        if (n != sizeof sig) return text("err signing failed");
+        at = text("sig ");
+        at = hex(out, at, sig, sizeof sig);
+    } else if (starts("random ")) {
+        u32 n = 0;
+        for (u32 i = 7; i < len && n <= 64; ++i) {
+            if (line[i] < '0' || line[i] > '9') return text("err random N: N is a number from 1 to 64");
+            n = n * 10 + static_cast<u32>(line[i] - '0');
+        }
+        if (n == 0 || n > 64) return text("err random N: N is a number from 1 to 64");
+        u8 fresh[24];
+        trng(fresh, sizeof fresh);
+        br_hmac_drbg_update(&g_rng, fresh, sizeof fresh);
+        u8 bytes[64];
+        br_hmac_drbg_generate(&g_rng, bytes, n);
+        at = text("rnd ");
+        at = hex(out, at, bytes, n);
+    } else {
+        return text("err unknown request (pubkey, sign TEXT, random N)");
+    }
+    return at;
+}
+
+constexpr u32 VTIMER = 27;
+volatile u64 g_wakes = 0;
+volatile u32 g_doorbell = ~0u;
+
+bool on_irq(kit::ExceptionFrame&, u64 kind) {
+    if (kind != 1) return false;
+    for (u32 id = kit::gic::ack(); id < 1020; id = kit::gic::ack()) {
+        if (id == VTIMER) asm volatile("msr cntv_ctl_el0, %0; isb" ::"r"(0ull));
+        g_wakes = g_wakes + 1;
+        kit::gic::end(id);
+    }
+    return true;
+}
+
+/// Sleeps until an interrupt after the `seen`-th (the doorbell, or 100 ms passing).
+void nap(u64 freq, u64 seen) {
+    asm volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(kit::counter() + freq / 10), "r"(1ull));
+    while (g_wakes == seen) asm volatile("wfi");
+}
+
+/// Serves the client on `c` until its VM ends; returns the requests answered.
+u32 serve(kit::Channel& c, u64 sealed, u64 freq) {
+    static char line[1100];
+    static char reply[1100];
+    static u8 msg[4096];
+    u32 have = 0, served = 0;
+    for (;;) {
+        const u64 seen = g_wakes; // (a doorbell from now on ends the nap below)
+        for (u32 n; (n = kit::channel_receive(c, msg, sizeof msg)) != kit::CHANNEL_EMPTY;) {
+            kit::check(n != kit::CHANNEL_BROKEN, "the channel's ring makes sense");
+            for (u32 i = 0; i < n; ++i) {
+                if (msg[i] == '\r') continue;
+                if (msg[i] != '\n') {
+                    if (have < sizeof line) line[have++] = static_cast<char>(msg[i]);
+                    continue;
+                }
+                u32 len = have <= 1024 ? answer(line, have, reply) : 0;
+                if (have > 1024) {
+                    static const char too_long[] = "err request over 1024 bytes";
+                    memcpy(reply, too_long, sizeof too_long - 1);
+                    len = sizeof too_long - 1;
+                }
+                reply[len++] = '\n';
+                have = 0;
+                ++served;
+                kit::check(fingerprint() == sealed, "the key stays intact");
+                while (!kit::channel_send(c, reply, len)) { // (full: the hypervisor empties it)
+                    kit::channel_ring(c);
+                    nap(freq, g_wakes);
+                }
+            }
+        }
+        // A ring tells the hypervisor to carry what was sent; PEER_DOWN: the client has ended.
+        if (kit::channel_ring(c) == tessera::abi::CHANNEL_PEER_DOWN) return served;
+        nap(freq, seen);
+        kit::check(fingerprint() == sealed, "the key stays intact");
+    }
 }
 
 } // namespace
 
 int main() {
-    derive_key();
+    // BearSSL (Debian's build) uses SIMD registers: let EL1 have them.
+    asm volatile("msr cpacr_el1, %0; isb" ::"r"(3ull << 20));
+    make_key();
     const u64 sealed = fingerprint();
     const kit::CallResult audit = kit::hvc(tessera::abi::TESSERA_MEMORY_PRIVATE);
     kit::check(audit.x0 == 0, "the hypervisor audits memory");
@@ -59,20 +186,30 @@ int main() {
                audit.x1 == 1 ? "none reaches this VM's memory" : "SOME REACH THIS VM'S MEMORY");
     kit::check(audit.x1 == 1, "memory private to this VM");
     kit::check(fingerprint() == sealed, "the key is intact");
-    kit::print("seckern: key sealed in private memory (fingerprint %04llx); ready\n",
-               static_cast<unsigned long long>(sealed & 0xffff));
-    // In service: sleep in WFI (the core goes to others), waking every
-    // 100 ms on the virtual timer to check the key.
-    kit::set_exception_handler(on_timer);
+    char pub[2 * BR_EC_KBUF_PUB_MAX_SIZE + 1];
+    pub[hex(pub, 0, g_pk.q, static_cast<u32>(g_pk.qlen))] = 0;
+    kit::print("seckern: P-256 key sealed in private memory\n");
+    kit::print("seckern: public key %s\n", pub);
+
+    kit::set_exception_handler(on_irq);
     kit::gic::init_distributor();
     kit::gic::init_cpu(0);
     kit::gic::enable(VTIMER, 0);
+    kit::Channel c;
+    const bool client = kit::channel_open(0, c);
+    if (client) kit::gic::enable(c.doorbell, 0);
     kit::gic::irq_on();
     const u64 freq = kit::counter_frequency();
+    if (client) {
+        kit::print("seckern: ready, serving vm %u on channel 0\n", c.peer);
+        const u32 served = serve(c, sealed, freq);
+        kit::gic::irq_off();
+        kit::print("seckern: its client has ended after %u request%s; key intact\n", served, served == 1 ? "" : "s");
+        return 0;
+    }
+    kit::print("seckern: ready (no client channel)\n");
     for (unsigned i = 0; i < 30; ++i) {
-        const u64 before = g_wakes;
-        asm volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(kit::counter() + freq / 10), "r"(1ull));
-        while (g_wakes == before) asm volatile("wfi");
+        nap(freq, g_wakes);
         kit::check(fingerprint() == sealed, "the key stays intact");
     }
     kit::gic::irq_off();

@@ -160,6 +160,11 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
                 return "a channel whose size is not whole pages up to 2 MiB";
             if (++per_vm[c.vm[0]] > vplat::MAX_CHANNELS_PER_VM || ++per_vm[c.vm[1]] > vplat::MAX_CHANNELS_PER_VM)
                 return "a VM in more than 16 raw channels";
+        } else if (c.kind == sysimg::CHANNEL_VIRTIO_CONSOLE) {
+            if (c.size < 4 * PAGE_SIZE || c.size % PAGE_SIZE != 0 || c.size > vplat::CHANNEL_SLOT)
+                return "a console channel whose size is not whole pages from 16 KiB to 2 MiB";
+            if (++virtio_per_vm[c.vm[0]] > vplat::MAX_VIRTIO_PER_VM) return "a VM with more than 8 virtio devices";
+            if (++per_vm[c.vm[1]] > vplat::MAX_CHANNELS_PER_VM) return "a VM in more than 16 raw channels";
         } else if (c.kind == sysimg::CHANNEL_VIRTIO_NET) {
             if (c.size != 0) return "a virtio channel with shared memory";
             if (++virtio_per_vm[c.vm[0]] > vplat::MAX_VIRTIO_PER_VM ||

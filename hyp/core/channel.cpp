@@ -51,19 +51,26 @@ bool channel_view(const Vm& vm, unsigned i, ChannelView& out) {
     return true;
 }
 
+void channel_doorbell(unsigned k, unsigned side) {
+    Vm& vm = g_vms.vms[g_channels.channels[k].vm[side]];
+    if (vm.state.load(std::memory_order_acquire) != VmState::running) return;
+    // Level-sensitive, pending until the VM acknowledges it: rings before
+    // then are one interrupt, and change nothing, so they do not even
+    // interrupt its core (a flood costs the ringer its own time only).
+    // (Unlocked peek: a ring that races the acknowledgement injects.)
+    const u32 intid = vplat::CHANNEL_INTID + local_index(vm, k);
+    if (vm.vgic.spi[intid - 32].pending) return;
+    vgic_inject(vm.vcpus[0], intid);
+}
+
 i64 channel_ring(Vcpu& v, unsigned i) {
     unsigned side = 0;
     const Channel* c = lookup(*v.vm, i, side);
     if (c == nullptr) return abi::PSCI_INVALID_PARAMETERS;
-    Vm& peer = g_vms.vms[c->vm[1 - side]];
+    const Vm& peer = g_vms.vms[c->vm[1 - side]];
     if (peer.state.load(std::memory_order_acquire) != VmState::running) return abi::CHANNEL_PEER_DOWN;
-    // Level-sensitive, pending until the peer acknowledges it: rings before
-    // then are one interrupt, and change nothing, so they do not even
-    // interrupt the peer's core (a flood costs the ringer its own time only).
-    // (Unlocked peek: a ring that races the peer's acknowledgement injects.)
-    const u32 intid = vplat::CHANNEL_INTID + local_index(peer, v.vm->channels[i]);
-    if (peer.vgic.spi[intid - 32].pending) return 0;
-    vgic_inject(peer.vcpus[0], intid);
+    if (c->on_ring != nullptr) return c->on_ring(c->ctx);
+    channel_doorbell(v.vm->channels[i], 1 - side);
     return 0;
 }
 

@@ -19,11 +19,16 @@ class PageAllocator;
 struct Vcpu;
 struct Vm;
 
-/// One channel: its pages and its two VMs (by index).
+/// One channel: its pages and its two VMs (by index). A channel whose side 0
+/// is a device model (a virtio-console channel) has the model's hook: side
+/// 1's ring goes to it, not to an interrupt.
 struct Channel {
     PhysAddr pa{};
     u64 size = 0;
     u16 vm[2] = {};
+    bool device_side0 = false; ///< side 0 is a device model: mapped into vm[1] only
+    i64 (*on_ring)(void* ctx) = nullptr;
+    void* ctx = nullptr;
 };
 
 /// Every channel of the system (set once, at boot).
@@ -50,8 +55,12 @@ void channels_create(const SystemDesc& sys, PageAllocator& alloc);
 /// `vm`'s channel `i` as it sees it; false if it has no channel `i`.
 [[nodiscard]] bool channel_view(const Vm& vm, unsigned i, ChannelView& out);
 
+/// Raises the doorbell of system channel `k` in its VM on `side`, unless it is
+/// pending already (a device model's side 0 telling side 1).
+void channel_doorbell(unsigned k, unsigned side);
+
 /// `v`'s VM rings the doorbell of its channel `i`: an interrupt for the
-/// peer. Returns 0, abi::PSCI_INVALID_PARAMETERS (no channel `i`) or
+/// peer (or the device model's hook). Returns 0, abi::PSCI_INVALID_PARAMETERS (no channel `i`) or
 /// abi::CHANNEL_PEER_DOWN (the peer has ended: nobody hears it).
 i64 channel_ring(Vcpu& v, unsigned i);
 

@@ -17,22 +17,26 @@ void channels_create(const SystemDesc& sys, PageAllocator& alloc) {
     g_channels.count = sys.channel_count;
     for (u16 k = 0; k < sys.channel_count; ++k) {
         const ChannelDesc& d = sys.channels[k];
-        if (d.kind != sysimg::CHANNEL_RAW) continue; // (virtio channels: hyp/modules/virtio)
+        if (d.kind == sysimg::CHANNEL_VIRTIO_NET) continue; // (no memory: hyp/modules/virtio)
+        // A console channel's side 0 is the hypervisor's device model: its
+        // memory is mapped into the server, side 1, only.
+        const bool device_side0 = d.kind == sysimg::CHANNEL_VIRTIO_CONSOLE;
         auto pages = alloc.alloc(d.size);
         if (!pages.ok())
             arch::panic("channel %s: no memory for its %llu KiB", d.name,
                         static_cast<unsigned long long>(d.size / KiB));
         memset(arch::phys_to_ptr(pages.value()), 0, d.size);
-        Channel& c = *new (&g_channels.channels[k]) Channel{pages.value(), d.size, {d.vm[0], d.vm[1]}};
+        Channel& c = *new (&g_channels.channels[k]) Channel{pages.value(), d.size, {d.vm[0], d.vm[1]}, device_side0};
         const Ipa at(vplat::CHANNEL_BASE + k * vplat::CHANNEL_SLOT);
-        for (const u16 id : c.vm) {
-            Vm& vm = g_vms.vms[id];
+        for (unsigned side = device_side0 ? 1 : 0; side < 2; ++side) {
+            Vm& vm = g_vms.vms[c.vm[side]];
             vm.channels[vm.channel_count++] = static_cast<u8>(k);
             if (vm.stage2.root().raw() == 0) continue; // (refused at boot)
             const MapAttrs attrs{true, true, false, MapAttrs::Mem::normal};
             if (Status s = vm.stage2.map(at, c.pa, c.size, attrs, alloc); s != Status::ok)
                 arch::panic("channel %s: stage-2 map in vm %s: %s", d.name, vm.name(), status_name(s));
         }
+        if (device_side0) continue; // (hyp/modules/virtio says what it made of it)
         log("channel %s: vm %s <-> vm %s, %llu KiB at IPA %#llx", d.name, g_vms.vms[d.vm[0]].name(),
             g_vms.vms[d.vm[1]].name(), static_cast<unsigned long long>(d.size / KiB),
             static_cast<unsigned long long>(at.raw()));

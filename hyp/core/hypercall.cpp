@@ -3,6 +3,7 @@
 
 #include "arch.hpp"
 #include "channel.hpp"
+#include "entropy.hpp"
 #include "hypercall_abi.hpp"
 #include "sched.hpp"
 
@@ -93,6 +94,44 @@ void cpu_off(Vcpu& v) {
     vm_stop(vm, StopReason::last_cpu_off, 0, "");
 }
 
+/// SMCCC TRNG: random bits from the board's entropy as the guests' seeds
+/// are made (entropy.hpp), through Arm's standard call, which Linux uses by
+/// itself (arm_smccc_trng) and bare-metal guests without a device tree can
+/// call. True if `fid` was one of its calls.
+bool trng(Vcpu& v, u32 fid) {
+    switch (fid) {
+    case abi::TRNG_VERSION: ret(v, 0x1'0000); return true; // 1.0
+    case abi::TRNG_FEATURES: {
+        const u32 f = static_cast<u32>(reg(v, 1));
+        const bool known =
+            f == abi::TRNG_VERSION || f == abi::TRNG_FEATURES || f == abi::TRNG_GET_UUID || f == abi::TRNG_RND64;
+        ret(v, known ? 0 : abi::SMCCC_NOT_SUPPORTED);
+        return true;
+    }
+    case abi::TRNG_GET_UUID:
+        for (unsigned i = 0; i < 4; ++i) reg(v, i) = abi::TESSERA_UID[i] ^ 0x5452'4e47; // "TRNG": not the hypervisor's
+        return true;
+    case abi::TRNG_RND64: {
+        const u64 bits = reg(v, 1);
+        if (bits == 0 || bits > abi::TRNG_MAX_BITS) {
+            ret(v, abi::PSCI_INVALID_PARAMETERS);
+            return true;
+        }
+        u64 words[3] = {};
+        entropy_fill(reinterpret_cast<u8*>(words), sizeof words);
+        // x3 holds bits 63:0, x2 127:64, x1 191:128; bits beyond the ones asked for are zero.
+        for (unsigned i = 0; i < 3; ++i) {
+            const u64 first = 64 * i; // the lowest bit number x(3 - i) carries
+            const u64 keep = bits <= first ? 0 : (bits - first >= 64 ? ~0ull : (1ull << (bits - first)) - 1);
+            reg(v, 3 - i) = words[i] & keep;
+        }
+        ret(v, 0);
+        return true;
+    }
+    default: return false;
+    }
+}
+
 } // namespace
 
 [[gnu::weak]] bool module_hypercall(Vcpu&, uint32_t) { return false; }
@@ -155,7 +194,7 @@ void handle_hypercall(Vcpu& v) {
         reg(v, 1) = abi::ABI_MINOR;
         return;
     default:
-        if (!module_hypercall(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
+        if (!trng(v, fid) && !module_hypercall(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
         return;
     }
 }

@@ -44,7 +44,13 @@ inline constexpr uint32_t TESSERA_MEMORY_PRIVATE =
 inline constexpr uint32_t TESSERA_CHANNEL_INFO = 0xc600'0005;
 /// x1 = channel number i -> x0 = 0 (the peer's doorbell rang), PSCI_INVALID_PARAMETERS or CHANNEL_PEER_DOWN
 inline constexpr uint32_t TESSERA_CHANNEL_RING = 0xc600'0006;
-inline constexpr int64_t CHANNEL_PEER_DOWN = -3;             ///< the peer VM has ended: nobody hears the doorbell
+inline constexpr int64_t CHANNEL_PEER_DOWN = -3; ///< the peer VM has ended: nobody hears the doorbell
+// Arm's True Random Number Generator firmware interface (SMCCC TRNG 1.0, DEN0098).
+inline constexpr uint32_t TRNG_VERSION = 0x8400'0050;  ///< -> x0 = 1.0
+inline constexpr uint32_t TRNG_FEATURES = 0x8400'0051; ///< x1 = function -> x0 = 0 if implemented
+inline constexpr uint32_t TRNG_GET_UUID = 0x8400'0052; ///< -> x0..x3 = the source's UUID
+inline constexpr uint32_t TRNG_RND64 = 0xc400'0053;    ///< x1 = bits (1..192) -> x0 = 0, x1..x3 = them, x3 lowest
+inline constexpr uint32_t TRNG_MAX_BITS = 192;
 inline constexpr uint32_t VENDOR_HYP_CALL_UID = 0x8600'ff01; ///< -> x0..x3 = Tessera's UID
 inline constexpr uint32_t VENDOR_HYP_REVISION = 0x8600'ff03; ///< -> x0 = major, x1 = minor
 

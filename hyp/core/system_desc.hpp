@@ -46,9 +46,9 @@ struct VmDesc {
 /// A channel: shared memory between two VMs, and a doorbell each way.
 struct ChannelDesc {
     const char* name = nullptr;
-    u64 size = 0;   ///< raw: bytes of shared memory; virtio kinds: 0
+    u64 size = 0;   ///< raw and console: bytes of shared memory; net: 0
     u16 vm[2] = {}; ///< its endpoints' VM indexes (different)
-    u32 kind = 0;   ///< sysimg::CHANNEL_RAW or CHANNEL_VIRTIO_NET
+    u32 kind = 0;   ///< sysimg::CHANNEL_RAW, CHANNEL_VIRTIO_NET or CHANNEL_VIRTIO_CONSOLE
 };
 
 struct SystemDesc {

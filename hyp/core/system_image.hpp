@@ -67,9 +67,9 @@ static_assert(sizeof(VmRecord) == 168);
 /// CHANNEL_SLOT in both, and a doorbell each way.
 struct ChannelRecord {
     char name[NAME_LEN]; ///< NUL-terminated
-    u64 size;            ///< raw: bytes of shared memory, whole pages, at most CHANNEL_SLOT; virtio: 0
+    u64 size;            ///< raw, console: bytes of shared memory, whole pages, at most CHANNEL_SLOT; net: 0
     u16 vm[2];           ///< its endpoints, by VM index
-    u32 kind;            ///< CHANNEL_RAW or CHANNEL_VIRTIO_NET
+    u32 kind;            ///< CHANNEL_RAW, CHANNEL_VIRTIO_NET or CHANNEL_VIRTIO_CONSOLE
     u64 reserved;
 };
 static_assert(sizeof(ChannelRecord) == 56);
@@ -77,6 +77,10 @@ inline constexpr u32 CHANNEL_RAW = 0; ///< memory and doorbells; the guests agre
 /// A virtio-net device in each (virtio-mmio at VIRTIO_BASE + j * VIRTIO_SIZE for
 /// its j-th virtio channel), frames copied by the hypervisor.
 inline constexpr u32 CHANNEL_VIRTIO_NET = 1;
+/// vm[0] (a Linux VM) gets a virtio-console device, vm[1] (a bare-metal
+/// server) the channel's memory and doorbell as for a raw channel, as its
+/// side 1; the hypervisor is side 0 and carries the console's bytes.
+inline constexpr u32 CHANNEL_VIRTIO_CONSOLE = 2;
 
 /// An image: guest given a device tree (in `dtb`) at its RAM base, x0 = it,
 /// its image 2 MiB above: firmware such as U-Boot, not a Linux kernel.

@@ -60,6 +60,12 @@ def test(t):
     t.type("tab-ok\r")
     t.expect("[linux-a] tab-ok", timeout=30)
 
+    # Linux A reaches Linux B over their network cable, and asks the security kernel for random bytes.
+    t.expect("[linux-a] / # ", advance=False)
+    t.type("ping -c 1 10.0.0.2 && seckey random 8\r")
+    t.expect("[linux-a] 1 packets transmitted, 1 packets received, 0% packet loss", timeout=60)
+    t.expect("[linux-a] rnd ", timeout=60)
+
     # Switch to Linux B; its prompt is shown at once, ready for typing.
     t.type("\x142")
     t.expect("console: input goes to vm linux-b\r\n[linux-b] / # ", timeout=30)
@@ -76,7 +82,7 @@ def test(t):
     t.expect("console:   1 linux-a: running\r\n")
     t.expect("console:   2 linux-b: running (has the keyboard)\r\n")
     t.expect("console:   3 rtos: ended\r\n")
-    t.expect("console:   4 seckern: ended\r\n")
+    t.expect("console:   4 seckern: running\r\n")  # (it serves linux-a until linux-a ends)
 
     # Switching skips VMs that ended: from linux-b, "next" is linux-a.
     t.type("\x14n")
@@ -84,10 +90,13 @@ def test(t):
     t.type("\x14" "2")
     t.expect("console: input goes to vm linux-b", timeout=30)
 
-    # Linux B powers off; the keyboard moves to Linux A, which powers off too.
+    # Linux B powers off; the keyboard moves on, to Linux A, which powers off too (and the security kernel with it).
     t.type("poweroff -f\r")
     t.expect("vm linux-b: powered off", timeout=60)
-    t.expect("console: input goes to vm linux-a (the VM that had it has ended)", timeout=30)
+    # (The next running VM gets it: the security kernel, still serving linux-a.)
+    t.expect("console: input goes to vm seckern (the VM that had it has ended)", timeout=30)
+    t.type("\x14" "1")
+    t.expect("console: input goes to vm linux-a", timeout=30)
     t.type("poweroff -f\r")
     t.expect("all 4 VMs ended cleanly; powering off", timeout=60)
     status = t.wait(60)

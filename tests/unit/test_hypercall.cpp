@@ -24,6 +24,32 @@ TEST(Hypercall, VersionsAndFeatures) {
     EXPECT_EQ(FakeSystem::call(v, hv::TESSERA_ABI_VERSION), (hv::ABI_MAJOR << 16) | hv::ABI_MINOR);
 }
 
+TEST(Hypercall, TrngGivesFreshBitsAndNoMoreThanAskedFor) {
+    FakeSystem sys({{"vm", {1}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    EXPECT_EQ(FakeSystem::call(v, hv::TRNG_VERSION), 0x1'0000u);
+    EXPECT_EQ(status(FakeSystem::call(v, hv::TRNG_FEATURES, hv::TRNG_RND64)), 0);
+    EXPECT_EQ(status(FakeSystem::call(v, hv::TRNG_FEATURES, 0x8400'0053)), hv::SMCCC_NOT_SUPPORTED); // RND32
+    EXPECT_NE(FakeSystem::call(v, hv::TRNG_GET_UUID), ~0ull);
+    EXPECT_EQ(status(FakeSystem::call(v, hv::TRNG_RND64, 0)), hv::PSCI_INVALID_PARAMETERS);
+    EXPECT_EQ(status(FakeSystem::call(v, hv::TRNG_RND64, 193)), hv::PSCI_INVALID_PARAMETERS);
+    // 192 bits: three words, and two calls never give the same.
+    ASSERT_EQ(FakeSystem::call(v, hv::TRNG_RND64, 192), 0u);
+    const u64 first[3] = {v.ctx.regs.x[1], v.ctx.regs.x[2], v.ctx.regs.x[3]};
+    ASSERT_EQ(FakeSystem::call(v, hv::TRNG_RND64, 192), 0u);
+    EXPECT_FALSE(first[0] == v.ctx.regs.x[1] && first[1] == v.ctx.regs.x[2] && first[2] == v.ctx.regs.x[3]);
+    EXPECT_NE(first[0] | first[1] | first[2], 0u);
+    // 70 bits: x3 whole, 6 bits in x2, nothing in x1.
+    u64 seen = 0;
+    for (int i = 0; i < 64; ++i) {
+        ASSERT_EQ(FakeSystem::call(v, hv::TRNG_RND64, 70), 0u);
+        EXPECT_EQ(v.ctx.regs.x[1], 0u);
+        EXPECT_EQ(v.ctx.regs.x[2] >> 6, 0u);
+        seen |= v.ctx.regs.x[2];
+    }
+    EXPECT_EQ(seen, 0x3fu);
+}
+
 TEST(Hypercall, UpperHalfOfX0IsIgnoredAndPsci64CallsBehaveLikeTheir32BitTwins) {
     FakeSystem sys({{"smp", {1, 2}}});
     Vcpu& v = sys.vcpu(0, 0);

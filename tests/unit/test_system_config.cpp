@@ -226,9 +226,12 @@ TEST_F(SystemConfigTest, ChannelsBetweenTwoVms) {
               "7: channel 'x': a virtio-net channel has no shared memory (the hypervisor copies its frames): drop "
               "size:");
     EXPECT_EQ(error_of("  - {name: x, between: [a, b], kind: virtio-console}\n"),
-              "7: channel 'x': kind virtio-console is not available yet (raw or virtio-net)");
+              "7: channel 'x': a virtio-console channel joins a Linux VM (its console) and a bare-metal VM (which "
+              "serves it)");
+    EXPECT_EQ(error_of("  - {name: x, between: [a, b], kind: virtio-console, size: 8K}\n"),
+              "7: channel 'x': a virtio-console channel needs at least 16K (a 4 KiB message each way)");
     EXPECT_EQ(error_of("  - {name: x, between: [a, b], kind: tcp}\n"),
-              "7: channel 'x': kind must be raw or virtio-net, not 'tcp'");
+              "7: channel 'x': kind must be raw, virtio-net or virtio-console, not 'tcp'");
     EXPECT_EQ(error_of("  - {name: x, between: [a, b]}\n"),
               "7: channel 'x': a raw channel needs size: (its shared memory, e.g. 64K)");
     EXPECT_EQ(error_of("  - {name: x, between: [a, b], size: 4K}\n  - {name: x, between: [b, a], size: 4K}\n"),

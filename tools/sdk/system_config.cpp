@@ -464,8 +464,10 @@ template <class... Parts> std::string text(const std::string& first, const Parts
     return out;
 }
 
-/// The top-level `channels:` list: `{name:, between: [vm, vm], size:}` (raw) or
-/// `{name:, between: [vm, vm], kind: virtio-net}`.
+/// The top-level `channels:` list: `{name:, between: [vm, vm], size:}` (raw),
+/// `{name:, between: [vm, vm], kind: virtio-net}` or `{…, kind: virtio-console}`.
+constexpr uint64_t CONSOLE_DEFAULT_SIZE = 16 * 1024;
+
 void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
     if (!list.IsSequence()) {
         c.error(list, "channels must be a list, e.g. [{name: link, between: [a, b], size: 64K}]");
@@ -494,19 +496,24 @@ void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
             if (kind == "virtio-net")
                 ch.kind = ChannelConfig::Kind::virtio_net;
             else if (kind == "virtio-console")
-                c.error(n["kind"], text(where, "kind virtio-console is not available yet (raw or virtio-net)"));
+                ch.kind = ChannelConfig::Kind::virtio_console;
             else if (kind != "raw")
-                c.error(n["kind"], text(where, "kind must be raw or virtio-net, not '", kind, "'"));
+                c.error(n["kind"], text(where, "kind must be raw, virtio-net or virtio-console, not '", kind, "'"));
         }
         const bool raw = ch.kind == ChannelConfig::Kind::raw;
+        const bool console = ch.kind == ChannelConfig::Kind::virtio_console;
         if (raw && !n["size"]) {
             c.error(n, where + "a raw channel needs size: (its shared memory, e.g. 64K)");
-        } else if (!raw && n["size"]) {
+        } else if (ch.kind == ChannelConfig::Kind::virtio_net && n["size"]) {
             c.error(n["size"], where + "a virtio-net channel has no shared memory (the hypervisor copies its frames): "
                                        "drop size:");
-        } else if (raw && c.size(n["size"], ch.size, where + "size")) {
+        } else if (console && !n["size"]) {
+            ch.size = CONSOLE_DEFAULT_SIZE;
+        } else if (n["size"] && c.size(n["size"], ch.size, where + "size")) {
             if (ch.size % 4096 != 0 || ch.size > tessera::vplat::CHANNEL_SLOT)
                 c.error(n["size"], where + "size must be whole 4 KiB pages, at most 2M");
+            else if (console && ch.size < CONSOLE_DEFAULT_SIZE)
+                c.error(n["size"], where + "a virtio-console channel needs at least 16K (a 4 KiB message each way)");
         }
         const YAML::Node ends = n["between"];
         if (!ends.IsSequence() || ends.size() != 2) {
@@ -535,12 +542,25 @@ void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
             c.error(ends, where + "connects vm '" + sys.vms[ch.vm[0]].name + "' to itself");
             ok = false;
         }
+        if (ok && console) {
+            // The Linux VM gets the console device; the bare-metal VM serves it.
+            const bool linux0 = sys.vms[ch.vm[0]].is_linux, linux1 = sys.vms[ch.vm[1]].is_linux;
+            if (linux0 == linux1) {
+                c.error(ends, where + "a virtio-console channel joins a Linux VM (its console) and a bare-metal VM "
+                                      "(which serves it)");
+                ok = false;
+            } else if (linux1) {
+                std::swap(ch.vm[0], ch.vm[1]);
+            }
+        }
         if (!ok) continue;
         for (unsigned k = 0; k < 2; ++k) {
-            const unsigned limit = raw ? tessera::vplat::MAX_CHANNELS_PER_VM : tessera::vplat::MAX_VIRTIO_PER_VM;
-            if (++(raw ? per_vm : virtio_per_vm)[ch.vm[k]] == limit + 1)
+            // A device in each end (virtio-net), in the Linux end (virtio-console); raw memory elsewhere.
+            const bool device = ch.kind == ChannelConfig::Kind::virtio_net || (console && k == 0);
+            const unsigned limit = device ? tessera::vplat::MAX_VIRTIO_PER_VM : tessera::vplat::MAX_CHANNELS_PER_VM;
+            if (++(device ? virtio_per_vm : per_vm)[ch.vm[k]] == limit + 1)
                 c.error(ends[k], where + "vm '" + sys.vms[ch.vm[k]].name + "' would be in more than " +
-                                     std::to_string(limit) + (raw ? " raw" : " virtio") + " channels");
+                                     std::to_string(limit) + (device ? " virtio" : " raw") + " channels");
         }
         sys.channels.push_back(ch);
     }
@@ -551,7 +571,8 @@ void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
 unsigned SystemConfig::virtio_devices(unsigned vm) const {
     unsigned n = 0;
     for (const ChannelConfig& ch : channels) {
-        if (ch.kind != ChannelConfig::Kind::raw && (ch.vm[0] == vm || ch.vm[1] == vm)) ++n;
+        if (ch.kind == ChannelConfig::Kind::virtio_net && (ch.vm[0] == vm || ch.vm[1] == vm)) ++n;
+        if (ch.kind == ChannelConfig::Kind::virtio_console && ch.vm[0] == vm) ++n;
     }
     return n;
 }

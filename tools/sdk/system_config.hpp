@@ -43,12 +43,14 @@ struct VmConfig {
 };
 
 /// A channel between two VMs: shared memory and a doorbell each way (raw),
-/// or a network device in each, frames copied by the hypervisor (virtio-net).
+/// a network device in each, frames copied by the hypervisor (virtio-net), or
+/// a console device in a Linux VM (vm[0]) served by a bare-metal VM (vm[1])
+/// through a message ring (virtio-console).
 struct ChannelConfig {
-    enum class Kind : uint8_t { raw, virtio_net };
+    enum class Kind : uint8_t { raw, virtio_net, virtio_console };
     std::string name;
     unsigned vm[2] = {}; ///< its endpoints, by index in `vms`
-    uint64_t size = 0;   ///< raw: bytes of shared memory; virtio-net: 0
+    uint64_t size = 0;   ///< raw, virtio-console: bytes of shared memory; virtio-net: 0
     Kind kind = Kind::raw;
     int line = 0;
 };

@@ -195,7 +195,9 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
         c.size = ch.size;
         c.vm[0] = static_cast<uint16_t>(ch.vm[0]);
         c.vm[1] = static_cast<uint16_t>(ch.vm[1]);
-        c.kind = ch.kind == ChannelConfig::Kind::raw ? sysimg::CHANNEL_RAW : sysimg::CHANNEL_VIRTIO_NET;
+        c.kind = ch.kind == ChannelConfig::Kind::raw          ? sysimg::CHANNEL_RAW
+                 : ch.kind == ChannelConfig::Kind::virtio_net ? sysimg::CHANNEL_VIRTIO_NET
+                                                              : sysimg::CHANNEL_VIRTIO_CONSOLE;
         std::memcpy(blob.data() + sizeof(Header) + recs.size() * sizeof(VmRecord) + i * sizeof c, &c, sizeof c);
     }
     Header h{};
@@ -325,6 +327,10 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
             char mac[24];
             std::snprintf(mac, sizeof mac, "02:74:73:00:%02x", i);
             out << "virtio-net (MAC " << mac << ":01 <-> " << mac << ":02)\n";
+        } else if (c.kind == sysimg::CHANNEL_VIRTIO_CONSOLE) {
+            out << "virtio-console, served through " << c.size / 1024 << " KiB at IPA 0x" << std::hex
+                << tessera::vplat::CHANNEL_BASE + i * tessera::vplat::CHANNEL_SLOT << std::dec << " in "
+                << recs[c.vm[1]].name << "\n";
         } else {
             out << c.size / 1024 << " KiB at IPA 0x" << std::hex
                 << tessera::vplat::CHANNEL_BASE + i * tessera::vplat::CHANNEL_SLOT << std::dec << ", raw\n";

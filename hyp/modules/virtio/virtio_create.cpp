@@ -5,6 +5,7 @@
 #include "console.hpp"
 #include "page_alloc.hpp"
 #include "system_image.hpp"
+#include "virtio_console.hpp"
 #include "virtio_net.hpp"
 #include "vm.hpp"
 
@@ -23,43 +24,55 @@ template <typename T> T* alloc_zeroed(PageAllocator& alloc, u64 count, const cha
 } // namespace
 
 void virtio_create(const SystemDesc& sys, PageAllocator& alloc) {
-    // Each VM's table of model devices, as long as its number of virtio channels.
+    // Each VM's table of model devices, as long as its number of virtio devices.
     u8 count[256] = {};
-    u16 links = 0;
+    u16 nets = 0, consoles = 0;
     for (u16 k = 0; k < sys.channel_count; ++k) {
         const ChannelDesc& d = sys.channels[k];
-        if (d.kind != sysimg::CHANNEL_VIRTIO_NET) continue;
-        ++count[d.vm[0]];
-        ++count[d.vm[1]];
-        ++links;
+        if (d.kind == sysimg::CHANNEL_VIRTIO_NET) {
+            ++count[d.vm[0]];
+            ++count[d.vm[1]];
+            ++nets;
+        } else if (d.kind == sysimg::CHANNEL_VIRTIO_CONSOLE) {
+            ++count[d.vm[0]];
+            ++consoles;
+        }
     }
-    if (links == 0) return;
+    if (nets + consoles == 0) return;
     ModelDevice* tables[256] = {};
     for (u16 i = 0; i < sys.vm_count; ++i) {
         if (count[i] != 0) tables[i] = alloc_zeroed<ModelDevice>(alloc, count[i], "virtio devices");
     }
-    NetLink* net = alloc_zeroed<NetLink>(alloc, links, "virtio-net links");
+    NetLink* net = nets != 0 ? alloc_zeroed<NetLink>(alloc, nets, "virtio-net links") : nullptr;
+    ConsoleLink* con = consoles != 0 ? alloc_zeroed<ConsoleLink>(alloc, consoles, "virtio consoles") : nullptr;
+    // The next device of `vm`: where it goes and its interrupt.
+    auto place = [&](Vm& vm, Transport& t) {
+        const u8 j = vm.model_count++;
+        tables[vm.id][j] = ModelDevice{{Ipa(vplat::VIRTIO_BASE + j * vplat::VIRTIO_SIZE), vplat::VIRTIO_SIZE},
+                                       transport_access,
+                                       transport_reset_hook,
+                                       &t};
+        vm.models = tables[vm.id];
+        return vplat::VIRTIO_INTID + j;
+    };
     for (u16 k = 0; k < sys.channel_count; ++k) {
         const ChannelDesc& d = sys.channels[k];
-        if (d.kind != sysimg::CHANNEL_VIRTIO_NET) continue;
-        NetLink& link = *net++;
         Vm& a = g_vms.vms[d.vm[0]];
         Vm& b = g_vms.vms[d.vm[1]];
-        const u8 ja = a.model_count, jb = b.model_count;
-        net_link_init(link, k, a, vplat::VIRTIO_INTID + ja, b, vplat::VIRTIO_INTID + jb);
-        Vm* ends[2] = {&a, &b};
-        for (unsigned i = 0; i < 2; ++i) {
-            Vm& vm = *ends[i];
-            const u8 j = vm.model_count++;
-            tables[vm.id][j] = ModelDevice{{Ipa(vplat::VIRTIO_BASE + j * vplat::VIRTIO_SIZE), vplat::VIRTIO_SIZE},
-                                           transport_access,
-                                           transport_reset_hook,
-                                           &link.end[i]};
-            vm.models = tables[vm.id];
+        if (d.kind == sysimg::CHANNEL_VIRTIO_NET) {
+            NetLink& link = *net++;
+            const u32 ia = place(a, link.end[0]);
+            const u32 ib = place(b, link.end[1]);
+            net_link_init(link, k, a, ia, b, ib);
+            log("channel %s: vm %s <-> vm %s, virtio-net (MAC 02:74:73:00:%02x:01 and :02)", d.name, a.name(), b.name(),
+                k);
+        } else if (d.kind == sysimg::CHANNEL_VIRTIO_CONSOLE) {
+            ConsoleLink& link = *con++;
+            console_link_init(link, k, a, place(a, link.dev));
+            log("channel %s: vm %s's virtio console <-> vm %s, %llu KiB at IPA %#llx", d.name, a.name(), b.name(),
+                static_cast<unsigned long long>(d.size / KiB),
+                static_cast<unsigned long long>(vplat::CHANNEL_BASE + k * vplat::CHANNEL_SLOT));
         }
-        const u8* m = link.mac[0];
-        log("channel %s: vm %s <-> vm %s, virtio-net (MAC 02:74:73:00:%02x:01 and :02)", d.name, a.name(), b.name(),
-            m[4]);
     }
 }
 

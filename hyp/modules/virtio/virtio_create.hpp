@@ -9,10 +9,11 @@ class PageAllocator;
 
 namespace tessera::virtio {
 
-/// Creates a virtio-net link for each virtio-net channel of `sys`: the j-th
-/// virtio channel of a VM is its device at vplat::VIRTIO_BASE + j *
-/// VIRTIO_SIZE with SPI VIRTIO_INTID + j (the SDK's device tree says the
-/// same). Runs once on the boot core, after the VMs exist, before they run.
+/// Creates a virtio-net link for each virtio-net channel of `sys` and a
+/// virtio console for each virtio-console channel (in its side 0): the j-th
+/// virtio device of a VM is at vplat::VIRTIO_BASE + j * VIRTIO_SIZE with SPI
+/// VIRTIO_INTID + j (the SDK's device tree says the same). Runs once on the
+/// boot core, after the VMs and channels exist, before they run.
 void virtio_create(const SystemDesc& sys, PageAllocator& alloc);
 
 } // namespace tessera::virtio
