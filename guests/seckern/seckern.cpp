@@ -35,7 +35,7 @@ br_hmac_drbg_context g_rng; // random bytes for requests, reseeded from the hype
 
 /// `n` bytes (a multiple of 8, at most 24 per call) of the hypervisor's entropy, through SMCCC TRNG.
 void trng(u8* out, unsigned n) {
-    const kit::CallResult r = kit::hvc(tessera::abi::TRNG_RND64, 8 * n);
+    const kit::CallResult r = kit::hvc(tessera::abi::TRNG_RND64, u64{8} * n);
     kit::check(static_cast<long>(r.x0) == 0, "the hypervisor gives entropy (SMCCC TRNG)");
     const u64 words[3] = {r.x3, r.x2, r.x1};
     memcpy(out, words, n);
@@ -74,9 +74,9 @@ u32 answer(const char* line, u32 len, char* out) {
         const u32 n = static_cast<u32>(strlen(word));
         return len >= n && memcmp(line, word, n) == 0;
     };
-    auto text = [&](const char* s) {
-        const u32 n = static_cast<u32>(strlen(s));
-        memcpy(out, s, n);
+    auto text = [&](const char* s) { // (the answer is a line: no terminating NUL)
+        u32 n = 0;
+        for (; s[n] != 0; ++n) out[n] = s[n];
         return n;
     };
     u32 at = 0;
@@ -116,7 +116,6 @@ u32 answer(const char* line, u32 len, char* out) {
 
 constexpr u32 VTIMER = 27;
 volatile u64 g_wakes = 0;
-volatile u32 g_doorbell = ~0u;
 
 bool on_irq(kit::ExceptionFrame&, u64 kind) {
     if (kind != 1) return false;

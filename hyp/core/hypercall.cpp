@@ -121,7 +121,7 @@ bool trng(Vcpu& v, u32 fid) {
         entropy_fill(reinterpret_cast<u8*>(words), sizeof words);
         // x3 holds bits 63:0, x2 127:64, x1 191:128; bits beyond the ones asked for are zero.
         for (unsigned i = 0; i < 3; ++i) {
-            const u64 first = 64 * i; // the lowest bit number x(3 - i) carries
+            const u64 first = u64{64} * i; // the lowest bit number x(3 - i) carries
             const u64 keep = bits <= first ? 0 : (bits - first >= 64 ? ~0ull : (1ull << (bits - first)) - 1);
             reg(v, 3 - i) = words[i] & keep;
         }

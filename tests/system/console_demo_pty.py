@@ -84,9 +84,9 @@ def test(t):
     t.expect("console:   3 rtos: ended\r\n")
     t.expect("console:   4 seckern: running\r\n")  # (it serves linux-a until linux-a ends)
 
-    # Switching skips VMs that ended: from linux-b, "next" is linux-a.
+    # Switching skips VMs that ended: from linux-b, "next" is the security kernel (the RTOS has ended).
     t.type("\x14n")
-    t.expect("console: input goes to vm linux-a (skipped the VMs that have ended)", timeout=30)
+    t.expect("console: input goes to vm seckern (skipped the VMs that have ended)", timeout=30)
     t.type("\x14" "2")
     t.expect("console: input goes to vm linux-b", timeout=30)
 

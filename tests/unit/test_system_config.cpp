@@ -265,8 +265,8 @@ TEST_F(SystemConfigTest, VirtioNetChannelsGiveEachEndADeviceInItsTree) {
     const std::vector<uint8_t> dtb = build_vm_dtb(spec);
     for (unsigned j = 0; j < 2; ++j) {
         char path[40];
-        std::snprintf(path, sizeof path, "/virtio_mmio@%llx",
-                      static_cast<unsigned long long>(tessera::vplat::VIRTIO_BASE + j * tessera::vplat::VIRTIO_SIZE));
+        const unsigned long long at = tessera::vplat::VIRTIO_BASE + uint64_t{j} * tessera::vplat::VIRTIO_SIZE;
+        std::snprintf(path, sizeof path, "/virtio_mmio@%llx", at);
         const int node = fdt_path_offset(dtb.data(), path);
         ASSERT_GE(node, 0) << path;
         EXPECT_STREQ(static_cast<const char*>(fdt_getprop(dtb.data(), node, "compatible", nullptr)), "virtio,mmio");

@@ -58,19 +58,19 @@ struct VirtioConsoleTest : ::testing::Test {
     }
     /// Offers one buffer on queue `q` as descriptor `i`.
     void offer(u16 q, u16 i, u64 addr, u32 len, u16 flags) {
-        u8* d = ram((q == CONSOLE_RX ? RX_DESC : TX_DESC) + 16u * i);
+        u8* d = ram((q == CONSOLE_RX ? RX_DESC : TX_DESC) + u64{16} * i);
         std::memcpy(d, &addr, 8);
         std::memcpy(d + 8, &len, 4);
         std::memcpy(d + 12, &flags, 2);
         u8* a = ram((q == CONSOLE_RX ? RX_DESC : TX_DESC) + 0x1000);
-        std::memcpy(a + 4 + 2u * (avail[q] % NUM), &i, 2);
+        std::memcpy(a + 4 + size_t{2} * (avail[q] % NUM), &i, 2);
         ++avail[q];
         std::memcpy(a + 2, &avail[q], 2);
     }
     /// Linux writes `text` to its console.
     void linux_writes(const std::string& text, u16 i = 0) {
-        std::memcpy(ram(TX_BUF + 0x100u * i), text.data(), text.size());
-        offer(CONSOLE_TX, i, TX_BUF + 0x100u * i, static_cast<u32>(text.size()), 0);
+        std::memcpy(ram(TX_BUF + u64{0x100} * i), text.data(), text.size());
+        offer(CONSOLE_TX, i, TX_BUF + u64{0x100} * i, static_cast<u32>(text.size()), 0);
         set(R_NOTIFY, CONSOLE_TX);
     }
     u16 used_idx(u16 q) {

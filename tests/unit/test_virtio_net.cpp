@@ -74,7 +74,7 @@ public:
 
     /// Writes descriptor `i` of queue `q`.
     void desc(u16 q, u16 i, u64 addr, u32 len, u16 flags, u16 next = 0) {
-        u8* d = ram(q == NET_RX ? RX_DESC : TX_DESC) + 16u * i;
+        u8* d = ram(q == NET_RX ? RX_DESC : TX_DESC) + size_t{16} * i;
         std::memcpy(d, &addr, 8);
         std::memcpy(d + 8, &len, 4);
         std::memcpy(d + 12, &flags, 2);
@@ -85,7 +85,7 @@ public:
         u8* a = ram(q == NET_RX ? RX_AVAIL : TX_AVAIL);
         u16 idx = 0;
         std::memcpy(&idx, a + 2, 2);
-        std::memcpy(a + 4 + 2u * (idx % num_[q]), &head, 2);
+        std::memcpy(a + 4 + size_t{2} * (idx % num_[q]), &head, 2);
         ++idx;
         std::memcpy(a + 2, &idx, 2);
     }
@@ -115,7 +115,7 @@ public:
     /// Used entry `k` of queue `q`: {id, len}.
     std::pair<u32, u32> used(u16 q, u16 k) {
         u32 e[2];
-        std::memcpy(e, ram(q == NET_RX ? RX_USED : TX_USED) + 4 + 8u * (k % num_[q]), 8);
+        std::memcpy(e, ram(q == NET_RX ? RX_USED : TX_USED) + 4 + size_t{8} * (k % num_[q]), 8);
         return {e[0], e[1]};
     }
     bool broken() { return (reg(R_STATUS) & STATUS_NEEDS_RESET) != 0; }
@@ -231,7 +231,7 @@ TEST_F(LinkTest, OffloadsCrossOnlyToAReceiverThatTookThem) {
     a.send(2, 100, 1, 0, HDR_GSO_TCPV6);
     a.send(3, 100, 1, 0, HDR_GSO_NONE | HDR_GSO_ECN);
     a.send(4, 100, 1, 0x40); // an unknown flag
-    a.send(5, 100, 1);        // a plain frame still goes
+    a.send(5, 100, 1);       // a plain frame still goes
     a.set(R_NOTIFY, NET_TX);
     EXPECT_EQ(link.dropped[0], 4u);
     EXPECT_EQ(b.used_idx(NET_RX), 1u);

@@ -218,8 +218,8 @@ std::vector<Figure> measure(const Options& o) {
     std::optional<double> bulk_ratio;
     if (get(net, "net_bulk_link") && get(net, "net_bulk_loopback"))
         bulk_ratio = *get(net, "net_bulk_link") / *get(net, "net_bulk_loopback");
-    f.push_back({"net_bulk_ratio", "virtio-net bulk TCP / loopback, per byte (goal <= 2)", "ratio", bulk_ratio,
-                 std::nullopt});
+    f.push_back(
+        {"net_bulk_ratio", "virtio-net bulk TCP / loopback, per byte (goal <= 2)", "ratio", bulk_ratio, std::nullopt});
     f.push_back({"net_rtt_link", "virtio-net: 1-byte TCP round trip between two Linux VMs", "instructions",
                  get(net, "net_rtt_link"), std::nullopt});
     f.push_back({"net_rtt_loopback", "the same over loopback inside one Linux VM", "instructions",

@@ -466,7 +466,7 @@ template <class... Parts> std::string text(const std::string& first, const Parts
 
 /// The top-level `channels:` list: `{name:, between: [vm, vm], size:}` (raw),
 /// `{name:, between: [vm, vm], kind: virtio-net}` or `{…, kind: virtio-console}`.
-constexpr uint64_t CONSOLE_DEFAULT_SIZE = 16 * 1024;
+constexpr uint64_t CONSOLE_DEFAULT_SIZE = uint64_t{16} * 1024;
 
 void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
     if (!list.IsSequence()) {

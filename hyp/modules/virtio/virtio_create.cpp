@@ -69,9 +69,9 @@ void virtio_create(const SystemDesc& sys, PageAllocator& alloc) {
         } else if (d.kind == sysimg::CHANNEL_VIRTIO_CONSOLE) {
             ConsoleLink& link = *con++;
             console_link_init(link, k, a, place(a, link.dev));
+            const unsigned long long at = vplat::CHANNEL_BASE + u64{k} * vplat::CHANNEL_SLOT;
             log("channel %s: vm %s's virtio console <-> vm %s, %llu KiB at IPA %#llx", d.name, a.name(), b.name(),
-                static_cast<unsigned long long>(d.size / KiB),
-                static_cast<unsigned long long>(vplat::CHANNEL_BASE + k * vplat::CHANNEL_SLOT));
+                static_cast<unsigned long long>(d.size / KiB), at);
         }
     }
 }

@@ -60,7 +60,7 @@ bool queue_pending(const Virtqueue& q, u16& count, Fault& why) {
 
 bool queue_head(const Virtqueue& q, u16 k, u16& head, Fault& why) {
     const u16 slot = static_cast<u16>(q.next_avail + k) & (q.num - 1);
-    head = load16(q.avail + 4 + 2u * slot);
+    head = load16(q.avail + 4 + usize{2} * slot);
     if (head >= q.num) return fail(why, "available entry names descriptor %u of %u", head, q.num);
     return true;
 }
@@ -105,7 +105,7 @@ bool chain_bytes(const Virtqueue& q, const GuestRam& ram, u16 head, bool device_
 }
 
 void queue_push_used(Virtqueue& q, u16 head, u32 len) {
-    u8* e = q.used + 4 + 8u * (q.used_idx & (q.num - 1));
+    u8* e = q.used + 4 + usize{8} * (q.used_idx & (q.num - 1));
     const u32 id = head;
     memcpy(e, &id, 4);
     memcpy(e + 4, &len, 4);
