@@ -59,7 +59,7 @@ inline constexpr uint32_t TESSERA_TEST_EL2_WRITE_CODE = 0xc600'fe00; ///< EL2 wr
 inline constexpr uint32_t TESSERA_TEST_EL2_EXEC_DATA = 0xc600'fe01;  ///< EL2 jumps into its data
 
 inline constexpr uint32_t ABI_MAJOR = 0;
-inline constexpr uint32_t ABI_MINOR = 3; // 2: MEMORY_PRIVATE; 3: CHANNEL_INFO, CHANNEL_RING
+inline constexpr uint32_t ABI_MINOR = 4; // 2: MEMORY_PRIVATE; 3: CHANNEL_INFO, CHANNEL_RING; 4: console channels
 inline constexpr uint64_t CONSOLE_WRITE_MAX = 40;
 
 // UID 4f1c9a3e-5b2d-4c47-9e61-7e55e2a0b001, as SMCCC returns it (four words).
