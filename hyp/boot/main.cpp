@@ -17,6 +17,7 @@
 #include "smp.hpp"
 #include "string.hpp"
 #include "sysreg.hpp"
+#include "system_image.hpp"
 #include "vdebug.hpp"
 #include "version.hpp"
 #include "virtio_create.hpp"
@@ -140,6 +141,14 @@ const SystemDesc& boot_system() {
     }
     log("system: %u VMs from the packed description (%llu bytes)", packed.vm_count,
         static_cast<unsigned long long>(g_packed.size));
+    // (Verifying the signature at EL2 is the next step of the secured-boot
+    // work: until then, say plainly what was and was not checked.)
+    sysimg::Header h{};
+    memcpy(&h, blob, sizeof h);
+    if (h.manifest_size == 0)
+        log("system: UNSIGNED - development only (a CRC-32 checked it, nothing verified who made it)");
+    else
+        log("system: signed, but this hypervisor does not verify signatures yet (UNVERIFIED - development only)");
     return packed;
 }
 

@@ -10,7 +10,7 @@
 namespace tessera::sysimg {
 
 inline constexpr u64 MAGIC = 0x3130'5359'5353'4554ull; // "TESSYS01"
-inline constexpr u32 VERSION = 3;                      ///< 2: VM records have a flash region and flags; 3: channels
+inline constexpr u32 VERSION = 4; ///< 2: VM records have a flash region and flags; 3: channels; 4: a signed manifest
 inline constexpr unsigned NAME_LEN = 32;
 /// Where the blob starts in the image file and in memory: this far past the
 /// hypervisor's own footprint (the Image header's image_size before packing),
@@ -28,8 +28,9 @@ struct Header {
     u32 board_cores;   ///< the board the file describes: cores (`tessera run`: -smp)
     u32 channel_count; ///< ChannelRecords, right after the VM records
     u64 board_memory;  ///< and RAM bytes (`tessera run`: -m)
+    u64 manifest_size; ///< the signed manifest right after the blob (manifest.hpp); 0: unsigned
 };
-static_assert(sizeof(Header) == 56);
+static_assert(sizeof(Header) == 64);
 
 /// Offsets in the arm64 Image header of the hypervisor image.
 inline constexpr u64 IMAGE_SIZE_FIELD = 16; ///< image_size: patched to cover the blob

@@ -1,6 +1,7 @@
 // test_system_config.cpp — the system file: what it accepts, and each mistake named with its line.
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -275,6 +276,71 @@ TEST_F(SystemConfigTest, VirtioNetChannelsGiveEachEndADeviceInItsTree) {
         EXPECT_EQ(fdt32_to_cpu(irq[1]) + 32, tessera::vplat::VIRTIO_INTID + j);
     }
     EXPECT_LT(fdt_path_offset(dtb.data(), "/virtio_mmio@a000400"), 0);
+}
+
+/// Rewrites the description's CRC after a change, as an attacker who knows the format would.
+void reseal(std::vector<uint8_t>& image) {
+    tessera::sysimg::Header h{};
+    std::memcpy(&h, image.data() + FAKE_HYP_SIZE, sizeof h);
+    h.crc32 = tessera::sysimg::blob_crc(image.data() + FAKE_HYP_SIZE, h, crc32_of);
+    std::memcpy(image.data() + FAKE_HYP_SIZE, &h, sizeof h);
+}
+
+TEST_F(SystemConfigTest, SignedImagesCheckEveryPartAndTheSigner) {
+    SystemConfig sys;
+    ASSERT_TRUE(load(std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1}\n", &sys).empty());
+    generate_key((dir_ / "keys").string());
+    generate_key((dir_ / "other").string());
+    EXPECT_THROW(generate_key((dir_ / "keys").string()), std::runtime_error); // never overwritten
+    EXPECT_EQ(fs::status(dir_ / "keys/tessera-key.pem").permissions() & fs::perms::others_read, fs::perms::none);
+    const SigningKey key((dir_ / "keys/tessera-key.pem").string());
+    const PublicKey other = read_public_key((dir_ / "other/tessera-key.pub.pem").string());
+    const Signer signer{key, 7};
+    std::vector<ConfigError> errors;
+    const std::vector<uint8_t> image = pack_system(sys, fake_hypervisor(), errors, &signer);
+    ASSERT_TRUE(errors.empty());
+    const std::string text = inspect_image(image, &key.public_key());
+    EXPECT_NE(text.find("signature: ECDSA P-256, valid; key fingerprint " + fingerprint(key.public_key()) +
+                        "; security version 7\n"),
+              std::string::npos)
+        << text;
+    // The header and records, the cores list and the image: three parts, each with its digest.
+    EXPECT_NE(text.find("  part 0x0, "), std::string::npos) << text;
+    const Digest guest = sha256(reinterpret_cast<const uint8_t*>("guest"), 5);
+    EXPECT_NE(text.find("  part 0x2000, 5 bytes, SHA-256 " + hex(guest.data(), guest.size()) + "\n"), std::string::npos)
+        << text;
+    EXPECT_THROW(inspect_image(image, &other), std::runtime_error);
+
+    auto refusal = [&](std::vector<uint8_t> bad) {
+        try {
+            (void)inspect_image(bad, &key.public_key());
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    // A byte of the guest's image changed, the CRC made to match again: its digest says so.
+    std::vector<uint8_t> bad = image;
+    bad[FAKE_HYP_SIZE + 0x2000 + 2] ^= 1;
+    reseal(bad);
+    EXPECT_EQ(refusal(bad), "the part at 0x2000 (5 bytes) does not match its signed digest");
+    // The manifest changed (its security version): the signature says so.
+    tessera::sysimg::Header h{};
+    std::memcpy(&h, image.data() + FAKE_HYP_SIZE, sizeof h);
+    const uint64_t manifest = FAKE_HYP_SIZE + h.total_size;
+    bad = image;
+    bad[manifest + offsetof(tessera::sysimg::ManifestHeader, security_version)] = 9;
+    EXPECT_EQ(refusal(bad), "the signature does not verify: the manifest was changed after signing");
+    bad = image;
+    bad[bad.size() - 1] ^= 0x80; // the signature itself
+    EXPECT_EQ(refusal(bad), "the signature does not verify: the manifest was changed after signing");
+    // The signature removed (the header says unsigned): a board that wants a signer refuses it.
+    bad = image;
+    h.manifest_size = 0;
+    std::memcpy(bad.data() + FAKE_HYP_SIZE, &h, sizeof h);
+    reseal(bad);
+    EXPECT_EQ(refusal(bad), "unsigned: the image has no signature");
+    EXPECT_NE(inspect_image(bad).find("signature: none (UNSIGNED - development only)"), std::string::npos);
 }
 
 TEST_F(SystemConfigTest, PackedImageReadsBackAndCatchesCorruption) {

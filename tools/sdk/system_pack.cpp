@@ -1,6 +1,7 @@
 // system_pack.cpp — packing the system description and the VMs' parts after the hypervisor, and reading it back.
 #include "system_pack.hpp"
 
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -96,8 +97,41 @@ uint32_t crc32_of(uint32_t crc, const uint8_t* data, uint64_t size) {
     return static_cast<uint32_t>(crc32_z(crc, data, size));
 }
 
+namespace {
+
+/// The parts a manifest covers: the description's header and records, then
+/// every blob a VM record names, each once, by offset.
+std::vector<Range> signed_parts(uint64_t records_end, const std::vector<VmRecord>& recs) {
+    std::map<uint64_t, uint64_t> blobs;
+    for (const VmRecord& r : recs) {
+        for (const Range& b : {r.image, r.initrd, r.dtb, r.cores, r.flash}) {
+            if (b.size != 0) blobs.emplace(b.offset, b.size);
+        }
+    }
+    std::vector<Range> parts{{0, records_end}};
+    for (const auto& [offset, size] : blobs) parts.push_back({offset, size});
+    return parts;
+}
+
+/// A part's digest. The description's own part is hashed with its CRC field
+/// taken as 0: the CRC only catches accidents, and keeping it out lets a
+/// changed blob be named as itself even when the CRC was made to match.
+Digest part_digest(const uint8_t* blob, const Range& part) {
+    if (part.offset != 0 || part.size < sizeof(Header)) return sha256(blob + part.offset, part.size);
+    std::vector<uint8_t> copy(blob, blob + part.size);
+    std::memset(copy.data() + offsetof(Header, crc32), 0, sizeof(uint32_t));
+    return sha256(copy.data(), copy.size());
+}
+
+/// The digest the signature covers: SHA-256 of the manifest's header and parts.
+Digest manifest_digest(const uint8_t* manifest, uint32_t parts) {
+    return sha256(manifest, sizeof(sysimg::ManifestHeader) + parts * sizeof(sysimg::ManifestPart));
+}
+
+} // namespace
+
 std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint8_t>& hyp,
-                                 std::vector<ConfigError>& errors) {
+                                 std::vector<ConfigError>& errors, const Signer* signer) {
     const uint64_t hyp_size = image_size_of(hyp);
     if (get64(hyp, sysimg::IMAGE_RES2_FIELD) != 0) throw std::runtime_error("the hypervisor image is already packed");
     if (hyp_size % sysimg::ALIGN != 0 || hyp_size < hyp.size())
@@ -210,13 +244,38 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
     h.board_cores = sys.cores;
     h.board_memory = sys.memory;
     h.channel_count = static_cast<uint32_t>(sys.channels.size());
+    const std::vector<Range> parts = signed_parts(
+        sizeof h + recs.size() * sizeof(VmRecord) + sys.channels.size() * sizeof(sysimg::ChannelRecord), recs);
+    h.manifest_size = signer != nullptr ? sysimg::manifest_bytes(parts.size()) : 0;
     h.crc32 = sysimg::blob_crc(blob.data(), h, crc32_of); // the header goes in below; the CRC takes it from h
     std::memcpy(blob.data(), &h, sizeof h);
+
+    // The manifest: every part's digest, the security version and the
+    // signer's key, signed (ECDSA P-256 over SHA-256 of all that).
+    std::vector<uint8_t> manifest(h.manifest_size, 0);
+    if (signer != nullptr) {
+        sysimg::ManifestHeader m{};
+        m.magic = sysimg::MANIFEST_MAGIC;
+        m.part_count = static_cast<uint32_t>(parts.size());
+        m.security_version = signer->security_version;
+        m.scheme = sysimg::SIG_ECDSA_P256_SHA256;
+        std::memcpy(m.public_key, signer->key.public_key().data(), sizeof m.public_key);
+        std::memcpy(manifest.data(), &m, sizeof m);
+        for (size_t i = 0; i < parts.size(); ++i) {
+            sysimg::ManifestPart p{parts[i].offset, parts[i].size, {}};
+            const Digest d = part_digest(blob.data(), parts[i]);
+            std::memcpy(p.sha256, d.data(), d.size());
+            std::memcpy(manifest.data() + sizeof m + i * sizeof p, &p, sizeof p);
+        }
+        const Signature sig = signer->key.sign(manifest_digest(manifest.data(), m.part_count));
+        std::memcpy(manifest.data() + manifest.size() - sig.size(), sig.data(), sig.size());
+    }
 
     std::vector<uint8_t> image = hyp;
     image.resize(hyp_size, 0); // bss, stacks and boot pool: zero in the file, so the blob lands after them
     image.insert(image.end(), blob.begin(), blob.end());
-    put64(image, sysimg::IMAGE_SIZE_FIELD, hyp_size + blob.size());
+    image.insert(image.end(), manifest.begin(), manifest.end());
+    put64(image, sysimg::IMAGE_SIZE_FIELD, hyp_size + blob.size() + manifest.size());
     put64(image, sysimg::IMAGE_RES2_FIELD, hyp_size);
     return image;
 }
@@ -239,7 +298,58 @@ sysimg::Header packed_header(const std::vector<uint8_t>& image, uint64_t& at) {
     return h;
 }
 
-std::string inspect_image(const std::vector<uint8_t>& image) {
+namespace {
+
+/// The signature part of inspect: checks the manifest after the description
+/// (bounds, the signature with the key it names, every part's digest) and
+/// describes it. Throws std::runtime_error at the first thing that fails.
+std::string inspect_signature(const std::vector<uint8_t>& image, uint64_t at, const Header& h,
+                              const PublicKey* signer) {
+    if (h.manifest_size == 0) {
+        if (signer != nullptr) throw std::runtime_error("unsigned: the image has no signature");
+        return "signature: none (UNSIGNED - development only)\n";
+    }
+    const uint64_t m_at = at + h.total_size;
+    if (h.manifest_size < sysimg::manifest_bytes(1) || m_at + h.manifest_size > image.size())
+        throw std::runtime_error("a manifest that does not fit the image");
+    const uint8_t* m = image.data() + m_at;
+    sysimg::ManifestHeader mh{};
+    std::memcpy(&mh, m, sizeof mh);
+    if (mh.magic != sysimg::MANIFEST_MAGIC || mh.scheme != sysimg::SIG_ECDSA_P256_SHA256 || mh.part_count == 0 ||
+        mh.part_count > sysimg::MANIFEST_MAX_PARTS || sysimg::manifest_bytes(mh.part_count) != h.manifest_size)
+        throw std::runtime_error("a manifest this SDK does not read");
+    PublicKey key{};
+    std::memcpy(key.data(), mh.public_key, key.size());
+    Signature sig{};
+    std::memcpy(sig.data(), m + h.manifest_size - sig.size(), sig.size());
+    if (!verify(key, manifest_digest(m, mh.part_count), sig))
+        throw std::runtime_error("the signature does not verify: the manifest was changed after signing");
+    if (signer != nullptr && *signer != key)
+        throw std::runtime_error("signed by another key (fingerprint " + fingerprint(key) + ")");
+    std::ostringstream out;
+    out << "signature: ECDSA P-256, valid; key fingerprint " << fingerprint(key) << "; security version "
+        << mh.security_version << "\n";
+    for (uint32_t i = 0; i < mh.part_count; ++i) {
+        sysimg::ManifestPart p{};
+        std::memcpy(&p, m + sizeof mh + i * sizeof p, sizeof p);
+        if (p.offset > h.total_size || p.size > h.total_size - p.offset)
+            throw std::runtime_error("a signed part outside the description");
+        const Digest d = part_digest(image.data() + at, Range{p.offset, p.size});
+        if (std::memcmp(d.data(), p.sha256, d.size()) != 0) {
+            std::ostringstream why;
+            why << "the part at 0x" << std::hex << p.offset << std::dec << " (" << p.size
+                << " bytes) does not match its signed digest";
+            throw std::runtime_error(why.str());
+        }
+        out << "  part 0x" << std::hex << p.offset << std::dec << ", " << p.size << " bytes, SHA-256 "
+            << hex(p.sha256, sizeof p.sha256) << "\n";
+    }
+    return out.str();
+}
+
+} // namespace
+
+std::string inspect_image(const std::vector<uint8_t>& image, const PublicKey* signer) {
     uint64_t at = 0;
     const Header h = packed_header(image, at);
     const uint64_t size = image_size_of(image);
@@ -336,6 +446,7 @@ std::string inspect_image(const std::vector<uint8_t>& image) {
                 << tessera::vplat::CHANNEL_BASE + i * tessera::vplat::CHANNEL_SLOT << std::dec << ", raw\n";
         }
     }
+    out << inspect_signature(image, at, h, signer);
     return out.str();
 }
 

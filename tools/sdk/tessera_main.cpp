@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -11,6 +12,7 @@
 
 #include "depfile.hpp"
 #include "sdk_paths.hpp"
+#include "signing.hpp"
 #include "system_config.hpp"
 #include "system_image.hpp"
 #include "system_pack.hpp"
@@ -37,12 +39,24 @@ void write_whole(const std::string& path, const char* bytes, size_t size) {
 /// (system file and packing alike, each with its line) and write nothing on
 /// any. With `depfile`, also write a Make depfile naming every input.
 int build(const std::string& system, const std::string& hyp, const std::string& out,
-          const std::vector<std::string>& search, const std::string& depfile) {
+          const std::vector<std::string>& search, const std::string& depfile, const std::string& key,
+          uint32_t security_version) {
     SystemConfig sys;
     std::vector<ConfigError> errors = load_system(system, search, sys);
     std::vector<uint8_t> image;
+    std::unique_ptr<SigningKey> signing;
     try {
-        if (errors.empty()) image = pack_system(sys, read_file(hyp), errors);
+        if (!key.empty()) signing = std::make_unique<SigningKey>(key);
+    } catch (const std::exception& e) {
+        errors.push_back({key, 0, e.what()});
+    }
+    try {
+        if (errors.empty() && signing) {
+            const Signer signer{*signing, security_version};
+            image = pack_system(sys, read_file(hyp), errors, &signer);
+        } else if (errors.empty()) {
+            image = pack_system(sys, read_file(hyp), errors);
+        }
     } catch (const std::exception& e) {
         errors.push_back({hyp, 0, e.what()});
     }
@@ -61,7 +75,9 @@ int build(const std::string& system, const std::string& hyp, const std::string& 
         }
         write_whole(out, reinterpret_cast<const char*>(image.data()), image.size());
         std::cout << "tessera build: " << out << ": " << count_of(sys.vms.size(), "VM") << ", "
-                  << count_of(image.size(), "byte") << "\n";
+                  << count_of(image.size(), "byte");
+        if (signing) std::cout << ", signed (security version " << security_version << ")";
+        std::cout << "\n";
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "tessera build: " << e.what() << "; nothing written\n";
@@ -70,9 +86,11 @@ int build(const std::string& system, const std::string& hyp, const std::string& 
     }
 }
 
-int inspect(const std::string& image) {
+int inspect(const std::string& image, const std::string& key) {
     try {
-        std::cout << inspect_image(read_file(image));
+        PublicKey signer{};
+        if (!key.empty()) signer = read_public_key(key);
+        std::cout << inspect_image(read_file(image), key.empty() ? nullptr : &signer);
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "tessera inspect: " << image << ": " << e.what() << "\n";
@@ -123,10 +141,24 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     b->add_option("-I,--search", search, "more directories to find images in (repeatable)");
     b->add_option("--depfile", depfile, "also write a Make depfile: the image depends on every file it was built from");
+    std::string key;
+    uint32_t security_version = 0;
+    b->add_option("--key", key, "sign the image with this P-256 private key (PEM; `tessera keygen` makes one)")
+        ->check(CLI::ExistingFile);
+    b->add_option("--security-version", security_version,
+                  "the signed image's security version: a board refuses any below the highest it booted")
+        ->needs("--key");
+
+    std::string key_dir;
+    auto* k =
+        app.add_subcommand("keygen", "make a P-256 key pair for signing images: DIR/tessera-key.pem and .pub.pem");
+    k->add_option("dir", key_dir, "where to write them")->required();
 
     std::string image;
     auto* i = app.add_subcommand("inspect", "print an image's layout, sizes and VMs");
     i->add_option("image", image, "a packed image")->required()->check(CLI::ExistingFile);
+    i->add_option("--key", key, "also require the image to be signed by this key (PEM, public or private)")
+        ->check(CLI::ExistingFile);
 
     std::string runner;
     std::vector<std::string> extra;
@@ -145,9 +177,21 @@ int main(int argc, char** argv) {
                       << "\n(give one with --hypervisor)\n";
             return 1;
         }
-        return build(system, hyp, out, search, depfile);
+        return build(system, hyp, out, search, depfile, key, security_version);
     }
-    if (*i) return inspect(image);
+    if (*i) return inspect(image, key);
+    if (*k) {
+        try {
+            generate_key(key_dir);
+            std::cout << "tessera keygen: " << key_dir << "/tessera-key.pem (private: keep it secret) and " << key_dir
+                      << "/tessera-key.pub.pem; fingerprint "
+                      << fingerprint(read_public_key(key_dir + "/tessera-key.pub.pem")) << "\n";
+            return 0;
+        } catch (const std::exception& e) {
+            std::cerr << "tessera keygen: " << e.what() << "\n";
+            return 1;
+        }
+    }
     if (*r) {
         if (runner.empty()) runner = first_existing(runner_candidates(self, tree));
         if (runner.empty()) {
