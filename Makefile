@@ -37,8 +37,12 @@ TESSERA := $(HOST_BUILD)/tools/sdk/tessera
 DEMO_IMAGE := build/demo.img
 # An image without its depfile (packed by hand, or by an older tessera) is
 # packed again, once.
+# It is signed with the development key the build made (.cache/dev-key, never
+# committed) and booted by the hypervisor that trusts that key and no other
+# (docs/secure-boot.md).
 $(DEMO_IMAGE): configs/demo/system.yaml $(TESSERA) $(DEMO_IMAGE).d
 	@$(TESSERA) build configs/demo/system.yaml -o $@ --depfile $@.d \
+		--hypervisor $(TARGET_BUILD)/systems/tessera_dev.bin --key .cache/dev-key/tessera-key.pem --security-version 1 \
 		-I $(TARGET_BUILD)/guests -I $(TARGET_BUILD)/systems -I .cache/linux
 $(DEMO_IMAGE).d: ;
 -include $(DEMO_IMAGE).d

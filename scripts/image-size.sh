@@ -14,12 +14,14 @@ text=$(( $(hex "$nm" "$elf" __text_used) - start ))
 boot=$(( $(hex "$nm" "$elf" __boot_code_end) - $(hex "$nm" "$elf" __boot_code_start) ))
 mcode=$(( $(hex "$nm" "$elf" __module_code_end) - $(hex "$nm" "$elf" __module_code_start) ))
 mro=$(( $(hex "$nm" "$elf" __module_rodata_end) - $(hex "$nm" "$elf" __module_rodata_start) ))
-ro=$(( $(hex "$nm" "$elf" __rodata_used) - $(hex "$nm" "$elf" __text_end) - mro ))
+bro=$(( $(hex "$nm" "$elf" __boot_rodata_end) - $(hex "$nm" "$elf" __boot_rodata_start) ))
+ro=$(( $(hex "$nm" "$elf" __rodata_used) - $(hex "$nm" "$elf" __text_end) - mro - bro ))
 data=$(( $(hex "$nm" "$elf" __data_end) - $(hex "$nm" "$elf" __payload_region_end) ))
 bss=$(( $(hex "$nm" "$elf" __bss_end) - $(hex "$nm" "$elf" __bss_start) ))
 stacks=$(( $(hex "$nm" "$elf" __stacks_end) - $(hex "$nm" "$elf" __stacks_start) ))
 payload=$(( $(hex "$nm" "$elf" __payload_end) - $(hex "$nm" "$elf" __payload_start) ))
 resident=$(( text - boot - mcode + ro + data ))
 echo "$(basename "$elf"): EL2 resident $resident bytes (code $((text - boot - mcode)) + rodata $ro + data $data);" \
-     "virtio module $((mcode + mro)) (code $mcode + rodata $mro); boot-only code $boot; bss $bss; stacks $stacks;" \
+     "virtio module $((mcode + mro)) (code $mcode + rodata $mro); boot-only code $boot (+ rodata $bro); bss $bss;" \
+     "stacks $stacks;" \
      "guest payload $payload"

@@ -84,7 +84,7 @@ bool broken() { return (*reg(R_STATUS) & NEEDS_RESET) != 0; }
 
 /// Each lie a driver can tell about its transmit queue: the device must stop.
 void lie() {
-    const u64 outside = tessera::vplat::RAM_BASE + 64 * 1024 * 1024; // far past this VM's 2 MiB
+    const u64 outside = tessera::vplat::RAM_BASE + u64{64} * 1024 * 1024; // far past this VM's 2 MiB
     struct Lie {
         const char* what;
         Desc d0, d1;
@@ -92,7 +92,7 @@ void lie() {
     };
     const Lie lies[] = {
         {"a buffer outside its RAM", {outside, 64, 0, 0}, {}, 0},
-        {"a buffer reaching past its RAM", {tessera::vplat::RAM_BASE + 2 * 1024 * 1024 - 16, 64, 0, 0}, {}, 0},
+        {"a buffer reaching past its RAM", {tessera::vplat::RAM_BASE + u64{2} * 1024 * 1024 - 16, 64, 0, 0}, {}, 0},
         {"a chain that loops", {addr(g_frame), 64, F_NEXT, 1}, {addr(g_frame), 64, F_NEXT, 0}, 0},
         {"an indirect table", {addr(g_frame), 64, F_INDIRECT, 0}, {}, 0},
         {"a writable transmit buffer", {addr(g_frame), 64, F_WRITE, 0}, {}, 0},

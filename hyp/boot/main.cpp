@@ -14,19 +14,19 @@
 #include "pl011.hpp"
 #include "psci.hpp"
 #include "sched.hpp"
+#include "secure_boot.hpp"
 #include "smp.hpp"
 #include "string.hpp"
 #include "sysreg.hpp"
-#include "system_image.hpp"
 #include "vdebug.hpp"
 #include "version.hpp"
 #include "virtio_create.hpp"
 #include "vpl011.hpp"
 
 extern "C" char __module_code_start[], __module_code_end[], __module_rodata_start[], __module_rodata_end[],
-    __boot_code_start[], __boot_code_end[], __image_start[], __text_used[], __rodata_used[], __text_end[],
-    __rodata_end[], __payload_start[], __payload_end[], __payload_region_end[], __data_end[], __bss_start[],
-    __bss_end[], __stacks_start[], __stacks_end[], __image_end[];
+    __boot_rodata_start[], __boot_rodata_end[], __boot_code_start[], __boot_code_end[], __image_start[], __text_used[],
+    __rodata_used[], __text_end[], __rodata_end[], __payload_start[], __payload_end[], __payload_region_end[],
+    __data_end[], __bss_start[], __bss_end[], __stacks_start[], __stacks_end[], __image_end[];
 extern "C" char secondary_entry[];
 
 namespace tessera {
@@ -136,19 +136,28 @@ const SystemDesc& boot_system() {
     static SystemDesc packed;
     if (g_packed.size == 0) arch::panic("this image holds no system: pack one with `tessera build`");
     const auto* blob = static_cast<const u8*>(arch::phys_to_ptr(g_packed.base));
+    // The signature first: nothing in the description is trusted before it.
+    BootVerdict v;
+    if (const char* why = secure_boot_check(blob, g_packed.size, v); why != nullptr)
+        arch::panic("secured boot: image refused: %s", why);
     if (const char* why = packed_system_load(blob, g_packed.size, g_alloc, packed); why != nullptr) {
         arch::panic("packed system description refused: %s", why);
     }
     log("system: %u VMs from the packed description (%llu bytes)", packed.vm_count,
         static_cast<unsigned long long>(g_packed.size));
-    // (Verifying the signature at EL2 is the next step of the secured-boot
-    // work: until then, say plainly what was and was not checked.)
-    sysimg::Header h{};
-    memcpy(&h, blob, sizeof h);
-    if (h.manifest_size == 0)
-        log("system: UNSIGNED - development only (a CRC-32 checked it, nothing verified who made it)");
-    else
-        log("system: signed, but this hypervisor does not verify signatures yet (UNVERIFIED - development only)");
+    const u8* f = v.fingerprint;
+    if (!v.is_signed) {
+        log("system: UNSIGNED - development only (this hypervisor has no key: a CRC-32 checked the image, nothing "
+            "verified who made it)");
+    } else if (v.anchored) {
+        log("system: signed with this hypervisor's key (fingerprint %02x%02x%02x%02x), security version %u: %u parts "
+            "verified",
+            f[0], f[1], f[2], f[3], v.security_version, v.parts);
+    } else {
+        log("system: signed (fingerprint %02x%02x%02x%02x, security version %u, %u parts match), but this hypervisor "
+            "has no key to trust: UNSIGNED - development only",
+            f[0], f[1], f[2], f[3], v.security_version, v.parts);
+    }
     return packed;
 }
 
@@ -159,12 +168,15 @@ void print_banner() {
     const u64 boot_code = sym(__boot_code_end) - sym(__boot_code_start);
     const u64 module_code = sym(__module_code_end) - sym(__module_code_start);
     const u64 module_rodata = sym(__module_rodata_end) - sym(__module_rodata_start);
-    log("EL2 image: resident code %llu, rodata %llu, data %llu, bss %llu bytes; boot-only code %llu; stacks %llu, "
+    const u64 boot_rodata = sym(__boot_rodata_end) - sym(__boot_rodata_start);
+    log("EL2 image: resident code %llu, rodata %llu, data %llu, bss %llu bytes; boot-only code %llu (+ rodata %llu); "
+        "stacks %llu, "
         "guest payload %llu",
         static_cast<unsigned long long>(sym(__text_used) - sym(__image_start) - boot_code - module_code),
-        static_cast<unsigned long long>(sym(__rodata_used) - sym(__text_end) - module_rodata),
+        static_cast<unsigned long long>(sym(__rodata_used) - sym(__text_end) - module_rodata - boot_rodata),
         static_cast<unsigned long long>(sym(__data_end) - sym(__payload_region_end)),
         static_cast<unsigned long long>(sym(__bss_end) - sym(__bss_start)), static_cast<unsigned long long>(boot_code),
+        static_cast<unsigned long long>(boot_rodata),
         static_cast<unsigned long long>(sym(__stacks_end) - sym(__stacks_start)),
         static_cast<unsigned long long>(sym(__payload_end) - sym(__payload_start)));
     log("virtio module: code %llu, rodata %llu bytes", static_cast<unsigned long long>(module_code),

@@ -73,8 +73,12 @@ u32 description_crc(const u8* blob, const sysimg::Header& h) {
 u64 packed_system_size(const void* at, u64 limit) {
     const auto* words = static_cast<const u64*>(at);
     if (words[0] != sysimg::MAGIC) return 0;
+    // The description and, right after it, its signed manifest (if any):
+    // header word 7 is the manifest's size (format 4).
     const u64 total = words[2];
-    return total < limit ? total : limit;
+    const u64 manifest = words[7];
+    if (total >= limit || manifest >= limit - total) return limit;
+    return total + manifest;
 }
 
 const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc, SystemDesc& out) {

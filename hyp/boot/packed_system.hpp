@@ -7,7 +7,8 @@
 namespace tessera {
 
 /// Size of the packed description at `at` if one starts there (its magic),
-/// else 0. Reads two aligned words: safe with the MMU off. A size beyond
+/// else 0, its signed manifest included. Reads three aligned words: safe
+/// with the MMU off. A size beyond
 /// `limit` is returned as `limit` (packed_system_load then refuses it).
 u64 packed_system_size(const void* at, u64 limit);
 

@@ -31,8 +31,10 @@ def screen_rows(transcript):
 
 
 def test(t):
+    # The demo is signed, and the hypervisor that trusts the development key checked it.
+    t.expect("system: signed with this hypervisor's key", timeout=600, advance=False)  # (a first `make run` builds)
     t.expect("console: input goes to vm linux-a (Ctrl-T 1-4 or n switches, Ctrl-T ? helps, Ctrl-T x powers off)",
-             timeout=600)  # (the first `make run` may still be building)
+             timeout=600)
     # The two kernels boot side by side: either may be ready first.
     t.expect("[linux-b] tessera-linux: ready", timeout=300, advance=False)
     t.expect("[linux-a] tessera-linux: ready", timeout=300, advance=False)

@@ -6,7 +6,7 @@ set -eu
 tessera=$1 runner=$2 config=$3 image=$4 search=$5
 "$tessera" build "$config" -o "$image" -I "$search" >/dev/null
 # The description starts where the Image header's res2 (offset 32) says;
-# flip a byte in its first VM record (past the 56-byte header).
+# flip a byte in its first VM record (past the 64-byte header).
 at=$(od -An -t u8 -j 32 -N 8 "$image" | tr -d ' ')
 # Cut short inside the description: inspect says so, the hypervisor refuses it.
 head -c $((at + 200)) "$image" >"$image.short"
@@ -16,7 +16,7 @@ fi
 grep -q "truncated" /tmp/inspect.$$ || { cat /tmp/inspect.$$; echo "FAIL: inspect did not say truncated"; exit 1; }
 "$runner" --timeout 30 --expect-failure --expect "packed system description refused: CRC-32 mismatch" --reject "[guest-a]" \
     "$image.short" || { echo "FAIL: the hypervisor booted a truncated image"; exit 1; }
-pos=$((at + 60))
+pos=$((at + 70))
 byte=$(od -An -t u1 -j "$pos" -N 1 "$image" | tr -d ' ')
 printf "$(printf '\\%03o' $(( (byte + 1) % 256 )))" | dd of="$image" bs=1 seek="$pos" conv=notrunc status=none
 if "$tessera" inspect "$image" 2>/tmp/inspect.$$; then

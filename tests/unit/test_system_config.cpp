@@ -311,7 +311,7 @@ TEST_F(SystemConfigTest, SignedImagesCheckEveryPartAndTheSigner) {
         << text;
     EXPECT_THROW(inspect_image(image, &other), std::runtime_error);
 
-    auto refusal = [&](std::vector<uint8_t> bad) {
+    auto refusal = [&](const std::vector<uint8_t>& bad) {
         try {
             (void)inspect_image(bad, &key.public_key());
         } catch (const std::runtime_error& e) {

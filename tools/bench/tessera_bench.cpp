@@ -174,6 +174,7 @@ std::vector<Figure> measure(const Options& o) {
     const Readings bare = parse_bench(run(o, false, true));
     const Readings sched = parse_bench(run(o, true, true, "bench_switch"));
     const Readings chan = parse_bench(run(o, true, true, "bench_channel"));
+    const Readings signed_boot = parse_bench(run(o, true, true, "bench_guest_signed"));
     std::cerr << "tessera-bench: a Linux guest's system calls (-icount), under Tessera and bare...\n";
     const Readings linux_hyp = parse_bench(run_linux(o, true));
     const Readings linux_bare = parse_bench(run_linux(o, false));
@@ -228,6 +229,11 @@ std::vector<Figure> measure(const Options& o) {
                  ping_avg_ns(net_log), std::nullopt});
     f.push_back({"boot_to_guest", "reset -> first guest instruction (all cores)", "instructions",
                  get(hyp, "boot_to_guest"), get(bare, "boot_to_guest")});
+    std::optional<double> verify;
+    if (get(signed_boot, "boot_to_guest") && get(hyp, "boot_to_guest"))
+        verify = *get(signed_boot, "boot_to_guest") - *get(hyp, "boot_to_guest");
+    f.push_back({"secure_boot_verify", "secured boot: checking the signed image (signed boot - unsigned)",
+                 "instructions", verify, std::nullopt});
     f.push_back({"el2_code", "EL2 resident code", "bytes", number_after(hyp_log, "resident code "), std::nullopt});
     f.push_back({"el2_rodata", "EL2 read-only data", "bytes", number_after(hyp_log, "rodata "), std::nullopt});
     f.push_back({"el2_data", "EL2 data", "bytes", number_after(hyp_log, " data "), std::nullopt});

@@ -149,6 +149,12 @@ int main(int argc, char** argv) {
                   "the signed image's security version: a board refuses any below the highest it booted")
         ->needs("--key");
 
+    std::string rom_pub, rom_out;
+    auto* rk =
+        app.add_subcommand("rom-key", "write a public key as the C initializer a keyed hypervisor is built with");
+    rk->add_option("key", rom_pub, "the public key (PEM)")->required()->check(CLI::ExistingFile);
+    rk->add_option("-o,--output", rom_out, "the file to write")->required();
+
     std::string key_dir;
     auto* k =
         app.add_subcommand("keygen", "make a P-256 key pair for signing images: DIR/tessera-key.pem and .pub.pem");
@@ -180,6 +186,23 @@ int main(int argc, char** argv) {
         return build(system, hyp, out, search, depfile, key, security_version);
     }
     if (*i) return inspect(image, key);
+    if (*rk) {
+        try {
+            const PublicKey pub = read_public_key(rom_pub);
+            std::string text = "// " + rom_pub + ": P-256, fingerprint " + fingerprint(pub) + " (tessera rom-key)\n";
+            for (size_t n = 0; n < pub.size(); ++n) {
+                char byte[8];
+                std::snprintf(byte, sizeof byte, "0x%02x,", pub[n]);
+                text += byte;
+                text += (n % 12 == 11 || n + 1 == pub.size()) ? "\n" : " ";
+            }
+            write_whole(rom_out, text.data(), text.size());
+            return 0;
+        } catch (const std::exception& e) {
+            std::cerr << "tessera rom-key: " << e.what() << "\n";
+            return 1;
+        }
+    }
     if (*k) {
         try {
             generate_key(key_dir);
