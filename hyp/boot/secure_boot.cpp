@@ -40,7 +40,7 @@ void part_digest(const u8* blob, const ManifestPart& p, u8 (&out)[sysimg::SHA256
     br_sha256_context h;
     br_sha256_init(&h);
     if (p.offset == 0 && p.size >= sizeof(Header)) {
-        Header copy;
+        Header copy{};
         __builtin_memcpy(&copy, blob, sizeof copy);
         copy.crc32 = 0;
         br_sha256_update(&h, &copy, sizeof copy);
@@ -54,7 +54,7 @@ void part_digest(const u8* blob, const ManifestPart& p, u8 (&out)[sysimg::SHA256
 /// What a blob is, for a refusal: "vm linux-a's kernel" (or "a blob" if no record names it).
 void name_blob(const u8* blob, const Header& h, const ManifestPart& p, char* out, usize cap) {
     for (u32 i = 0; i < h.vm_count; ++i) {
-        VmRecord r;
+        VmRecord r{};
         __builtin_memcpy(&r, blob + sizeof(Header) + i * sizeof r, sizeof r);
         r.name[sizeof r.name - 1] = 0;
         const struct {
@@ -78,7 +78,7 @@ void name_blob(const u8* blob, const Header& h, const ManifestPart& p, char* out
 /// Whether `r` is exactly one of the `n` parts (sorted by offset).
 bool covered(const Range& r, const u8* parts, u32 n) {
     for (u32 i = 0; i < n; ++i) {
-        ManifestPart p;
+        ManifestPart p{};
         __builtin_memcpy(&p, parts + i * sizeof p, sizeof p);
         if (p.offset == r.offset && p.size == r.size) return true;
     }
@@ -86,7 +86,7 @@ bool covered(const Range& r, const u8* parts, u32 n) {
 }
 
 const char* check(const u8* blob, u64 mapped, BootVerdict& out) {
-    Header h;
+    Header h{};
     if (mapped < sizeof h) return "the description is cut short";
     __builtin_memcpy(&h, blob, sizeof h);
     if (h.manifest_size == 0) {
@@ -96,7 +96,7 @@ const char* check(const u8* blob, u64 mapped, BootVerdict& out) {
     if (h.total_size > mapped || h.manifest_size > mapped - h.total_size) return "the manifest lies outside the image";
     if (h.manifest_size < sysimg::manifest_bytes(1)) return "the manifest is too short";
     const u8* m = blob + h.total_size;
-    ManifestHeader mh;
+    ManifestHeader mh{};
     __builtin_memcpy(&mh, m, sizeof mh);
     if (mh.magic != sysimg::MANIFEST_MAGIC || mh.scheme != sysimg::SIG_ECDSA_P256_SHA256)
         return "the manifest is not one this hypervisor reads";
@@ -139,7 +139,7 @@ const char* check(const u8* blob, u64 mapped, BootVerdict& out) {
     const u8* parts = m + sizeof mh;
     u64 next_free = 0;
     for (u32 i = 0; i < mh.part_count; ++i) {
-        ManifestPart p;
+        ManifestPart p{};
         __builtin_memcpy(&p, parts + i * sizeof p, sizeof p);
         if (i == 0 && (p.offset != 0 || p.size != records_end))
             return "the manifest's first part is not the description's records";
@@ -160,7 +160,7 @@ const char* check(const u8* blob, u64 mapped, BootVerdict& out) {
     }
     // Every blob a VM boots from is one of them (the records are signed, so this holds them to it).
     for (u32 i = 0; i < h.vm_count; ++i) {
-        VmRecord r;
+        VmRecord r{};
         __builtin_memcpy(&r, blob + sizeof h + i * sizeof r, sizeof r);
         for (const Range& b : {r.image, r.initrd, r.dtb, r.cores, r.flash}) {
             if (b.size != 0 && !covered(b, parts, mh.part_count)) {

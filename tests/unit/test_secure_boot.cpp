@@ -25,7 +25,7 @@ void fp_borrow() {} // (the host has no vCPU in its FP registers)
 
 namespace {
 
-constexpr uint64_t HYP_SIZE = 3 * 4096;
+constexpr uint64_t HYP_SIZE = uint64_t{3} * 4096;
 
 /// A signed image of two bare-metal VMs, and where its description starts.
 struct Signed {
@@ -81,7 +81,7 @@ TEST(SecureBoot, ASignedImagePassesAndEveryChangeToWhatIsSignedIsRefused) {
     // Every byte of the manifest, and of each signed part, changed in turn: refused, never read outside.
     std::vector<std::pair<uint64_t, uint64_t>> signed_ranges{{s.h.total_size, s.h.manifest_size}};
     for (uint32_t i = 0; i < v.parts; ++i) {
-        sysimg::ManifestPart p;
+        sysimg::ManifestPart p{};
         std::memcpy(&p, blob.data() + s.h.total_size + sizeof(sysimg::ManifestHeader) + i * sizeof p, sizeof p);
         signed_ranges.emplace_back(p.offset, p.size);
     }
