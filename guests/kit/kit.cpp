@@ -57,6 +57,19 @@ CallResult hvc(u64 fid, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6) {
     return {x0, x1, x2, x3};
 }
 
+WideResult hvc_wide(u64 fid, u64 a1) {
+    register u64 x0 asm("x0") = fid;
+    register u64 x1 asm("x1") = a1;
+    register u64 x2 asm("x2") = 0;
+    register u64 x3 asm("x3") = 0;
+    register u64 x4 asm("x4") = 0;
+    register u64 x5 asm("x5") = 0;
+    register u64 x6 asm("x6") = 0;
+    register u64 x7 asm("x7") = 0;
+    asm volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6), "+r"(x7)::"memory");
+    return {{x0, x1, x2, x3, x4, x5, x6, x7}};
+}
+
 CallResult smc(u64 fid, u64 a1, u64 a2, u64 a3) {
     register u64 x0 asm("x0") = fid;
     register u64 x1 asm("x1") = a1;

@@ -18,6 +18,11 @@ struct CallResult {
 
 /// Issues `hvc #0` with function `fid` and arguments x1..x6.
 CallResult hvc(u64 fid, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0, u64 a4 = 0, u64 a5 = 0, u64 a6 = 0);
+/// Issues `hvc #0` with x0 = `fid`, x1 = `a1`, for a call that answers in x0..x7.
+struct WideResult {
+    u64 x[8];
+};
+WideResult hvc_wide(u64 fid, u64 a1);
 /// Issues `smc #0` likewise (trapped and answered by the hypervisor).
 CallResult smc(u64 fid, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0);
 

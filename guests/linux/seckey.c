@@ -4,6 +4,7 @@
 //   seckey sign TEXT      the security kernel's ECDSA P-256 signature of SHA-256(TEXT), made with its sealed key
 //   seckey random N       N random bytes (1..64) from the security kernel, in hex
 //   seckey pubkey         the public half of its key (an uncompressed P-256 point, hex)
+//   seckey attest NONCE   what the hypervisor's secured boot verified, signed by the security kernel with NONCE
 //
 // One request line goes out and one answer line comes back; the protocol is
 // in docs/linux-guests.md. Prints the answer; exits 1 on an error answer.
@@ -19,10 +20,12 @@ int main(int argc, char** argv) {
         snprintf(request, sizeof request, "sign %s\n", argv[2]);
     } else if (argc == 3 && strcmp(argv[1], "random") == 0) {
         snprintf(request, sizeof request, "random %s\n", argv[2]);
+    } else if (argc == 3 && strcmp(argv[1], "attest") == 0) {
+        snprintf(request, sizeof request, "attest %s\n", argv[2]);
     } else if (argc == 2 && strcmp(argv[1], "pubkey") == 0) {
         snprintf(request, sizeof request, "pubkey\n");
     } else {
-        fprintf(stderr, "usage: seckey sign TEXT | random N | pubkey\n");
+        fprintf(stderr, "usage: seckey sign TEXT | random N | pubkey | attest NONCE\n");
         return 2;
     }
     const int fd = open("/dev/hvc0", O_RDWR | O_NOCTTY);
@@ -53,6 +56,13 @@ int main(int argc, char** argv) {
         ++n;
     }
     answer[n] = 0;
+    unsigned anchored = 0, version = 0;
+    char manifest[80], signature[160];
+    if (sscanf(answer, "att %u %u %79s %159s", &anchored, &version, manifest, signature) == 4) {
+        // One field a line: the whole answer is wider than a console row.
+        printf("att %u %u\nmanifest %s\nsignature %s\n", anchored, version, manifest, signature);
+        return 0;
+    }
     printf("%s\n", answer);
     return strncmp(answer, "err", 3) == 0 ? 1 : 0;
 }

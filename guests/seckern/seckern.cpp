@@ -10,6 +10,10 @@
 //   pubkey          -> pub <65-byte uncompressed point, hex>
 //   sign TEXT       -> sig <r || s, 64 bytes, hex>   (ECDSA P-256 over SHA-256(TEXT))
 //   random N        -> rnd <N bytes, hex>            (1 <= N <= 64)
+//   attest NONCE    -> att <anchored 0|1> <security version> <manifest SHA-256, hex> <signature, hex>
+//                      (ECDSA P-256 over SHA-256("tessera-attestation-1" || manifest SHA-256 ||
+//                      version, 4 bytes LE || anchored, 1 byte || NONCE): what the hypervisor's secured boot
+//                      verified, from its measured-boot record, TESSERA_MEASUREMENT)
 //
 // It wakes on the channel's doorbell and every 100 ms (to check the key),
 // and ends when its client VM has ended. Without a channel it checks the key
@@ -108,8 +112,48 @@ u32 answer(const char* line, u32 len, char* out) {
         br_hmac_drbg_generate(&g_rng, bytes, n);
         at = text("rnd ");
         at = hex(out, at, bytes, n);
+    } else if (starts("attest ")) {
+        const kit::WideResult m = kit::hvc_wide(tessera::abi::TESSERA_MEASUREMENT, tessera::abi::MEASUREMENT_SUMMARY);
+        if (static_cast<long>(m.x[0]) != 0) return text("err the boot was not measured (the image is not signed)");
+        const u64* regs = m.x;
+        u8 manifest[32];
+        for (unsigned w = 0; w < 4; ++w) {
+            for (unsigned b = 0; b < 8; ++b) manifest[8 * w + b] = static_cast<u8>(regs[1 + w] >> (8 * b));
+        }
+        const u32 version = static_cast<u32>(regs[5]);
+        const u8 anchored = regs[7] == 1 ? 1 : 0;
+        u8 le[4] = {static_cast<u8>(version), static_cast<u8>(version >> 8), static_cast<u8>(version >> 16),
+                    static_cast<u8>(version >> 24)};
+        static const char context[] = "tessera-attestation-1";
+        u8 digest[32];
+        br_sha256_context h;
+        br_sha256_init(&h);
+        br_sha256_update(&h, context, sizeof context - 1);
+        br_sha256_update(&h, manifest, sizeof manifest);
+        br_sha256_update(&h, le, sizeof le);
+        br_sha256_update(&h, &anchored, 1);
+        br_sha256_update(&h, line + 7, len - 7);
+        br_sha256_out(&h, digest);
+        u8 sig[64];
+        if (br_ecdsa_i31_sign_raw(&br_ec_p256_m31, &br_sha256_vtable, digest, &g_sk, sig) != sizeof sig)
+            return text("err signing failed");
+        at = text("att ");
+        out[at++] = static_cast<char>('0' + anchored);
+        out[at++] = ' ';
+        char num[12];
+        u32 n = 0;
+        u32 v = version;
+        do {
+            num[n++] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+        while (n != 0) out[at++] = num[--n];
+        out[at++] = ' ';
+        at = hex(out, at, manifest, sizeof manifest);
+        out[at++] = ' ';
+        at = hex(out, at, sig, sizeof sig);
     } else {
-        return text("err unknown request (pubkey, sign TEXT, random N)");
+        return text("err unknown request (pubkey, sign TEXT, random N, attest NONCE)");
     }
     return at;
 }

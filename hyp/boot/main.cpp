@@ -9,6 +9,7 @@
 #include "entropy.hpp"
 #include "gicv3.hpp"
 #include "id_regs.hpp"
+#include "measurement.hpp"
 #include "mmu.hpp"
 #include "packed_system.hpp"
 #include "pl011.hpp"
@@ -145,6 +146,9 @@ const SystemDesc& boot_system() {
     }
     log("system: %u VMs from the packed description (%llu bytes)", packed.vm_count,
         static_cast<unsigned long long>(g_packed.size));
+    // The measured-boot record the guests may read (TESSERA_MEASUREMENT).
+    g_boot_measurement = BootMeasurement{v.is_signed, v.anchored, v.security_version, v.parts, {}, v.part_records};
+    memcpy(g_boot_measurement.manifest_digest, v.manifest_digest, sizeof v.manifest_digest);
     const u8* f = v.fingerprint;
     if (!v.is_signed) {
         log("system: UNSIGNED - development only (this hypervisor has no key: a CRC-32 checked the image, nothing "

@@ -126,6 +126,8 @@ const char* check(const u8* blob, u64 mapped, BootVerdict& out) {
     br_sha256_init(&sh);
     br_sha256_update(&sh, m, signed_bytes);
     br_sha256_out(&sh, digest);
+    __builtin_memcpy(out.manifest_digest, digest, sizeof digest);
+    out.part_records = m + sizeof mh;
     br_ec_public_key pk{BR_EC_secp256r1, mh.public_key, sizeof mh.public_key};
     if (br_ecdsa_i31_vrfy_raw(&br_ec_p256_m31, digest, sizeof digest, &pk, m + signed_bytes, sysimg::P256_SIGNATURE) !=
         1)

@@ -12,6 +12,8 @@ struct BootVerdict {
     u32 security_version = 0;
     u8 fingerprint[8] = {}; ///< the first bytes of SHA-256 of the signer's public key
     u32 parts = 0;
+    u8 manifest_digest[32] = {};      ///< what the signature covers (the measurement)
+    const u8* part_records = nullptr; ///< the manifest's parts, in the image
 };
 
 /// Checks the signed manifest after the packed description `blob` (`mapped`

@@ -5,9 +5,12 @@
 #include "channel.hpp"
 #include "entropy.hpp"
 #include "hypercall_abi.hpp"
+#include "measurement.hpp"
 #include "sched.hpp"
 
 namespace tessera {
+
+constinit BootMeasurement g_boot_measurement;
 
 namespace {
 
@@ -132,6 +135,44 @@ bool trng(Vcpu& v, u32 fid) {
     }
 }
 
+/// TESSERA_MEASUREMENT: what the secured boot verified (measurement.hpp).
+void measurement(Vcpu& v, u64 which) {
+    const BootMeasurement& m = g_boot_measurement;
+    if (!m.present) {
+        ret(v, abi::SMCCC_NOT_SUPPORTED);
+        return;
+    }
+    auto digest = [&](const u8* d) {
+        for (unsigned w = 0; w < 4; ++w) {
+            u64 word = 0;
+            for (unsigned b = 0; b < 8; ++b) word |= u64{d[8 * w + b]} << (8 * b);
+            reg(v, 1 + w) = word;
+        }
+    };
+    if (which == abi::MEASUREMENT_SUMMARY) {
+        ret(v, 0);
+        digest(m.manifest_digest);
+        reg(v, 5) = m.security_version;
+        reg(v, 6) = m.part_count;
+        reg(v, 7) = m.anchored ? 1 : 0;
+        return;
+    }
+    if (which >= m.part_count) {
+        ret(v, abi::PSCI_INVALID_PARAMETERS);
+        return;
+    }
+    const u8* p = m.parts + u64{48} * which; // a ManifestPart: offset, size, SHA-256
+    u64 offset = 0, size = 0;
+    for (unsigned b = 0; b < 8; ++b) {
+        offset |= u64{p[b]} << (8 * b);
+        size |= u64{p[8 + b]} << (8 * b);
+    }
+    ret(v, 0);
+    digest(p + 16);
+    reg(v, 5) = offset;
+    reg(v, 6) = size;
+}
+
 } // namespace
 
 [[gnu::weak]] bool module_hypercall(Vcpu&, uint32_t) { return false; }
@@ -186,6 +227,7 @@ void handle_hypercall(Vcpu& v) {
     case abi::TESSERA_CHANNEL_RING:
         ret(v, reg(v, 1) > 0xffff ? abi::PSCI_INVALID_PARAMETERS : channel_ring(v, static_cast<unsigned>(reg(v, 1))));
         return;
+    case abi::TESSERA_MEASUREMENT: measurement(v, reg(v, 1)); return;
     case abi::VENDOR_HYP_CALL_UID:
         for (unsigned i = 0; i < 4; ++i) reg(v, i) = abi::TESSERA_UID[i];
         return;

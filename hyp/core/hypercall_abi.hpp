@@ -45,6 +45,11 @@ inline constexpr uint32_t TESSERA_CHANNEL_INFO = 0xc600'0005;
 /// x1 = channel number i -> x0 = 0 (the peer's doorbell rang), PSCI_INVALID_PARAMETERS or CHANNEL_PEER_DOWN
 inline constexpr uint32_t TESSERA_CHANNEL_RING = 0xc600'0006;
 inline constexpr int64_t CHANNEL_PEER_DOWN = -3; ///< the peer VM has ended: nobody hears the doorbell
+/// x1 = MEASUREMENT_SUMMARY -> x0 = 0, x1..x4 = SHA-256 of the signed manifest (bytes 0-7 in x1, little-endian),
+/// x5 = security version, x6 = part count, x7 = 1 if signed with this hypervisor's key; x1 = i < part count ->
+/// x1..x4 = part i's SHA-256, x5 = its offset, x6 = its size. -1 if the image was not signed; -2 for another i.
+inline constexpr uint32_t TESSERA_MEASUREMENT = 0xc600'0007;
+inline constexpr uint64_t MEASUREMENT_SUMMARY = 0xffff'ffff;
 // Arm's True Random Number Generator firmware interface (SMCCC TRNG 1.0, DEN0098).
 inline constexpr uint32_t TRNG_VERSION = 0x8400'0050;  ///< -> x0 = 1.0
 inline constexpr uint32_t TRNG_FEATURES = 0x8400'0051; ///< x1 = function -> x0 = 0 if implemented
@@ -59,7 +64,8 @@ inline constexpr uint32_t TESSERA_TEST_EL2_WRITE_CODE = 0xc600'fe00; ///< EL2 wr
 inline constexpr uint32_t TESSERA_TEST_EL2_EXEC_DATA = 0xc600'fe01;  ///< EL2 jumps into its data
 
 inline constexpr uint32_t ABI_MAJOR = 0;
-inline constexpr uint32_t ABI_MINOR = 4; // 2: MEMORY_PRIVATE; 3: CHANNEL_INFO, CHANNEL_RING; 4: console channels
+/// 2: MEMORY_PRIVATE; 3: CHANNEL_INFO, CHANNEL_RING; 4: console channels; 5: MEASUREMENT
+inline constexpr uint32_t ABI_MINOR = 5;
 inline constexpr uint64_t CONSOLE_WRITE_MAX = 40;
 
 // UID 4f1c9a3e-5b2d-4c47-9e61-7e55e2a0b001, as SMCCC returns it (four words).

@@ -8,7 +8,9 @@ over /dev/hvc0. The host verifies each signature with python3-cryptography
 that random answers are the length asked and differ, and that a bad request
 gets an error answer.
 """
+import hashlib
 import re
+import struct
 import subprocess
 import sys
 
@@ -20,15 +22,17 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 RUNNER, IMAGE = sys.argv[1], sys.argv[2]
 MESSAGES = ["hello", "tessera-partitions-42"]
 
+NONCE = "nonce-4711"
 commands = "\\x3b ".join(["seckey sign %s" % m for m in MESSAGES] +
-                         ["seckey random 32", "seckey random 32", "seckey random 65", "echo asked-$((6*7))"])
+                         ["seckey random 32", "seckey random 32", "seckey random 65", "seckey attest " + NONCE,
+                          "echo asked-$((6*7))"])
 result = subprocess.run(
     [RUNNER, "--live", "--timeout", "240", "-m", "1G", IMAGE,
      "--send-after", "[linux] tessera-linux: ready", "\\n",
      "--send-after", "[linux] / # ", commands + "\\n",
      "--send-after", "[linux] asked-42", "poweroff -f\\n",
      "--expect", "all 2 VMs ended cleanly",
-     "--expect", "[seckern] seckern: its client has ended after 5 requests; key intact"],
+     "--expect", "[seckern] seckern: its client has ended after 6 requests; key intact"],
     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
 log = result.stdout
 print(log)
@@ -73,3 +77,27 @@ print("ok: two different answers of 32 random bytes")
 if "[linux] err random N: N is a number from 1 to 64" not in log:
     fail("asking for 65 random bytes gets an error answer")
 print("ok: a bad request gets an error answer")
+
+# The attestation: the manifest's digest as the image file has it, the
+# security version, signed with NONCE by the security kernel.
+image = open(IMAGE, "rb").read()
+at = struct.unpack_from("<Q", image, 32)[0]
+total, manifest_size = struct.unpack_from("<Q", image, at + 16)[0], struct.unpack_from("<Q", image, at + 56)[0]
+manifest = image[at + total:at + total + manifest_size]
+parts = struct.unpack_from("<I", manifest, 8)[0]
+expected = hashlib.sha256(manifest[:96 + 48 * parts]).hexdigest()
+att = re.search(r"\[linux\] att ([01]) ([0-9]+)\r?\n\[linux\] manifest ([0-9a-f]{64})\r?\n"
+                r"\[linux\] signature ([0-9a-f]{128})\r?\n", log)
+if not att:
+    fail("no attestation answer")
+anchored, version, digest, sig = att.group(1), int(att.group(2)), att.group(3), bytes.fromhex(att.group(4))
+if anchored != "1" or digest != expected:
+    fail("the attestation says anchored=%s, manifest %s; the image's manifest is %s" % (anchored, digest, expected))
+statement = (b"tessera-attestation-1" + bytes.fromhex(digest) + struct.pack("<I", version) + b"\x01" +
+             NONCE.encode())
+der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
+try:
+    public.verify(der, statement, ec.ECDSA(hashes.SHA256()))
+except InvalidSignature:
+    fail("the attestation's signature does not verify")
+print("ok: the attestation names this image's manifest (%s), version %d, and verifies" % (expected[:16], version))

@@ -1,7 +1,10 @@
 // test_hypercall.cpp — the SMCCC dispatcher: versions, features, Tessera's own calls, and what an unknown call gets.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "fake_system.hpp"
+#include "measurement.hpp"
 
 using namespace tessera;
 using tessera::test::FakeSystem;
@@ -48,6 +51,34 @@ TEST(Hypercall, TrngGivesFreshBitsAndNoMoreThanAskedFor) {
         seen |= v.ctx.regs.x[2];
     }
     EXPECT_EQ(seen, 0x3fu);
+}
+
+TEST(Hypercall, TheMeasuredBootRecordIsReadWordByWord) {
+    FakeSystem sys({{"vm", {1}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    g_boot_measurement = BootMeasurement{};
+    EXPECT_EQ(status(FakeSystem::call(v, hv::TESSERA_MEASUREMENT, hv::MEASUREMENT_SUMMARY)), hv::SMCCC_NOT_SUPPORTED);
+    // Two parts: (0x0, 400 bytes, digest 00 01 02 ...) and (0x1000, 5 bytes, digest ff fe ...).
+    u8 parts[2 * 48] = {};
+    const u64 layout[4] = {0, 400, 0x1000, 5};
+    for (unsigned i = 0; i < 2; ++i) {
+        std::memcpy(parts + 48 * i, &layout[2 * i], 16);
+        for (unsigned b = 0; b < 32; ++b) parts[48 * i + 16 + b] = static_cast<u8>(i == 0 ? b : 0xff - b);
+    }
+    g_boot_measurement = BootMeasurement{true, true, 7, 2, {}, parts};
+    for (unsigned b = 0; b < 32; ++b) g_boot_measurement.manifest_digest[b] = static_cast<u8>(0x10 + b);
+    ASSERT_EQ(FakeSystem::call(v, hv::TESSERA_MEASUREMENT, hv::MEASUREMENT_SUMMARY), 0u);
+    EXPECT_EQ(v.ctx.regs.x[1], 0x1716'1514'1312'1110ull); // digest bytes 0-7, little-endian
+    EXPECT_EQ(v.ctx.regs.x[4], 0x2f2e'2d2c'2b2a'2928ull);
+    EXPECT_EQ(v.ctx.regs.x[5], 7u);
+    EXPECT_EQ(v.ctx.regs.x[6], 2u);
+    EXPECT_EQ(v.ctx.regs.x[7], 1u);
+    ASSERT_EQ(FakeSystem::call(v, hv::TESSERA_MEASUREMENT, 1), 0u);
+    EXPECT_EQ(v.ctx.regs.x[1], 0xf8f9'fafb'fcfd'feffull);
+    EXPECT_EQ(v.ctx.regs.x[5], 0x1000u);
+    EXPECT_EQ(v.ctx.regs.x[6], 5u);
+    EXPECT_EQ(status(FakeSystem::call(v, hv::TESSERA_MEASUREMENT, 2)), hv::PSCI_INVALID_PARAMETERS);
+    g_boot_measurement = BootMeasurement{};
 }
 
 TEST(Hypercall, UpperHalfOfX0IsIgnoredAndPsci64CallsBehaveLikeTheir32BitTwins) {
