@@ -62,8 +62,8 @@ TEST(Hypercall, TheMeasuredBootRecordIsReadWordByWord) {
     u8 parts[2 * 48] = {};
     const u64 layout[4] = {0, 400, 0x1000, 5};
     for (unsigned i = 0; i < 2; ++i) {
-        std::memcpy(parts + 48 * i, &layout[2 * i], 16);
-        for (unsigned b = 0; b < 32; ++b) parts[48 * i + 16 + b] = static_cast<u8>(i == 0 ? b : 0xff - b);
+        std::memcpy(parts + size_t{48} * i, &layout[size_t{2} * i], 16);
+        for (unsigned b = 0; b < 32; ++b) parts[size_t{48} * i + 16 + b] = static_cast<u8>(i == 0 ? b : 0xff - b);
     }
     g_boot_measurement = BootMeasurement{true, true, 7, 2, {}, parts};
     for (unsigned b = 0; b < 32; ++b) g_boot_measurement.manifest_digest[b] = static_cast<u8>(0x10 + b);
