@@ -43,27 +43,28 @@ struct Figure {
     bool gate = true; // compared with the baseline (higher is worse)
 };
 
+/// Runs `cmd` (a runner command line) and returns what it printed; exits on failure, showing it.
+std::string run_command(const std::string& cmd) {
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string log;
+    char buf[4096];
+    for (size_t n; p != nullptr && (n = fread(buf, 1, sizeof buf, p)) > 0;) log.append(buf, n);
+    if (p == nullptr || pclose(p) != 0) {
+        std::cerr << log << "\ntessera-bench: the run failed: " << cmd << "\n";
+        std::exit(2);
+    }
+    return log;
+}
+
 /// Runs a benchmark image once and returns the console output; exits on failure.
 /// `system` names a system image; bare runs use the benchmark guest's ELF.
 std::string run(const Options& o, bool hypervisor, bool icount, const std::string& system = "bench_guest") {
     const std::string image =
         hypervisor ? o.target_dir + "/systems/" + system + ".img" : o.target_dir + "/guests/guest_bench.elf";
     const std::string machine = hypervisor ? "virt,virtualization=on,gic-version=3" : "virt,gic-version=3";
-    std::string cmd = o.runner + " --live --timeout 300 --machine " + machine + (icount ? " --icount " : " ") +
-                      "--expect 'BENCH done' " + image + " </dev/null 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) {
-        std::cerr << "tessera-bench: cannot run " << cmd << "\n";
-        std::exit(2);
-    }
-    std::string log;
-    char buf[4096];
-    for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) log.append(buf, n);
-    if (pclose(p) != 0) {
-        std::cerr << log << "\ntessera-bench: the run failed: " << cmd << "\n";
-        std::exit(2);
-    }
-    return log;
+    const std::string cmd = o.runner + " --live --timeout 300 --machine " + machine + (icount ? " --icount " : " ") +
+                            "--expect 'BENCH done' " + image + " </dev/null 2>&1";
+    return run_command(cmd);
 }
 
 /// Boots Debian's kernel under -icount — in the bench_linux system, or on bare
@@ -76,15 +77,7 @@ std::string run_linux(const Options& o, bool hypervisor) {
     const std::string cmd = o.runner + " --live --timeout 300 --icount --smp 2 -m 1G " + target +
                             " --send-after 'tessera-linux: ready' 'syscall-bench 20000\\n'" +
                             " --send-after 'BENCH getppid' 'poweroff -f\\n' --expect 'BENCH getppid' </dev/null 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string log;
-    char buf[4096];
-    for (size_t n; p != nullptr && (n = fread(buf, 1, sizeof buf, p)) > 0;) log.append(buf, n);
-    if (p == nullptr || pclose(p) != 0) {
-        std::cerr << log << "\ntessera-bench: the run failed: " << cmd << "\n";
-        std::exit(2);
-    }
-    return log;
+    return run_command(cmd);
 }
 
 /// Two Linux VMs joined by a virtio-net link (bench_net) under -icount: TCP
@@ -105,15 +98,7 @@ std::string run_net(const Options& o) {
         " net-bench rtt 10.0.0.2 5001 1000 link\\x3b ping -c 20 10.0.0.2\\n'"
         " --send-after 'round-trip' 'poweroff -f\\n' --send-after 'vm linux-a: powered off' 'poweroff -f\\n'"
         " --expect 'BENCH net_bulk_link' --expect 'round-trip' </dev/null 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string log;
-    char buf[4096];
-    for (size_t n; p != nullptr && (n = fread(buf, 1, sizeof buf, p)) > 0;) log.append(buf, n);
-    if (p == nullptr || pclose(p) != 0) {
-        std::cerr << log << "\ntessera-bench: the run failed: " << cmd << "\n";
-        std::exit(2);
-    }
-    return log;
+    return run_command(cmd);
 }
 
 /// busybox ping's average round trip ("round-trip min/avg/max = a/b/c ms"), in ns.
