@@ -20,8 +20,8 @@ struct Channel {
     unsigned side = 0;         ///< 0: first in `between`
     tessera::u32 doorbell = 0; ///< the interrupt the peer's ring raises here
     unsigned peer = 0;         ///< the peer's VM id
-    tessera::u32 sent = 0;     ///< bytes this side has written to its ring: its own count, never read back
-    tessera::u32 taken = 0;    ///< bytes it has read from the peer's ring, likewise
+    tessera::u64 sent = 0;     ///< bytes this side has written to its ring: its own count, never read back
+    tessera::u64 taken = 0;    ///< bytes it has read from the peer's ring, likewise
 };
 
 /// Receive results besides a length.

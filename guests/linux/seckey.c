@@ -16,16 +16,21 @@
 
 int main(int argc, char** argv) {
     char request[1024];
+    int n_req = 0;
     if (argc == 3 && strcmp(argv[1], "sign") == 0) {
-        snprintf(request, sizeof request, "sign %s\n", argv[2]);
+        n_req = snprintf(request, sizeof request, "sign %s\n", argv[2]);
     } else if (argc == 3 && strcmp(argv[1], "random") == 0) {
-        snprintf(request, sizeof request, "random %s\n", argv[2]);
+        n_req = snprintf(request, sizeof request, "random %s\n", argv[2]);
     } else if (argc == 3 && strcmp(argv[1], "attest") == 0) {
-        snprintf(request, sizeof request, "attest %s\n", argv[2]);
+        n_req = snprintf(request, sizeof request, "attest %s\n", argv[2]);
     } else if (argc == 2 && strcmp(argv[1], "pubkey") == 0) {
-        snprintf(request, sizeof request, "pubkey\n");
+        n_req = snprintf(request, sizeof request, "pubkey\n");
     } else {
         fprintf(stderr, "usage: seckey sign TEXT | random N | pubkey | attest NONCE\n");
+        return 2;
+    }
+    if (n_req < 0 || (size_t)n_req >= sizeof request) {
+        fprintf(stderr, "seckey: the request is over %zu bytes\n", sizeof request - 1);
         return 2;
     }
     const int fd = open("/dev/hvc0", O_RDWR | O_NOCTTY);

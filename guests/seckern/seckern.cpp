@@ -204,7 +204,7 @@ u32 serve(kit::Channel& c, u64 sealed, u64 freq) {
                 ++served;
                 kit::check(fingerprint() == sealed, "the key stays intact");
                 while (!kit::channel_send(c, reply, len)) { // (full: the hypervisor empties it)
-                    kit::channel_ring(c);
+                    if (kit::channel_ring(c) == tessera::abi::CHANNEL_PEER_DOWN) return served;
                     nap(freq, g_wakes);
                 }
             }

@@ -162,20 +162,19 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
         if (c.kind == sysimg::CHANNEL_RAW) {
             if (c.size == 0 || c.size % PAGE_SIZE != 0 || c.size > vplat::CHANNEL_SLOT)
                 return "a channel whose size is not whole pages up to 2 MiB";
-            if (++per_vm[c.vm[0]] > vplat::MAX_CHANNELS_PER_VM || ++per_vm[c.vm[1]] > vplat::MAX_CHANNELS_PER_VM)
-                return "a VM in more than 16 raw channels";
         } else if (c.kind == sysimg::CHANNEL_VIRTIO_CONSOLE) {
             if (c.size < 4 * PAGE_SIZE || c.size % PAGE_SIZE != 0 || c.size > vplat::CHANNEL_SLOT)
                 return "a console channel whose size is not whole pages from 16 KiB to 2 MiB";
-            if (++virtio_per_vm[c.vm[0]] > vplat::MAX_VIRTIO_PER_VM) return "a VM with more than 8 virtio devices";
-            if (++per_vm[c.vm[1]] > vplat::MAX_CHANNELS_PER_VM) return "a VM in more than 16 raw channels";
         } else if (c.kind == sysimg::CHANNEL_VIRTIO_NET) {
             if (c.size != 0) return "a virtio channel with shared memory";
-            if (++virtio_per_vm[c.vm[0]] > vplat::MAX_VIRTIO_PER_VM ||
-                ++virtio_per_vm[c.vm[1]] > vplat::MAX_VIRTIO_PER_VM)
-                return "a VM with more than 8 virtio devices";
         } else {
             return "a channel of a kind this hypervisor does not have";
+        }
+        for (unsigned side = 0; side < 2; ++side) {
+            if (sysimg::channel_memory(c.kind, side) && ++per_vm[c.vm[side]] > vplat::MAX_CHANNELS_PER_VM)
+                return "a VM in more than 16 raw channels";
+            if (sysimg::channel_device(c.kind, side) && ++virtio_per_vm[c.vm[side]] > vplat::MAX_VIRTIO_PER_VM)
+                return "a VM with more than 8 virtio devices";
         }
         new (&channels[i]) ChannelDesc{reinterpret_cast<const char*>(blob + at), c.size, {c.vm[0], c.vm[1]}, c.kind};
     }

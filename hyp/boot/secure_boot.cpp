@@ -27,8 +27,7 @@ char g_why[160]; // the refusal's text (boot is single-threaded)
 __attribute__((format(printf, 1, 2))) const char* refuse(const char* fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    BufferSink sink(g_why, sizeof g_why);
-    vformat(sink, fmt, ap);
+    vformat_to(g_why, sizeof g_why, fmt, ap);
     va_end(ap);
     return g_why;
 }

@@ -11,15 +11,14 @@ namespace tessera {
 
 constinit ChannelTable g_channels;
 
-/// A board device's interrupt among the doorbells would be taken for one.
+/// A board device's interrupt among the doorbells or the virtio devices' would be taken for one of them.
 constexpr bool clear_of_doorbells() {
     for (const board::Device& d : board::DEVICES) {
-        if (d.intid >= vplat::CHANNEL_INTID && d.intid < vplat::CHANNEL_INTID + vplat::MAX_CHANNELS_PER_VM)
-            return false;
+        if (d.intid >= vplat::CHANNEL_INTID && d.intid < vplat::VIRTIO_INTID + vplat::MAX_VIRTIO_PER_VM) return false;
     }
-    return vplat::UART_INTID < vplat::CHANNEL_INTID;
+    return vplat::UART_INTID < vplat::CHANNEL_INTID && vplat::VIRTIO_INTID + vplat::MAX_VIRTIO_PER_VM <= VGIC_NR_IRQS;
 }
-static_assert(clear_of_doorbells(), "the channels' doorbell SPIs must not be a device's");
+static_assert(clear_of_doorbells(), "the doorbell and virtio SPIs must not be a device's, and must fit the vGIC's");
 
 namespace {
 

@@ -26,7 +26,6 @@ struct Channel {
     PhysAddr pa{};
     u64 size = 0;
     u16 vm[2] = {};
-    bool device_side0 = false; ///< side 0 is a device model: mapped into vm[1] only
     i64 (*on_ring)(void* ctx) = nullptr;
     void* ctx = nullptr;
 };

@@ -17,18 +17,18 @@ void channels_create(const SystemDesc& sys, PageAllocator& alloc) {
     g_channels.count = sys.channel_count;
     for (u16 k = 0; k < sys.channel_count; ++k) {
         const ChannelDesc& d = sys.channels[k];
-        if (d.kind == sysimg::CHANNEL_VIRTIO_NET) continue; // (no memory: hyp/modules/virtio)
-        // A console channel's side 0 is the hypervisor's device model: its
-        // memory is mapped into the server, side 1, only.
-        const bool device_side0 = d.kind == sysimg::CHANNEL_VIRTIO_CONSOLE;
+        // A virtio-net channel has no memory; a console channel's side 0 is
+        // the hypervisor's device model, so its memory is the server's only.
+        if (!sysimg::channel_memory(d.kind, 0) && !sysimg::channel_memory(d.kind, 1)) continue;
         auto pages = alloc.alloc(d.size);
         if (!pages.ok())
             arch::panic("channel %s: no memory for its %llu KiB", d.name,
                         static_cast<unsigned long long>(d.size / KiB));
         memset(arch::phys_to_ptr(pages.value()), 0, d.size);
-        Channel& c = *new (&g_channels.channels[k]) Channel{pages.value(), d.size, {d.vm[0], d.vm[1]}, device_side0};
+        Channel& c = *new (&g_channels.channels[k]) Channel{pages.value(), d.size, {d.vm[0], d.vm[1]}};
         const Ipa at(vplat::CHANNEL_BASE + k * vplat::CHANNEL_SLOT);
-        for (unsigned side = device_side0 ? 1 : 0; side < 2; ++side) {
+        for (unsigned side = 0; side < 2; ++side) {
+            if (!sysimg::channel_memory(d.kind, side)) continue;
             Vm& vm = g_vms.vms[c.vm[side]];
             vm.channels[vm.channel_count++] = static_cast<u8>(k);
             if (vm.stage2.root().raw() == 0) continue; // (refused at boot)
@@ -36,7 +36,7 @@ void channels_create(const SystemDesc& sys, PageAllocator& alloc) {
             if (Status s = vm.stage2.map(at, c.pa, c.size, attrs, alloc); s != Status::ok)
                 arch::panic("channel %s: stage-2 map in vm %s: %s", d.name, vm.name(), status_name(s));
         }
-        if (device_side0) continue; // (hyp/modules/virtio says what it made of it)
+        if (d.kind != sysimg::CHANNEL_RAW) continue; // (hyp/modules/virtio says what it made of it)
         log("channel %s: vm %s <-> vm %s, %llu KiB at IPA %#llx", d.name, g_vms.vms[d.vm[0]].name(),
             g_vms.vms[d.vm[1]].name(), static_cast<unsigned long long>(d.size / KiB),
             static_cast<unsigned long long>(at.raw()));

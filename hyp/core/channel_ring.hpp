@@ -16,11 +16,13 @@
 
 namespace tessera::ring {
 
+/// Byte counts of 64 bits: they never wrap (with 32, a count passing 4 GiB
+/// would move the position by 2^32 mod the capacity, which is no power of two).
 struct Header {
-    u32 head;
-    u8 pad0[60];
-    u32 tail;
-    u8 pad1[60];
+    u64 head;
+    u8 pad0[56];
+    u64 tail;
+    u8 pad1[56];
 };
 inline constexpr u64 HEADER = sizeof(Header);
 static_assert(HEADER == 128);
@@ -44,13 +46,13 @@ inline u32 padded(u32 len) { return (4 + len + 7) & ~7u; }
 
 /// Copies `len` bytes (1 or more) into `h` as one message; `sent` is the
 /// writer's private count. False if they do not fit now.
-inline bool send(const Half& h, u32& sent, const void* msg, u32 len) {
+inline bool send(const Half& h, u64& sent, const void* msg, u32 len) {
     const u32 cap = h.capacity;
-    const u32 head = sent;
-    const u32 used = head - __atomic_load_n(&h.header().tail, __ATOMIC_ACQUIRE); // (the peer's word: checked)
+    const u64 head = sent;
+    const u64 used = head - __atomic_load_n(&h.header().tail, __ATOMIC_ACQUIRE); // (the peer's word: checked)
     const u32 need = padded(len);
     if (len == 0 || need > cap || used > cap) return false;
-    u32 at = head % cap;
+    u32 at = static_cast<u32>(head % cap);
     const u32 skip = at + need > cap ? cap - at : 0; // a message never straddles the end
     if (need + skip > cap - used) return false;
     if (skip != 0) {
@@ -67,14 +69,14 @@ inline bool send(const Half& h, u32& sent, const void* msg, u32 len) {
 /// Takes the next message from `h` into `buf` (`cap` bytes); `taken` is the
 /// reader's private count. Its length, EMPTY, or BROKEN (also when it is
 /// longer than `cap`).
-inline u32 receive(const Half& h, u32& taken, void* buf, u32 cap) {
+inline u32 receive(const Half& h, u64& taken, void* buf, u32 cap) {
     const u32 size = h.capacity;
-    const u32 tail = taken;
-    const u32 head = __atomic_load_n(&h.header().head, __ATOMIC_ACQUIRE); // (the peer's word: checked)
-    const u32 waiting = head - tail;
+    const u64 tail = taken;
+    const u64 head = __atomic_load_n(&h.header().head, __ATOMIC_ACQUIRE); // (the peer's word: checked)
+    const u64 waiting = head - tail;
     if (waiting == 0) return EMPTY;
     if (waiting > size || waiting % 8 != 0) return BROKEN;
-    u32 at = tail % size;
+    u32 at = static_cast<u32>(tail % size);
     u32 len = 0;
     __builtin_memcpy(&len, h.data() + at, 4);
     u32 skip = 0;

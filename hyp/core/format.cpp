@@ -108,13 +108,18 @@ void vformat(Sink& out, const char* fmt, va_list ap) {
     }
 }
 
-usize format_to(char* buf, usize cap, const char* fmt, ...) {
+usize vformat_to(char* buf, usize cap, const char* fmt, va_list ap) {
     BufferSink sink(buf, cap);
+    vformat(sink, fmt, ap);
+    return sink.length();
+}
+
+usize format_to(char* buf, usize cap, const char* fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vformat(sink, fmt, ap);
+    const usize n = vformat_to(buf, cap, fmt, ap);
     va_end(ap);
-    return sink.length();
+    return n;
 }
 
 } // namespace tessera

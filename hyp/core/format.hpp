@@ -43,5 +43,7 @@ private:
 
 /// snprintf-like helper over BufferSink; returns the length written.
 usize format_to(char* buf, usize cap, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+/// The same with a va_list (for functions that take a format themselves).
+usize vformat_to(char* buf, usize cap, const char* fmt, va_list ap);
 
 } // namespace tessera

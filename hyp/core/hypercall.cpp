@@ -120,6 +120,12 @@ bool trng(Vcpu& v, u32 fid) {
             ret(v, abi::PSCI_INVALID_PARAMETERS);
             return true;
         }
+        // A board that gave no entropy at boot has none to give: say so
+        // rather than hand out bits a key would be made from.
+        if (!entropy_seeded()) {
+            ret(v, abi::TRNG_NO_ENTROPY);
+            return true;
+        }
         u64 words[3] = {};
         entropy_fill(reinterpret_cast<u8*>(words), sizeof words);
         // x3 holds bits 63:0, x2 127:64, x1 191:128; bits beyond the ones asked for are zero.

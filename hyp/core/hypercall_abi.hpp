@@ -56,6 +56,7 @@ inline constexpr uint32_t TRNG_FEATURES = 0x8400'0051; ///< x1 = function -> x0 
 inline constexpr uint32_t TRNG_GET_UUID = 0x8400'0052; ///< -> x0..x3 = the source's UUID
 inline constexpr uint32_t TRNG_RND64 = 0xc400'0053;    ///< x1 = bits (1..192) -> x0 = 0, x1..x3 = them, x3 lowest
 inline constexpr uint32_t TRNG_MAX_BITS = 192;
+inline constexpr int64_t TRNG_NO_ENTROPY = -3;               ///< RND64: the board gave no entropy at boot
 inline constexpr uint32_t VENDOR_HYP_CALL_UID = 0x8600'ff01; ///< -> x0..x3 = Tessera's UID
 inline constexpr uint32_t VENDOR_HYP_REVISION = 0x8600'ff03; ///< -> x0 = major, x1 = minor
 

@@ -24,7 +24,7 @@ inline constexpr u32 MANIFEST_MAX_PARTS = 1024;
 struct ManifestHeader {
     u64 magic;
     u32 part_count;
-    u32 security_version; ///< anti-rollback: a board refuses a version below its counter
+    u32 security_version; ///< for anti-rollback (signed and attested; not yet enforced by a counter)
     u32 scheme;           ///< SIG_ECDSA_P256_SHA256
     u32 reserved;
     u8 public_key[P256_POINT]; ///< the signer's

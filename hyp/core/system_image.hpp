@@ -83,6 +83,18 @@ inline constexpr u32 CHANNEL_VIRTIO_NET = 1;
 /// side 1; the hypervisor is side 0 and carries the console's bytes.
 inline constexpr u32 CHANNEL_VIRTIO_CONSOLE = 2;
 
+/// Whether side `side` (0: first in `between`) of a channel of `kind` gets a
+/// virtio device in its VM (numbered with its other ones: VIRTIO_BASE + j *
+/// VIRTIO_SIZE), and whether it gets the channel's memory and a doorbell
+/// (numbered with its raw channels). The SDK's device trees, the boot's
+/// checks and the hypervisor's creation of both all ask this one place.
+inline constexpr bool channel_device(u32 kind, unsigned side) {
+    return kind == CHANNEL_VIRTIO_NET || (kind == CHANNEL_VIRTIO_CONSOLE && side == 0);
+}
+inline constexpr bool channel_memory(u32 kind, unsigned side) {
+    return kind == CHANNEL_RAW || (kind == CHANNEL_VIRTIO_CONSOLE && side == 1);
+}
+
 /// An image: guest given a device tree (in `dtb`) at its RAM base, x0 = it,
 /// its image 2 MiB above: firmware such as U-Boot, not a Linux kernel.
 inline constexpr u32 VM_FIRMWARE_DT = 1u << 0;

@@ -92,6 +92,10 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
 void vm_load(Vm& vm) {
     const VmDesc& d = *vm.desc;
     u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
+    // Its model devices first: a peer's frame or message in flight into the
+    // old rings must not land in the images copied below (the reset takes
+    // the device's lock, so a copy under way ends before it).
+    for (unsigned i = 0; i < vm.model_count; ++i) vm.models[i].reset(vm.models[i].self);
     arch::zero_memory(ram, vm.ram.size);
     auto place = [&](Ipa at, const Blob& b) { memcpy(ram + (at - vm.ram.base), b.begin, b.size()); };
     place(vm.kernel_ipa, d.image);
@@ -103,7 +107,6 @@ void vm_load(Vm& vm) {
 
     vgic_reset(vm);
     vpl011_reset(vm.uart);
-    for (unsigned i = 0; i < vm.model_count; ++i) vm.models[i].reset(vm.models[i].self);
     vm.unknown_sysreg = ~0u;
     for (u16 i = 0; i < d.vcpu_count; ++i) {
         Vcpu& v = vm.vcpus[i];

@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "entropy.hpp"
 #include "fake_system.hpp"
 #include "measurement.hpp"
 
@@ -36,6 +37,13 @@ TEST(Hypercall, TrngGivesFreshBitsAndNoMoreThanAskedFor) {
     EXPECT_NE(FakeSystem::call(v, hv::TRNG_GET_UUID), ~0ull);
     EXPECT_EQ(status(FakeSystem::call(v, hv::TRNG_RND64, 0)), hv::PSCI_INVALID_PARAMETERS);
     EXPECT_EQ(status(FakeSystem::call(v, hv::TRNG_RND64, 193)), hv::PSCI_INVALID_PARAMETERS);
+    // A board that gave no entropy at boot has none to give.
+    entropy_init(nullptr, 0);
+    ASSERT_FALSE(entropy_seeded());
+    EXPECT_EQ(status(FakeSystem::call(v, hv::TRNG_RND64, 64)), hv::TRNG_NO_ENTROPY);
+    const u8 board_seed[32] = {1, 2, 3, 4};
+    entropy_init(board_seed, sizeof board_seed);
+    ASSERT_TRUE(entropy_seeded());
     // 192 bits: three words, and two calls never give the same.
     ASSERT_EQ(FakeSystem::call(v, hv::TRNG_RND64, 192), 0u);
     const u64 first[3] = {v.ctx.regs.x[1], v.ctx.regs.x[2], v.ctx.regs.x[3]};

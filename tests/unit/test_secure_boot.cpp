@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "fake_hypervisor.hpp"
 #include "manifest.hpp"
 #include "secure_boot.hpp"
 #include "signing.hpp"
@@ -25,7 +26,7 @@ void fp_borrow() {} // (the host has no vCPU in its FP registers)
 
 namespace {
 
-constexpr uint64_t HYP_SIZE = uint64_t{3} * 4096;
+constexpr uint64_t HYP_SIZE = test::FAKE_HYP_SIZE;
 
 /// A signed image of two bare-metal VMs, and where its description starts.
 struct Signed {
@@ -49,13 +50,10 @@ Signed make_signed() {
     EXPECT_TRUE(load_system(file.string(), {dir.string()}, sys).empty());
     if (!fs::exists(dir / "k/tessera-key.pem")) generate_key((dir / "k").string());
     const SigningKey key((dir / "k/tessera-key.pem").string());
-    std::vector<uint8_t> hyp(8192, 0);
-    std::memcpy(hyp.data() + 56, "ARM\x64", 4);
-    std::memcpy(hyp.data() + sysimg::IMAGE_SIZE_FIELD, &HYP_SIZE, 8);
     std::vector<ConfigError> errors;
     const Signer signer{key, 5};
     Signed s;
-    s.image = pack_system(sys, hyp, errors, &signer);
+    s.image = pack_system(sys, test::fake_hypervisor(), errors, &signer);
     EXPECT_TRUE(errors.empty());
     std::memcpy(&s.h, s.image.data() + HYP_SIZE, sizeof s.h);
     fs::remove_all(dir);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "fake_hypervisor.hpp"
 #include "system_config.hpp"
 #include "system_image.hpp"
 #include "system_pack.hpp"
@@ -46,17 +47,8 @@ protected:
 
 constexpr const char* kHead = "cores: 4\nmemory: 512M\nvms:\n";
 
-/// Where the packed description starts behind fake_hypervisor(): its image_size.
-constexpr uint64_t FAKE_HYP_SIZE = 3ull * 4096;
-
-/// An unpacked hypervisor image as far as packing looks: the arm64 header's
-/// magic, and an image_size of 3 pages beyond its 2-page file.
-std::vector<uint8_t> fake_hypervisor() {
-    std::vector<uint8_t> hyp(8192, 0);
-    std::memcpy(hyp.data() + 56, "ARM\x64", 4);
-    std::memcpy(hyp.data() + tessera::sysimg::IMAGE_SIZE_FIELD, &FAKE_HYP_SIZE, 8);
-    return hyp;
-}
+using tessera::test::FAKE_HYP_SIZE;
+using tessera::test::fake_hypervisor;
 
 TEST_F(SystemConfigTest, AcceptsAFullVmDescription) {
     SystemConfig sys;
@@ -292,6 +284,14 @@ TEST_F(SystemConfigTest, SignedImagesCheckEveryPartAndTheSigner) {
     generate_key((dir_ / "keys").string());
     generate_key((dir_ / "other").string());
     EXPECT_THROW(generate_key((dir_ / "keys").string()), std::runtime_error); // never overwritten
+    std::ofstream(dir_ / "not-a-key.pem") << "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    try {
+        const SigningKey bad((dir_ / "not-a-key.pem").string());
+        ADD_FAILURE() << "a file that is no key was taken for one";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("not-a-key.pem: not a P-256 private key in PEM"), std::string::npos)
+            << e.what();
+    }
     EXPECT_EQ(fs::status(dir_ / "keys/tessera-key.pem").permissions() & fs::perms::others_read, fs::perms::none);
     const SigningKey key((dir_ / "keys/tessera-key.pem").string());
     const PublicKey other = read_public_key((dir_ / "other/tessera-key.pub.pem").string());

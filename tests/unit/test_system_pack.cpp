@@ -6,6 +6,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "fake_hypervisor.hpp"
 #include "system_config.hpp"
 #include "system_image.hpp"
 #include "system_pack.hpp"
@@ -17,15 +18,8 @@ namespace fs = std::filesystem;
 using tessera::sysimg::Header;
 using tessera::sysimg::VmRecord;
 
-constexpr uint64_t HYP_IMAGE_SIZE = 3ull * 4096;
-
-/// A stand-in for tessera.bin: an arm64 Image header saying it takes three pages.
-std::vector<uint8_t> fake_hypervisor() {
-    std::vector<uint8_t> hyp(8192, 0);
-    std::memcpy(hyp.data() + 56, "ARM\x64", 4);
-    std::memcpy(hyp.data() + tessera::sysimg::IMAGE_SIZE_FIELD, &HYP_IMAGE_SIZE, 8);
-    return hyp;
-}
+constexpr uint64_t HYP_IMAGE_SIZE = tessera::test::FAKE_HYP_SIZE;
+using tessera::test::fake_hypervisor;
 
 /// An arm64 Image of `file_size` bytes (filled with `fill`) that takes 4 MiB once running.
 std::string fake_kernel(char fill, size_t file_size = 100'000) {

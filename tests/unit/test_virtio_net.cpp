@@ -161,6 +161,10 @@ TEST_F(LinkTest, TheDeviceIdentifiesAndNegotiates) {
     // A driver without VERSION_1 (a legacy one), or asking for what is not offered, is refused.
     EXPECT_FALSE(a.start(NET_F_MAC));
     EXPECT_FALSE(a.start(NET_FEATURES | 1u << 22)); // VIRTIO_NET_F_MQ: not offered
+    // DRIVER_OK before FEATURES_OK does not take: the device stays off.
+    a.set(R_STATUS, 0);
+    a.set(R_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_DRIVER_OK);
+    EXPECT_EQ(a.reg(R_STATUS) & STATUS_DRIVER_OK, 0u);
     EXPECT_TRUE(a.start());
     // Registers are 32-bit.
     EXPECT_EQ(transport_access(sys.vcpu(0, 0), &link.end[0], R_STATUS, 2, false, v), MmioResult::bad_access);
@@ -274,13 +278,20 @@ TEST_F(LinkTest, FramesWaitForReceiveBuffersAndAreDroppedWhenThePeerIsDown) {
     a.set(R_NOTIFY, NET_TX);
     EXPECT_EQ(link.dropped[0], 2u);
     EXPECT_EQ(b.used_idx(NET_RX), 0u);
+    // A mergeable receiver whose whole ring is posted and still too small for the frame: dropped, not a stuck cable.
+    ASSERT_TRUE(b.start());
+    b.post_rx(NUM, 16);
+    a.send(3, 4000, 0);
+    a.set(R_NOTIFY, NET_TX);
+    EXPECT_EQ(link.dropped[0], 3u);
+    EXPECT_EQ(a.used_idx(NET_TX), 4u);
     // A stopped VM receives nothing.
     ASSERT_TRUE(b.start());
     b.post_rx(1);
     vm_stop(sys.vm(1), StopReason::poweroff, 0, "");
-    a.send(3, 64, 0);
+    a.send(4, 64, 0);
     a.set(R_NOTIFY, NET_TX);
-    EXPECT_EQ(link.dropped[0], 3u);
+    EXPECT_EQ(link.dropped[0], 4u);
 }
 
 TEST_F(LinkTest, OneNotificationMovesABoundedShareAndIsRepeatedForTheRest) {

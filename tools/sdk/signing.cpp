@@ -9,10 +9,11 @@
 #include <openssl/pem.h>
 
 #include <cstdio>
+#include <fcntl.h>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
-#include <sys/stat.h>
+#include <unistd.h>
 
 namespace tessera::sdk {
 
@@ -61,9 +62,13 @@ EVP_PKEY* from_point(const PublicKey& key) {
 
 void write_pem(const std::string& path, EVP_PKEY* k, bool secret) {
     if (std::filesystem::exists(path)) throw std::runtime_error(path + ": exists already (not overwritten)");
-    File f(std::fopen(path.c_str(), "wx"));
-    if (!f) throw std::runtime_error(path + ": cannot be written");
-    if (secret) ::chmod(path.c_str(), 0600);
+    // Created with its final mode: a private key is never readable by others, not even for a moment.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, secret ? 0600 : 0644);
+    File f(fd >= 0 ? ::fdopen(fd, "w") : nullptr);
+    if (!f) {
+        if (fd >= 0) ::close(fd);
+        throw std::runtime_error(path + ": cannot be written");
+    }
     const int ok =
         secret ? PEM_write_PrivateKey(f.get(), k, nullptr, nullptr, 0, nullptr, nullptr) : PEM_write_PUBKEY(f.get(), k);
     if (ok != 1) throw std::runtime_error(path + ": cannot be written");

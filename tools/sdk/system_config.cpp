@@ -1,6 +1,8 @@
 // system_config.cpp — the system file: parsing the YAML (yaml-cpp) and checking it, with file:line errors.
 #include "system_config.hpp"
 
+#include "system_image.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -556,7 +558,7 @@ void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
         if (!ok) continue;
         for (unsigned k = 0; k < 2; ++k) {
             // A device in each end (virtio-net), in the Linux end (virtio-console); raw memory elsewhere.
-            const bool device = ch.kind == ChannelConfig::Kind::virtio_net || (console && k == 0);
+            const bool device = tessera::sysimg::channel_device(ch.record_kind(), k);
             const unsigned limit = device ? tessera::vplat::MAX_VIRTIO_PER_VM : tessera::vplat::MAX_CHANNELS_PER_VM;
             if (++(device ? virtio_per_vm : per_vm)[ch.vm[k]] == limit + 1)
                 c.error(ends[k], where + "vm '" + sys.vms[ch.vm[k]].name + "' would be in more than " +
@@ -568,11 +570,19 @@ void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
 
 } // namespace
 
+uint32_t ChannelConfig::record_kind() const {
+    switch (kind) {
+    case Kind::virtio_net: return tessera::sysimg::CHANNEL_VIRTIO_NET;
+    case Kind::virtio_console: return tessera::sysimg::CHANNEL_VIRTIO_CONSOLE;
+    default: return tessera::sysimg::CHANNEL_RAW;
+    }
+}
+
 unsigned SystemConfig::virtio_devices(unsigned vm) const {
     unsigned n = 0;
     for (const ChannelConfig& ch : channels) {
-        if (ch.kind == ChannelConfig::Kind::virtio_net && (ch.vm[0] == vm || ch.vm[1] == vm)) ++n;
-        if (ch.kind == ChannelConfig::Kind::virtio_console && ch.vm[0] == vm) ++n;
+        for (unsigned side = 0; side < 2; ++side)
+            n += ch.vm[side] == vm && tessera::sysimg::channel_device(ch.record_kind(), side) ? 1 : 0;
     }
     return n;
 }

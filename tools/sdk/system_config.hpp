@@ -52,6 +52,9 @@ struct ChannelConfig {
     unsigned vm[2] = {}; ///< its endpoints, by index in `vms`
     uint64_t size = 0;   ///< raw, virtio-console: bytes of shared memory; virtio-net: 0
     Kind kind = Kind::raw;
+
+    /// Its kind as the packed record says it (sysimg::CHANNEL_*).
+    [[nodiscard]] uint32_t record_kind() const;
     int line = 0;
 };
 

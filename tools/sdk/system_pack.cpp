@@ -229,9 +229,7 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
         c.size = ch.size;
         c.vm[0] = static_cast<uint16_t>(ch.vm[0]);
         c.vm[1] = static_cast<uint16_t>(ch.vm[1]);
-        c.kind = ch.kind == ChannelConfig::Kind::raw          ? sysimg::CHANNEL_RAW
-                 : ch.kind == ChannelConfig::Kind::virtio_net ? sysimg::CHANNEL_VIRTIO_NET
-                                                              : sysimg::CHANNEL_VIRTIO_CONSOLE;
+        c.kind = ch.record_kind();
         std::memcpy(blob.data() + sizeof(Header) + recs.size() * sizeof(VmRecord) + i * sizeof c, &c, sizeof c);
     }
     Header h{};
@@ -310,7 +308,7 @@ std::string inspect_signature(const std::vector<uint8_t>& image, uint64_t at, co
         return "signature: none (UNSIGNED - development only)\n";
     }
     const uint64_t m_at = at + h.total_size;
-    if (h.manifest_size < sysimg::manifest_bytes(1) || m_at + h.manifest_size > image.size())
+    if (h.manifest_size < sysimg::manifest_bytes(1) || m_at > image.size() || h.manifest_size > image.size() - m_at)
         throw std::runtime_error("a manifest that does not fit the image");
     const uint8_t* m = image.data() + m_at;
     sysimg::ManifestHeader mh{};

@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
     b->add_option("--key", key, "sign the image with this P-256 private key (PEM; `tessera keygen` makes one)")
         ->check(CLI::ExistingFile);
     b->add_option("--security-version", security_version,
-                  "the signed image's security version: a board refuses any below the highest it booted")
+                  "the signed image's security version (for anti-rollback: signed and attested, not yet enforced)")
         ->needs("--key");
 
     std::string rom_pub, rom_out;

@@ -143,21 +143,20 @@ i64 on_server_ring(void* ctx) {
     return 0;
 }
 
-constexpr DeviceOps CONSOLE_OPS{"virtio-console", 3, F_VERSION_1, 2, console_config, console_notify};
+/// A new driver (or a restarted Linux) does not get the rest of a message meant for the one before.
+void console_reset(Transport& t) {
+    ConsoleLink& l = link_of(t);
+    l.held = 0;
+    l.held_at = 0;
+}
+
+constexpr DeviceOps CONSOLE_OPS{"virtio-console", 3, F_VERSION_1, 2, console_config, console_notify, console_reset};
 
 } // namespace
 
 void console_link_init(ConsoleLink& link, unsigned k, Vm& linux_vm, u32 intid) {
     Channel& ch = g_channels.channels[k];
-    Transport& t = link.dev;
-    t.ops = &CONSOLE_OPS;
-    t.vm = &linux_vm;
-    if (linux_vm.stage2.root().raw() != 0) // (a VM refused at boot has no RAM)
-        t.ram =
-            GuestRam{linux_vm.ram.base.raw(), linux_vm.ram.size, static_cast<u8*>(arch::phys_to_ptr(linux_vm.ram_pa))};
-    t.lock = &link.lock;
-    t.device = &link;
-    t.intid = intid;
+    transport_init(link.dev, CONSOLE_OPS, linux_vm, link.lock, &link, intid);
     link.k = k;
     link.ring = static_cast<u8*>(arch::phys_to_ptr(ch.pa));
     link.size = ch.size;

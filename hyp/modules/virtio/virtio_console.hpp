@@ -23,8 +23,8 @@ struct ConsoleLink {
     unsigned k = 0;     ///< the system's channel
     u8* ring = nullptr; ///< the channel's memory, as EL2 maps it
     u64 size = 0;
-    u32 sent = 0;  ///< bytes EL2 wrote to the server's ring (its private count)
-    u32 taken = 0; ///< bytes it took from the server's
+    u64 sent = 0;  ///< bytes EL2 wrote to the server's ring (its private count)
+    u64 taken = 0; ///< bytes it took from the server's
     bool ring_broken = false;
     u32 held = 0; ///< bytes of `message` not yet given to Linux
     u32 held_at = 0;

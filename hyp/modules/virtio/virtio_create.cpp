@@ -29,14 +29,9 @@ void virtio_create(const SystemDesc& sys, PageAllocator& alloc) {
     u16 nets = 0, consoles = 0;
     for (u16 k = 0; k < sys.channel_count; ++k) {
         const ChannelDesc& d = sys.channels[k];
-        if (d.kind == sysimg::CHANNEL_VIRTIO_NET) {
-            ++count[d.vm[0]];
-            ++count[d.vm[1]];
-            ++nets;
-        } else if (d.kind == sysimg::CHANNEL_VIRTIO_CONSOLE) {
-            ++count[d.vm[0]];
-            ++consoles;
-        }
+        for (unsigned side = 0; side < 2; ++side) count[d.vm[side]] += sysimg::channel_device(d.kind, side) ? 1 : 0;
+        nets += d.kind == sysimg::CHANNEL_VIRTIO_NET ? 1 : 0;
+        consoles += d.kind == sysimg::CHANNEL_VIRTIO_CONSOLE ? 1 : 0;
     }
     if (nets + consoles == 0) return;
     ModelDevice* tables[256] = {};

@@ -1,6 +1,7 @@
 // virtio_mmio.cpp — the virtio-mmio version 2 register file: negotiation, status, queues, interrupts.
 #include "virtio_mmio.hpp"
 
+#include "arch.hpp"
 #include "console.hpp"
 #include "string.hpp"
 #include "vgic.hpp"
@@ -46,13 +47,26 @@ enum : u64 {
 constexpr u32 MAGIC_VALUE = 0x7472'6976;    // "virt"
 constexpr u32 VENDOR_TESSERA = 0x4152'5354; // "TSRA"
 
-void set_low(u64& reg, u64 v) { reg = (reg & ~0xffff'ffffull) | v; }
-void set_high(u64& reg, u64 v) { reg = (reg & 0xffff'ffffull) | (v << 32); }
+/// Writes the low (`high` false) or high 32 bits of a 64-bit register pair.
+void set_half(u64& reg, u64 v, bool high) {
+    reg = high ? (reg & 0xffff'ffffull) | (v << 32) : (reg & ~0xffff'ffffull) | v;
+}
+
+/// The queue area address a QueueDesc/Driver/Device Low or High register sets; nullptr for other offsets.
+u64* queue_area(Virtqueue& q, u64 off) {
+    switch (off & ~u64{4}) {
+    case QUEUE_DESC_LOW: return &q.desc_ipa;
+    case QUEUE_DRIVER_LOW: return &q.avail_ipa;
+    case QUEUE_DEVICE_LOW: return &q.used_ipa;
+    default: return nullptr;
+    }
+}
 
 Virtqueue* selected(Transport& t) { return t.queue_sel < t.ops->queues ? &t.q[t.queue_sel] : nullptr; }
 
 /// The driver wrote Status: reset on 0; FEATURES_OK only for features offered
-/// that include VERSION_1 (this transport is modern only); bits only ever added.
+/// that include VERSION_1 (this transport is modern only); DRIVER_OK only
+/// after FEATURES_OK (§3.1.1); DEVICE_NEEDS_RESET stays until a reset.
 void write_status(Transport& t, u32 v) {
     if (v == 0) {
         transport_reset(t);
@@ -61,6 +75,7 @@ void write_status(Transport& t, u32 v) {
     if ((v & STATUS_FEATURES_OK) != 0 && (t.status & STATUS_FEATURES_OK) == 0) {
         if ((t.driver_features & ~t.ops->features) != 0 || !t.has(F_VERSION_1)) v &= ~STATUS_FEATURES_OK;
     }
+    if ((v & STATUS_FEATURES_OK) == 0) v &= ~STATUS_DRIVER_OK;
     t.status = (t.status & STATUS_NEEDS_RESET) | (v & ~STATUS_NEEDS_RESET);
 }
 
@@ -107,12 +122,8 @@ void write_register(Transport& t, u64 off, u64 v) {
     switch (off) {
     case DEVICE_FEATURES_SEL: t.device_features_sel = static_cast<u32>(v); break;
     case DRIVER_FEATURES:
-        if (t.driver_features_sel < 2 && (t.status & STATUS_FEATURES_OK) == 0) {
-            if (t.driver_features_sel == 0)
-                set_low(t.driver_features, v);
-            else
-                set_high(t.driver_features, v);
-        }
+        if (t.driver_features_sel < 2 && (t.status & STATUS_FEATURES_OK) == 0)
+            set_half(t.driver_features, v, t.driver_features_sel == 1);
         break;
     case DRIVER_FEATURES_SEL: t.driver_features_sel = static_cast<u32>(v); break;
     case QUEUE_SEL: t.queue_sel = static_cast<u32>(v); break;
@@ -127,29 +138,26 @@ void write_register(Transport& t, u64 off, u64 v) {
         if (t.irq_status == 0) vgic_set_line(*t.vm, t.intid, false);
         break;
     case STATUS: write_status(t, static_cast<u32>(v)); break;
-    case QUEUE_DESC_LOW:
-        if (setting != nullptr) set_low(setting->desc_ipa, v);
+    default:
+        // A queue area's address, low or high half; anything else is read-only
+        // or unused, and ignored as the specification asks.
+        if (u64* area = setting != nullptr ? queue_area(*setting, off) : nullptr; area != nullptr)
+            set_half(*area, v, (off & 4) != 0);
         break;
-    case QUEUE_DESC_HIGH:
-        if (setting != nullptr) set_high(setting->desc_ipa, v);
-        break;
-    case QUEUE_DRIVER_LOW:
-        if (setting != nullptr) set_low(setting->avail_ipa, v);
-        break;
-    case QUEUE_DRIVER_HIGH:
-        if (setting != nullptr) set_high(setting->avail_ipa, v);
-        break;
-    case QUEUE_DEVICE_LOW:
-        if (setting != nullptr) set_low(setting->used_ipa, v);
-        break;
-    case QUEUE_DEVICE_HIGH:
-        if (setting != nullptr) set_high(setting->used_ipa, v);
-        break;
-    default: break; // read-only or unused: ignored, as the specification asks
     }
 }
 
 } // namespace
+
+void transport_init(Transport& t, const DeviceOps& ops, Vm& vm, Spinlock& lock, void* device, u32 intid) {
+    t.ops = &ops;
+    t.vm = &vm;
+    if (vm.stage2.root().raw() != 0) // (a VM refused at boot has no RAM: its device never comes up)
+        t.ram = GuestRam{vm.ram.base.raw(), vm.ram.size, static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa))};
+    t.lock = &lock;
+    t.device = device;
+    t.intid = intid;
+}
 
 void transport_reset(Transport& t) {
     t.status = 0;
@@ -159,6 +167,7 @@ void transport_reset(Transport& t) {
     t.queue_sel = 0;
     for (Virtqueue& q : t.q) q = Virtqueue{};
     t.broken = false;
+    if (t.ops->reset != nullptr) t.ops->reset(t);
     if (t.irq_status != 0) vgic_set_line(*t.vm, t.intid, false);
     t.irq_status = 0;
 }

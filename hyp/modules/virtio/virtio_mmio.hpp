@@ -47,6 +47,8 @@ struct DeviceOps {
     /// The driver notified queue `q` (the lock is held). Returns retry if it
     /// did only a bounded share of the work and wants the notify repeated.
     MmioResult (*notify)(Transport& t, u16 q);
+    /// The device's own state back to power-on with its transport (nullptr: none). Lock held.
+    void (*reset)(Transport& t);
 };
 
 struct Transport {
@@ -72,6 +74,10 @@ struct Transport {
     }
     [[nodiscard]] bool has(u64 feature) const { return (driver_features & feature) != 0; }
 };
+
+/// Sets up `t` at boot as device `ops` of `vm` (its RAM as the device sees it),
+/// guarded by `lock`, with the device's state `device` and level SPI `intid`.
+void transport_init(Transport& t, const DeviceOps& ops, Vm& vm, Spinlock& lock, void* device, u32 intid);
 
 /// Back to power-on (status 0 written, or its VM reloaded). Lock held or boot.
 void transport_reset(Transport& t);

@@ -2,7 +2,6 @@
 // receive queue.
 #include "virtio_net.hpp"
 
-#include "arch.hpp"
 #include "console.hpp"
 #include "format.hpp"
 #include "string.hpp"
@@ -131,7 +130,8 @@ Move move_one(NetLink& link, unsigned from, u32& bytes) {
     if (room < frame) {
         // Waits for more buffers; but one buffer too small for the frame
         // (no mergeable buffers) is the receiver's loss.
-        if (buffers == posted && (rx.has(NET_F_MRG_RXBUF) || posted == 0)) return Move::wait;
+        // (A receiver whose whole ring is posted and still too small never will be.)
+        if (buffers == posted && posted < rq.num && (rx.has(NET_F_MRG_RXBUF) || posted == 0)) return Move::wait;
         ++link.dropped[from];
         complete_tx();
         return Move::dropped;
@@ -182,7 +182,9 @@ Move move_one(NetLink& link, unsigned from, u32& bytes) {
         return Move::stop;
     }
     rq.next_avail = static_cast<u16>(rq.next_avail + used);
-    // num_buffers, the header's last field, in the receiver's first buffer.
+    // The header as it was checked (the sender may have rewritten its copy
+    // since), with num_buffers, its last field, set: in the receiver's first buffer.
+    memcpy(first, hdr, 10);
     const u16 nb = used;
     memcpy(first + 10, &nb, 2);
     complete_tx();
@@ -198,7 +200,7 @@ MmioResult net_notify(Transport& t, u16 q) {
     return net_pump(link_of(t), from) ? MmioResult::retry : MmioResult::done;
 }
 
-constexpr DeviceOps NET_OPS{"virtio-net", 1, NET_FEATURES, 2, net_config, net_notify};
+constexpr DeviceOps NET_OPS{"virtio-net", 1, NET_FEATURES, 2, net_config, net_notify, nullptr};
 
 } // namespace
 
@@ -206,15 +208,7 @@ void net_link_init(NetLink& link, unsigned k, Vm& a, u32 intid_a, Vm& b, u32 int
     Vm* vms[2] = {&a, &b};
     const u32 intids[2] = {intid_a, intid_b};
     for (unsigned i = 0; i < 2; ++i) {
-        Transport& t = link.end[i];
-        t.ops = &NET_OPS;
-        t.vm = vms[i];
-        const Vm& vm = *vms[i];
-        if (vm.stage2.root().raw() != 0) // (a VM refused at boot has no RAM: its end never comes up)
-            t.ram = GuestRam{vm.ram.base.raw(), vm.ram.size, static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa))};
-        t.lock = &link.lock;
-        t.device = &link;
-        t.intid = intids[i];
+        transport_init(link.end[i], NET_OPS, *vms[i], link.lock, &link, intids[i]);
         const u8 mac[6] = {0x02, 0x74, 0x73, 0x00, static_cast<u8>(k), static_cast<u8>(i + 1)};
         memcpy(link.mac[i], mac, sizeof mac);
     }

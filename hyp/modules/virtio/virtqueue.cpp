@@ -24,8 +24,7 @@ u16 load16(const u8* p) { return __atomic_load_n(reinterpret_cast<const u16*>(p)
 __attribute__((format(printf, 2, 3))) bool fail(Fault& why, const char* fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    BufferSink sink(why.text, sizeof why.text);
-    vformat(sink, fmt, ap);
+    vformat_to(why.text, sizeof why.text, fmt, ap);
     va_end(ap);
     return false;
 }
