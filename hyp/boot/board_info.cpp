@@ -82,6 +82,11 @@ const char* board_from_fdt(const void* fdt, BoardInfo& out) {
     if (gic < 0) return "no arm,gic-v3 interrupt controller";
     if (!reg_entry(fdt, gic, 0, out.gicd) || !reg_entry(fdt, gic, 1, out.gicr)) return "GICv3 node without reg";
 
+    // The counter's bank: the last, since firmware boots from the first.
+    if (const int flash = fdt_node_offset_by_compatible(fdt, -1, "cfi-flash"); flash >= 0) {
+        for (int i = 0; reg_entry(fdt, flash, i, out.nv_flash); ++i) {}
+    }
+
     const int cpus = fdt_path_offset(fdt, "/cpus");
     if (cpus < 0) return "no /cpus node";
     const int ac = cells(fdt, cpus, "#address-cells", 1);

@@ -1,6 +1,7 @@
 // main.cpp — the boot sequence: EL2 MMU, device tree, console, GIC, VMs, secondary cores.
 #include <atomic>
 
+#include "anti_rollback.hpp"
 #include "arch.hpp"
 #include "board.hpp"
 #include "board_info.hpp"
@@ -140,6 +141,10 @@ const SystemDesc& boot_system() {
     // The signature first: nothing in the description is trusted before it.
     BootVerdict v;
     if (const char* why = secure_boot_check(blob, g_packed.size, v); why != nullptr)
+        arch::panic("secured boot: image refused: %s", why);
+    if (v.anchored && g_board.nv_flash.size >= NV_FLASH_MAPPED)
+        map_or_panic(g_board.nv_flash.base.raw(), NV_FLASH_MAPPED, k_device, "counter flash");
+    if (const char* why = anti_rollback(v, g_board.nv_flash); why != nullptr)
         arch::panic("secured boot: image refused: %s", why);
     if (const char* why = packed_system_load(blob, g_packed.size, g_alloc, packed); why != nullptr) {
         arch::panic("packed system description refused: %s", why);

@@ -18,6 +18,7 @@ set(TESSERA_CORE_SOURCES
     sched.cpp
     status.cpp
     sysreg_trap.cpp
+    version_counter.cpp
     vgic.cpp
     vm.cpp
     vm_create.cpp

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -44,6 +46,7 @@ struct Options {
     std::string initrd; // bare Linux runs (for comparisons)
     std::string append;
     std::string time_to; // report seconds until this text first appears
+    std::string nvram;   // the board's second flash bank, kept between runs
     std::vector<std::string> expect;
     std::vector<std::string> reject;
     std::vector<std::string> reject_after; // pairs: marker, text
@@ -101,11 +104,39 @@ std::vector<std::string> qemu_command(const Options& o) {
         cmd.emplace_back("-append");
         cmd.emplace_back(o.append);
     }
+    if (!o.nvram.empty()) {
+        std::string file = o.nvram; // QEMU's option syntax: a comma in a value is written twice
+        for (size_t at = file.find(','); at != std::string::npos; at = file.find(',', at + 2)) file.insert(at, ",");
+        cmd.emplace_back("-drive");
+        cmd.emplace_back("if=pflash,unit=1,format=raw,file=" + file);
+    }
     if (o.icount) {
         cmd.emplace_back("-icount");
         cmd.emplace_back("shift=0,sleep=off");
     }
     return cmd;
+}
+
+/// QEMU virt's flash banks are 64 MiB, and QEMU wants the file to be exactly that.
+constexpr off_t NVRAM_BYTES = 64 << 20;
+
+/// Makes `path` a flash bank if it is not one yet: 64 MiB, sparse. Its
+/// zeros read as no counter record, so a new board starts at counter 0.
+/// Returns what is wrong, or an empty string.
+std::string prepare_nvram(const std::string& path) {
+    const int fd = open(path.c_str(), O_RDWR | O_CREAT, 0644);
+    if (fd < 0) return path + ": " + std::strerror(errno);
+    struct stat st {};
+    std::string why;
+    if (fstat(fd, &st) != 0) {
+        why = path + ": " + std::strerror(errno);
+    } else if (st.st_size == 0) {
+        if (ftruncate(fd, NVRAM_BYTES) != 0) why = path + ": " + std::strerror(errno);
+    } else if (st.st_size != NVRAM_BYTES) {
+        why = path + " is " + std::to_string(st.st_size) + " bytes, not a 64 MiB flash bank";
+    }
+    close(fd);
+    return why;
 }
 
 /// Writes all of `bytes` to `fd` (a terminal or a pipe that blocks).
@@ -370,12 +401,21 @@ int main(int argc, char** argv) {
     app.add_flag("--require-clean", o.require_clean, "fail unless every VM ended cleanly");
     app.add_flag("--expect-failure", o.expect_failure,
                  "the scenario ends in a failed VM or a hypervisor panic on purpose (else either fails the run)");
+    app.add_option("--nvram", o.nvram,
+                   "the board's non-volatile flash (QEMU's second pflash bank): a 64 MiB file, made if missing and "
+                   "kept between runs; it holds the security-version counter");
     app.add_flag("--icount", o.icount, "deterministic instruction counting (-icount shift=0,sleep=off)");
     CLI11_PARSE(app, argc, argv);
     // Texts to look for take the same escapes as keys to type ("\n" ends a row).
     for (auto& e : o.expect) e = unescape(e);
     for (auto& e : o.reject) e = unescape(e);
     for (size_t i = 0; i < o.expect_count.size(); i += 2) o.expect_count[i] = unescape(o.expect_count[i]);
+    if (!o.nvram.empty()) {
+        if (const std::string why = prepare_nvram(o.nvram); !why.empty()) {
+            std::cerr << "tessera-qemu-run: --nvram " << why << "\n";
+            return 3;
+        }
+    }
 
     // On a terminal, with no keys to type for a script, the user's keyboard
     // is the board's serial console.

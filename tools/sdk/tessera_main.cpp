@@ -99,7 +99,9 @@ int inspect(const std::string& image, const std::string& key) {
 }
 
 /// `tessera run`: boot the image in QEMU with the board it was built for.
-int run(const std::string& image, const std::string& runner, const std::vector<std::string>& extra) {
+/// The board's flash (the security-version counter) is `nvram`, by default kept beside the image.
+int run(const std::string& image, const std::string& runner, const std::string& nvram,
+        const std::vector<std::string>& extra) {
     tessera::sysimg::Header h{};
     try {
         uint64_t at = 0;
@@ -108,8 +110,13 @@ int run(const std::string& image, const std::string& runner, const std::vector<s
         std::cerr << "tessera run: " << image << ": " << e.what() << "\n";
         return 1;
     }
-    std::vector<std::string> args = {runner, "--smp", std::to_string(h.board_cores), "-m",
-                                     std::to_string(h.board_memory >> 20) + "M"};
+    std::vector<std::string> args = {runner,
+                                     "--smp",
+                                     std::to_string(h.board_cores),
+                                     "-m",
+                                     std::to_string(h.board_memory >> 20) + "M",
+                                     "--nvram",
+                                     nvram.empty() ? image + ".nvram" : nvram};
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back(image);
     std::vector<char*> argv;
@@ -171,6 +178,9 @@ int main(int argc, char** argv) {
     auto* r = app.add_subcommand("run", "boot an image in QEMU (virt, EL2, GICv3) with the board it was built for");
     r->add_option("image", image, "a packed image")->required()->check(CLI::ExistingFile);
     r->add_option("--runner", runner, "tessera-qemu-run (default: the one beside this SDK)");
+    std::string nvram;
+    r->add_option("--nvram", nvram,
+                  "the board's flash, which keeps the security-version counter between runs (default: IMAGE.nvram)");
     r->add_option("runner_args", extra, "options for tessera-qemu-run (after --), e.g. -- --timeout 60");
     r->allow_extras();
 
@@ -223,7 +233,7 @@ int main(int argc, char** argv) {
             return 1;
         }
         for (const auto& e : r->remaining()) extra.push_back(e);
-        return run(image, runner, extra);
+        return run(image, runner, nvram, extra);
     }
     return 2;
 }
