@@ -9,7 +9,7 @@ namespace tessera::cfi_flash {
 
 namespace {
 
-constexpr u64 QUERY_ADDRESS = 0x55 * 4; ///< the query command's address: word 0x55 of each chip
+constexpr u64 QUERY_ADDRESS = 0x55ull * 4; ///< the query command's address: word 0x55 of each chip
 constexpr u32 CMD_READ_ARRAY = 0xff;
 constexpr u32 CMD_QUERY = 0x98;
 constexpr u32 CMD_CLEAR_STATUS = 0x50;
