@@ -19,6 +19,7 @@ public:
     [[nodiscard]] const char* state(unsigned vm) const override {
         switch (g_vms.vms[vm].state.load(std::memory_order_acquire)) {
         case VmState::running: return "running";
+        case VmState::restarting: return "restarting";
         case VmState::ended: return "ended";
         case VmState::failed: return "failed";
         }

@@ -135,7 +135,8 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
                              r.flash_size,
                              (r.flags & sysimg::VM_FIRMWARE_DT) != 0,
                              (r.flags & sysimg::VM_FLASH_WRITABLE) != 0,
-                             (r.flags & sysimg::VM_MTE) != 0};
+                             (r.flags & sysimg::VM_MTE) != 0,
+                             {r.on_failure, r.max_restarts, r.restart_window_ms, r.restart_backoff_ms}};
     }
     // Channels: after the VM records, each between two different VMs, none
     // larger than its slot, no VM in more than its doorbells allow.

@@ -2,6 +2,7 @@
 #include "mmio.hpp"
 
 #include "vgic.hpp"
+#include "vm.hpp"
 #include "vpl011.hpp"
 
 namespace tessera {
@@ -19,7 +20,8 @@ const ModelDevice* model_at(const Vm& vm, Ipa ipa) {
 
 bool mmio_claims(const Vm& vm, Ipa ipa) {
     return IpaRange{Ipa(VGICD_IPA), VGICD_SIZE}.contains(ipa) || gicr_range(vm).contains(ipa) ||
-           IpaRange{Ipa(VPL011_IPA), VPL011_SIZE}.contains(ipa) || model_at(vm, ipa) != nullptr;
+           IpaRange{Ipa(VPL011_IPA), VPL011_SIZE}.contains(ipa) ||
+           IpaRange{Ipa(vplat::WATCHDOG), vplat::WATCHDOG_SIZE}.contains(ipa) || model_at(vm, ipa) != nullptr;
 }
 
 MmioResult mmio_emulate(Vcpu& v, Ipa ipa, unsigned size, bool write, u64& value) {
@@ -30,6 +32,8 @@ MmioResult mmio_emulate(Vcpu& v, Ipa ipa, unsigned size, bool write, u64& value)
         ok = vgicr_access(v, ipa - Ipa(VGICR_IPA), size, write, value);
     } else if (IpaRange{Ipa(VPL011_IPA), VPL011_SIZE}.contains(ipa)) {
         ok = vpl011_access(v, ipa - Ipa(VPL011_IPA), size, write, value);
+    } else if (IpaRange{Ipa(vplat::WATCHDOG), vplat::WATCHDOG_SIZE}.contains(ipa)) {
+        ok = vsp805_access(v, ipa - Ipa(vplat::WATCHDOG), size, write, value);
     } else if (const ModelDevice* m = model_at(*v.vm, ipa); m != nullptr) {
         return m->access(v, m->self, ipa - m->range.base, size, write, value);
     } else {

@@ -41,8 +41,15 @@ const char* check_vm_record(const sysimg::VmRecord& r) {
     } else if (r.flash.size != 0 || (r.flags & sysimg::VM_FLASH_WRITABLE) != 0) {
         return "flash contents without a flash region";
     }
-    if ((r.flags & ~(sysimg::VM_FIRMWARE_DT | sysimg::VM_FLASH_WRITABLE | sysimg::VM_MTE)) != 0 || r.reserved != 0)
+    if ((r.flags & ~(sysimg::VM_FIRMWARE_DT | sysimg::VM_FLASH_WRITABLE | sysimg::VM_MTE)) != 0 || r.reserved0 != 0 ||
+        r.reserved1 != 0 || r.reserved2 != 0)
         return "unknown VM flags";
+    if (r.on_failure > sysimg::FAILURE_RESTART) return "an unknown failure policy";
+    if (r.on_failure == sysimg::FAILURE_RESTART &&
+        (r.max_restarts == 0 || r.restart_window_ms == 0 || r.restart_backoff_ms > sysimg::MAX_BACKOFF_MS))
+        return "a restart policy without restarts, without a window or with a back-off over an hour";
+    if (r.on_failure == sysimg::FAILURE_STOP && (r.max_restarts | r.restart_window_ms | r.restart_backoff_ms) != 0)
+        return "restart limits for a VM that is not restarted";
     if ((r.flags & sysimg::VM_FIRMWARE_DT) != 0 && (r.dtb.size == 0 || r.initrd.size != 0))
         return "a firmware guest without a device tree, or with an initramfs";
     if (r.budget_us != 0 && (r.period_us == 0 || r.budget_us > r.period_us))

@@ -7,6 +7,7 @@
 
 #include "arch.hpp"
 #include "vgic.hpp"
+#include "vm_health.hpp"
 
 namespace tessera {
 
@@ -65,6 +66,7 @@ Vcpu* peek_eligible(PerCore& core, u64 now) {
 /// When the core must decide again while `next` runs (~0: not before an interrupt).
 u64 next_decision(PerCore& core, Vcpu* next, u64 now) {
     u64 at = core.timers.earliest();
+    if (const u64 health = core.health_at.load(std::memory_order_acquire); health != 0 && health < at) at = health;
     for (Vcpu* v = core.throttled.head(); v != nullptr; v = v->next) {
         const u64 refill = budget_of(*v)->next_period(now);
         if (refill < at) at = refill;
@@ -114,11 +116,15 @@ Vcpu* decide(PerCore& core, u64 now) {
 }
 
 /// The common exit: the current vCPU keeps a core nobody else wants, with no
-/// budget or timer to look after — decided without the lock or the clock.
+/// budget or timer to look after — decided without the lock or the clock. A
+/// watchdog or a restart due later does not count when the core's timer is
+/// armed for it already: its firing disarms the timer and brings the full path.
 bool nothing_to_decide(PerCore& core) {
     Vcpu* cur = core.current.load(std::memory_order_relaxed); // (this core writes it)
+    const u64 health = core.health_at.load(std::memory_order_relaxed);
     return cur != nullptr && !core.yield && is(*cur, VcpuState::runnable) && budget_of(*cur) == nullptr &&
-           core.ready.empty() && core.throttled.empty() && core.timers.earliest() == ~0ull;
+           core.ready.empty() && core.throttled.empty() && core.timers.earliest() == ~0ull &&
+           (health == 0 || (core.timer_at != 0 && core.timer_at <= health));
 }
 
 } // namespace
@@ -171,6 +177,7 @@ void vcpu_yield(Vcpu& v) { g_cores[v.core].yield = true; }
 void schedule(PerCore& core) {
     if (nothing_to_decide(core)) arch::run_vcpu(core, *core.current.load(std::memory_order_relaxed));
     for (;;) {
+        vm_health_run(core); // (outside the lock: a restart queues its vCPU 0)
         Vcpu* next = nullptr;
         {
             LockGuard guard(core.queue_lock);

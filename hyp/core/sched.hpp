@@ -27,7 +27,11 @@ struct PerCore {
     Fifo<Vcpu> throttled;    ///< runnable, but their VM's budget here is spent
     TimerList<Vcpu> timers;  ///< blocked vCPUs whose virtual timer will wake them
     Spinlock queue_lock;
-    u64 timer_at = 0;   ///< deadline the core's timer is armed for, 0 if none (arch::set_core_timer)
+    u64 timer_at = 0; ///< deadline the core's timer is armed for, 0 if none (arch::set_core_timer)
+    /// The earliest watchdog deadline or restart of the VMs whose vCPU 0
+    /// lives here (vm_health.hpp), 0 if none (so that g_cores stays in
+    /// .bss); lowered by any core.
+    std::atomic<u64> health_at{0};
     u64 slice_end = 0;  ///< counter value at which the current vCPU's slice ends
     u64 run_start = 0;  ///< counter value when the current vCPU was last charged
     bool yield = false; ///< the current vCPU asked to give way (WFE)

@@ -22,5 +22,7 @@ set(TESSERA_CORE_SOURCES
     vgic.cpp
     vm.cpp
     vm_create.cpp
-    vpl011.cpp)
+    vm_health.cpp
+    vpl011.cpp
+    vsp805.cpp)
 list(TRANSFORM TESSERA_CORE_SOURCES PREPEND ${CMAKE_CURRENT_LIST_DIR}/)

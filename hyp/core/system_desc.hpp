@@ -17,6 +17,14 @@ struct Blob {
     [[nodiscard]] u64 size() const { return static_cast<u64>(end - begin); }
 };
 
+/// What happens when a VM fails (sysimg::FAILURE_*), and how often.
+struct FailurePolicy {
+    u8 action = 0;        ///< sysimg::FAILURE_STOP or FAILURE_RESTART
+    u32 max_restarts = 0; ///< restarts allowed within window_ms
+    u32 window_ms = 0;
+    u32 backoff_ms = 0; ///< delay before a window's first restart, doubled for each next one
+};
+
 /// One VM. A bare-metal guest is `image` loaded at the base of its RAM.
 /// A Linux guest also has a device tree (`dtb`, loaded at the base of its
 /// RAM) and usually an `initrd`; its kernel `image` is an arm64 Image loaded
@@ -41,6 +49,7 @@ struct VmDesc {
     bool firmware = false; ///< an image with a device tree (dtb), not a Linux kernel
     bool flash_writable = false;
     bool mte = false; ///< may use MTE where the board has it
+    FailurePolicy failure{};
 };
 
 /// A channel: shared memory between two VMs, and a doorbell each way.

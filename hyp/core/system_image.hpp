@@ -10,7 +10,8 @@
 namespace tessera::sysimg {
 
 inline constexpr u64 MAGIC = 0x3130'5359'5353'4554ull; // "TESSYS01"
-inline constexpr u32 VERSION = 4; ///< 2: VM records have a flash region and flags; 3: channels; 4: a signed manifest
+inline constexpr u32 VERSION = 5; ///< 2: VM records have a flash region and flags; 3: channels; 4: a signed manifest;
+                                  ///< 5: a failure policy per VM
 inline constexpr unsigned NAME_LEN = 32;
 /// Where the blob starts in the image file and in memory: this far past the
 /// hypervisor's own footprint (the Image header's image_size before packing),
@@ -60,9 +61,22 @@ struct VmRecord {
     u64 flash_ipa;
     u64 flash_size; ///< 0: no flash region
     u32 flags;      ///< VM_FIRMWARE_DT, VM_FLASH_WRITABLE, VM_MTE
-    u32 reserved;
+    u8 on_failure;  ///< FAILURE_STOP or FAILURE_RESTART
+    u8 reserved0;
+    u16 reserved1;
+    u32 max_restarts;       ///< on_failure restart: restarts allowed within restart_window_ms
+    u32 restart_window_ms;  ///< (1 or more)
+    u32 restart_backoff_ms; ///< delay before a window's first restart, doubled for each next one
+    u32 reserved2;
 };
-static_assert(sizeof(VmRecord) == 168);
+static_assert(sizeof(VmRecord) == 184);
+
+/// What the hypervisor does when a VM fails (a fault it cannot take, an
+/// unhandled trap, a non-zero exit, its watchdog expiring).
+inline constexpr u8 FAILURE_STOP = 0;    ///< it stays stopped; the others run on
+inline constexpr u8 FAILURE_RESTART = 1; ///< it starts again from its images, its RAM scrubbed first
+/// The longest back-off (the doubling stops there).
+inline constexpr u32 MAX_BACKOFF_MS = 3'600'000;
 
 /// A channel between two VMs: shared memory at CHANNEL_BASE + its index *
 /// CHANNEL_SLOT in both, and a doorbell each way.

@@ -4,6 +4,7 @@
 #include "arch.hpp"
 #include "board.hpp"
 #include "entropy.hpp"
+#include "format.hpp"
 #include "sched.hpp"
 #include "string.hpp"
 
@@ -22,6 +23,7 @@ const char* reason_text(StopReason r) {
     case StopReason::last_cpu_off: return "last vCPU turned off";
     case StopReason::reset_failed: return "not restarted";
     case StopReason::refused: return "refused at boot";
+    case StopReason::watchdog: return "failed";
     }
     return "?";
 }
@@ -38,7 +40,7 @@ void vms_power_off_if_all_stopped() {
     unsigned failed = 0;
     for (u16 i = 0; i < g_vms.count; ++i) {
         const VmState s = g_vms.vms[i].state.load(std::memory_order_acquire);
-        if (s == VmState::running) return;
+        if (s == VmState::running || s == VmState::restarting) return;
         if (s == VmState::failed) ++failed;
     }
     // Two cores may stop the last two VMs at once: one of them reports.
@@ -61,28 +63,38 @@ void vm_refuse(Vm& vm, const char* why) {
 void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
     const bool clean = reason == StopReason::poweroff || reason == StopReason::last_cpu_off ||
                        (reason == StopReason::exit_code && code == 0);
-    VmState expected = VmState::running;
-    const VmState next = clean ? VmState::ended : VmState::failed;
-    if (!vm.state.compare_exchange_strong(expected, next, std::memory_order_acq_rel, std::memory_order_acquire)) {
-        return; // someone else stopped it first
+    char line[224];
+    if (reason == StopReason::exit_code) {
+        format_to(line, sizeof line, "%s with code %llu%s%s", reason_text(reason),
+                  static_cast<unsigned long long>(code), why[0] ? ": " : "", why);
+    } else {
+        format_to(line, sizeof line, "%s%s%s", reason_text(reason), why[0] ? ": " : "", why);
+    }
+    const RestartClaim restart = clean ? RestartClaim::no : vm_health_claim_restart(vm, line, sizeof line);
+    if (restart == RestartClaim::already) return; // someone else stopped it first, or it restarts already
+    if (restart == RestartClaim::no) {
+        VmState expected = VmState::running;
+        if (!vm.state.compare_exchange_strong(expected, clean ? VmState::ended : VmState::failed,
+                                              std::memory_order_acq_rel, std::memory_order_acquire)) {
+            return; // someone else stopped it first
+        }
     }
     flush_console(vm);
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
         Vcpu& v = vm.vcpus[i];
         v.state.store(VcpuState::stopped, std::memory_order_release);
     }
-    if (reason == StopReason::exit_code) {
-        log("vm %s: %s with code %llu%s%s", vm.name(), reason_text(reason), static_cast<unsigned long long>(code),
-            why[0] ? ": " : "", why);
-    } else {
-        log("vm %s: %s%s%s", vm.name(), reason_text(reason), why[0] ? ": " : "", why);
-    }
-    console_vm_stopped(vm.id);
+    log("vm %s: %s", vm.name(), line);
+    if (restart == RestartClaim::no) console_vm_stopped(vm.id);
     // vCPUs of this VM loaded on other cores must leave them now.
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
         if (g_cores[vm.vcpus[i].core].current.load(std::memory_order_acquire) == &vm.vcpus[i]) {
             arch::kick_core(vm.vcpus[i].core);
         }
+    }
+    if (restart == RestartClaim::yes) {
+        vm_health_changed(vm); // its home core restarts it when the back-off is over
+        return;
     }
     vms_power_off_if_all_stopped();
 }
@@ -107,6 +119,7 @@ void vm_load(Vm& vm) {
 
     vgic_reset(vm);
     vpl011_reset(vm.uart);
+    vsp805_reset(vm.watchdog);
     vm.unknown_sysreg = ~0u;
     for (u16 i = 0; i < d.vcpu_count; ++i) {
         Vcpu& v = vm.vcpus[i];
@@ -124,9 +137,7 @@ void vm_load(Vm& vm) {
 /// How long a core may take to leave a vCPU after being kicked.
 constexpr u64 VCPU_STOP_TIMEOUT_US = 1'000'000;
 
-void vm_reset(Vm& vm) {
-    log("vm %s: restarting from its original image", vm.name());
-    flush_console(vm);
+bool vm_quiesce(Vm& vm, char* why, usize cap) {
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
         vm.vcpus[i].state.store(VcpuState::off, std::memory_order_release);
     }
@@ -139,12 +150,21 @@ void vm_reset(Vm& vm) {
         if (!arch::wait_until([&] { return g_cores[v.core].current.load(std::memory_order_acquire) != &v; },
                               VCPU_STOP_TIMEOUT_US)) {
             // Its memory may still be in use there: rewriting it now could
-            // corrupt what that core does. The VM stops instead.
-            char why[64];
-            format_to(why, sizeof why, "core %u did not let go of vCPU %u within 1 s", v.core, v.index);
-            vm_stop(vm, StopReason::reset_failed, 0, why);
-            return;
+            // corrupt what that core does.
+            format_to(why, cap, "core %u did not let go of vCPU %u within 1 s", v.core, v.index);
+            return false;
         }
+    }
+    return true;
+}
+
+void vm_reset(Vm& vm) {
+    log("vm %s: restarting from its original image", vm.name());
+    flush_console(vm);
+    char why[64];
+    if (!vm_quiesce(vm, why, sizeof why)) {
+        vm_stop(vm, StopReason::reset_failed, 0, why); // the VM stops instead
+        return;
     }
     arch::vm_release_hw(vm);
     vm_load(vm);

@@ -13,12 +13,15 @@
 #include "system_desc.hpp"
 #include "vcpu_context.hpp"
 #include "vgic.hpp"
+#include "vm_health.hpp"
 #include "vpl011.hpp"
 #include "vplatform.hpp"
+#include "vsp805.hpp"
 
 namespace tessera {
 
 struct Vm;
+class PageAllocator;
 
 /// off: not started (or PSCI CPU_OFF); starting: claimed by a CPU_ON that is
 /// still writing its registers (nothing runs it yet); runnable: wants its
@@ -49,7 +52,9 @@ struct Vcpu {
     std::atomic<VcpuState> state{VcpuState::off}; ///< written by any core (PSCI, wake-ups, stops)
 };
 
-enum class VmState : u8 { running, ended, failed };
+/// running; restarting: failed, and to start again from its images (its
+/// vCPUs stopped meanwhile); ended (cleanly) and failed are final.
+enum class VmState : u8 { running, restarting, ended, failed };
 
 struct Vm {
     const VmDesc* desc = nullptr;
@@ -60,6 +65,8 @@ struct Vm {
     ConsoleStream console; ///< its UART's output (shared by its vCPUs, like a board's UART)
     Vgic vgic;
     Vpl011 uart;
+    Vsp805 watchdog;
+    VmHealth health;
     Ipa kernel_ipa{};     ///< where the image (or a Linux kernel) is loaded
     Ipa initrd_ipa{};     ///< Linux: where the initramfs goes (from its device tree)
     Ipa dtb_ipa{};        ///< Linux: where its device tree goes; 0 for bare-metal guests
@@ -73,7 +80,7 @@ struct Vm {
     u32 unknown_sysreg = ~0u; ///< encoding of the last unemulated register it used (said once)
     u16 id = 0;
     u16 vmid = 0;
-    std::atomic<VmState> state{VmState::running}; ///< running until it stops, once (any core)
+    std::atomic<VmState> state{VmState::running}; ///< (any core)
     u64 exit_code = 0;
     Budget budget[TESSERA_MAX_CORES]; ///< CPU budget on each core (shared by its vCPUs there)
 
@@ -85,15 +92,26 @@ struct VmTable {
     Vm* vms = nullptr;
     u16 count = 0;
     std::atomic<bool> powering_off{false}; ///< set once, by the core that reports the final verdict
+    const PageAllocator* pool = nullptr;   ///< the hypervisor's memory, for the restarts' report (never freed)
 };
 extern constinit VmTable g_vms;
 
 /// Why a VM stopped, for the log line and the final verdict.
-enum class StopReason : u8 { poweroff, exit_code, fault, unhandled_trap, last_cpu_off, reset_failed, refused };
+enum class StopReason : u8 {
+    poweroff,
+    exit_code,
+    fault,
+    unhandled_trap,
+    last_cpu_off,
+    reset_failed,
+    refused,
+    watchdog
+};
 
 /// Ends `vm`: marks it and every vCPU stopped and logs `why`. A VM that powered
-/// off or exited with code 0 ended cleanly; anything else failed. When this
-/// was the last running VM the machine powers off. Safe to call from any core.
+/// off or exited with code 0 ended cleanly; anything else failed — and is
+/// restarted instead if its failure policy says so (vm_health.hpp). When
+/// this was the last running VM the machine powers off. Safe to call from any core.
 void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why);
 
 /// Marks `vm` failed before it ever ran (boot), saying `why`: its own
@@ -125,6 +143,12 @@ void set_device_owner(unsigned device, Vm& vm);
 /// Runs once on the boot core; panics (with the VM's name) if the board lacks
 /// the memory the description asks for.
 void vms_create(const SystemDesc& sys, PageAllocator& alloc);
+
+/// Takes every vCPU of `vm` off its core (kicking the other cores and
+/// waiting up to 1 s for each), so that its memory and state may be
+/// rewritten. Called on the core of one of its vCPUs, or its home core.
+/// False, saying why in `why`, if a core did not let go in time.
+[[nodiscard]] bool vm_quiesce(Vm& vm, char* why, usize cap);
 
 /// Restarts `vm` from its original images (PSCI SYSTEM_RESET): every vCPU
 /// leaves its core, memory and devices are reset, vCPU 0 starts again.

@@ -162,6 +162,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
     if (!vm_mem.ok()) arch::panic("no memory for %u VM objects", sys.vm_count);
     g_vms.vms = static_cast<Vm*>(arch::phys_to_ptr(vm_mem.value()));
     g_vms.count = sys.vm_count;
+    g_vms.pool = &alloc;
     bool any_refused = false;
 
     for (u16 id = 0; id < sys.vm_count; ++id) {

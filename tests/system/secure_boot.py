@@ -105,7 +105,7 @@ boot(build("generic.img", GENERIC_HYP, dev_key), "has no key to trust: UNSIGNED 
 
 img = open(good, "rb").read()
 at, vm_count, total, manifest = header(img)
-records = 64 + 168 * vm_count
+records = 64 + 184 * vm_count
 part = lambda i: struct.unpack_from("<QQ", img, at + total + 96 + 48 * i)
 image_part = [part(i) for i in range(1, 5) if part(i)[1] > 100][0]  # the guests' program (shared by both VMs)
 boot(flip(good, "records.img", at + 64 + 40), "image refused: the description's records do not match", refused=True)

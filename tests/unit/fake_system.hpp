@@ -30,6 +30,7 @@ struct VmSpec {
     Blob image{}; ///< default: a tiny image of nops
     Blob dtb{};   ///< non-empty: a Linux guest (image is its kernel)
     Blob initrd{};
+    FailurePolicy failure{}; ///< default: stopped on failure
 };
 
 /// The fake machine with `cores` cores and the VMs of `specs`, each with
@@ -60,6 +61,7 @@ public:
             descs_.push_back(VmDesc{s.name, s.image.size() != 0 ? s.image : Blob{IMAGE, IMAGE + sizeof IMAGE}, s.initrd,
                                     s.dtb, Ipa(RAM_IPA), s.ram, static_cast<u16>(s.cores.size()), s.cores.data(),
                                     s.priority, s.budget_us, s.period_us, 0});
+            descs_.back().failure = s.failure;
         }
         vms_create(SystemDesc{descs_.data(), static_cast<u16>(descs_.size()), channels_.data(),
                               static_cast<u16>(channels_.size())},

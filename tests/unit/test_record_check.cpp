@@ -100,3 +100,32 @@ TEST(RecordCheck, VcpusPriorityAndBudget) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(RecordCheck, FailurePoliciesAreOnesTheSdkWrites) {
+    auto r = good();
+    r.on_failure = sysimg::FAILURE_RESTART;
+    r.max_restarts = 3;
+    r.restart_window_ms = 60'000;
+    r.restart_backoff_ms = 100;
+    EXPECT_EQ(check_vm_record(r), nullptr);
+    r.max_restarts = 0; // restarted, but never
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r.max_restarts = 3;
+    r.restart_window_ms = 0;
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r.restart_window_ms = 60'000;
+    r.restart_backoff_ms = sysimg::MAX_BACKOFF_MS + 1;
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r.restart_backoff_ms = 100;
+    r.on_failure = 2; // no such policy
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r.on_failure = sysimg::FAILURE_STOP; // limits without restarts
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r = good();
+    r.reserved2 = 1;
+    EXPECT_NE(check_vm_record(r), nullptr);
+}
+
+} // namespace

@@ -450,3 +450,42 @@ TEST_F(SystemConfigTest, CountsAreSingularForOne) {
 }
 
 } // namespace
+
+namespace {
+
+// on_failure: restart with its limits and defaults; each mistake named at its line.
+TEST_F(SystemConfigTest, FailurePolicyAndItsMistakes) {
+    SystemConfig sys;
+    EXPECT_TRUE(load(std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1, on_failure: restart}\n"
+                                          "  - name: b\n    image: guest.bin\n    memory: 2M\n    cores: 2\n"
+                                          "    on_failure: restart\n    max_restarts: 7\n    restart_window_s: 10\n"
+                                          "    restart_backoff_ms: 0\n"
+                                          "  - {name: c, image: guest.bin, memory: 2M, cores: 3}\n",
+                     &sys)
+                    .empty());
+    ASSERT_EQ(sys.vms.size(), 3u);
+    EXPECT_EQ(sys.vms[0].on_failure, tessera::sysimg::FAILURE_RESTART);
+    EXPECT_EQ(sys.vms[0].max_restarts, 3u); // the defaults
+    EXPECT_EQ(sys.vms[0].restart_window_ms, 60'000u);
+    EXPECT_EQ(sys.vms[0].restart_backoff_ms, 100u);
+    EXPECT_EQ(sys.vms[1].max_restarts, 7u);
+    EXPECT_EQ(sys.vms[1].restart_window_ms, 10'000u);
+    EXPECT_EQ(sys.vms[1].restart_backoff_ms, 0u);
+    EXPECT_EQ(sys.vms[2].on_failure, tessera::sysimg::FAILURE_STOP);
+    EXPECT_EQ(sys.vms[2].max_restarts, 0u);
+
+    const auto errors =
+        load(std::string(kHead) +
+             "  - {name: a, image: guest.bin, memory: 2M, cores: 1, on_failure: reboot}\n"
+             "  - {name: b, image: guest.bin, memory: 2M, cores: 2, max_restarts: 3}\n"
+             "  - {name: c, image: guest.bin, memory: 2M, cores: 3, on_failure: restart, max_restarts: 0}\n"
+             "  - {name: d, image: guest.bin, memory: 2M, cores: 0, on_failure: failover}\n");
+    ASSERT_EQ(errors.size(), 4u);
+    EXPECT_EQ(errors[0], "4: vm 'a': on_failure must be stop or restart, not 'reboot'");
+    EXPECT_EQ(errors[1], "5: vm 'b': max_restarts applies only with on_failure: restart");
+    EXPECT_EQ(errors[2], "6: vm 'c': max_restarts must be between 1 and 1000000, not 0");
+    EXPECT_EQ(errors[3],
+              "7: vm 'd': on_failure: failover (a standby VM taking over) is not supported yet; use restart");
+}
+
+} // namespace

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -45,8 +46,9 @@ struct Options {
     bool icount = false;
     std::string initrd; // bare Linux runs (for comparisons)
     std::string append;
-    std::string time_to; // report seconds until this text first appears
-    std::string nvram;   // the board's second flash bank, kept between runs
+    std::string time_to;  // report seconds until this text first appears
+    std::string nvram;    // the board's second flash bank, kept between runs
+    std::string log_file; // where the whole console log goes (for scripts that read it)
     std::vector<std::string> expect;
     std::vector<std::string> reject;
     std::vector<std::string> reject_after; // pairs: marker, text
@@ -401,6 +403,7 @@ int main(int argc, char** argv) {
     app.add_flag("--require-clean", o.require_clean, "fail unless every VM ended cleanly");
     app.add_flag("--expect-failure", o.expect_failure,
                  "the scenario ends in a failed VM or a hypervisor panic on purpose (else either fails the run)");
+    app.add_option("--log", o.log_file, "write the whole console log to this file (for a script to read)");
     app.add_option("--nvram", o.nvram,
                    "the board's non-volatile flash (QEMU's second pflash bank): a 64 MiB file, made if missing and "
                    "kept between runs; it holds the security-version counter");
@@ -421,6 +424,9 @@ int main(int argc, char** argv) {
     // is the board's serial console.
     const bool interactive = !o.batch && o.send_after.empty() && isatty(STDIN_FILENO);
     const Outcome r = run_qemu(o, interactive);
+    if (!o.log_file.empty()) {
+        std::ofstream(o.log_file, std::ios::binary) << r.log;
+    }
     std::vector<std::string> why = judge(o, r);
     if (!o.time_to.empty()) {
         if (r.time_to < 0)

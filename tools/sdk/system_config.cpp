@@ -238,6 +238,39 @@ void load_flash(Checker& c, const YAML::Node& f, const fs::path& dir, const std:
     }
 }
 
+/// on_failure: stop (the default) or restart, with its limits.
+void load_failure_policy(Checker& c, const YAML::Node& n, const std::string& where, VmConfig& vm) {
+    if (const YAML::Node f = n["on_failure"]; f) {
+        const std::string action = Checker::scalar(f);
+        if (action == "restart") {
+            vm.on_failure = tessera::sysimg::FAILURE_RESTART;
+        } else if (action == "failover") {
+            c.error(f, where + "on_failure: failover (a standby VM taking over) is not supported yet; use restart");
+        } else if (action != "stop") {
+            c.error(f, where + "on_failure must be stop or restart, not '" + action + "'");
+        }
+    }
+    const bool restart = vm.on_failure == tessera::sysimg::FAILURE_RESTART;
+    struct Limit {
+        const char* key;
+        uint64_t lo, hi, fallback, scale;
+        uint32_t& out;
+    };
+    const Limit limits[] = {{"max_restarts", 1, 1'000'000, 3, 1, vm.max_restarts},
+                            {"restart_window_s", 1, 86'400, 60, 1000, vm.restart_window_ms},
+                            {"restart_backoff_ms", 0, tessera::sysimg::MAX_BACKOFF_MS, 100, 1, vm.restart_backoff_ms}};
+    for (const Limit& l : limits) {
+        const YAML::Node v = n[l.key];
+        uint64_t value = l.fallback;
+        if (v && !restart) {
+            c.error(v, where + l.key + " applies only with on_failure: restart");
+        } else if (v && !c.integer(v, l.lo, l.hi, value, where + l.key)) {
+            continue;
+        }
+        if (restart) l.out = static_cast<uint32_t>(value * l.scale);
+    }
+}
+
 void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::vector<std::string>& search,
              const SystemConfig& sys, VmConfig& vm) {
     vm.line = Checker::line_of(n);
@@ -248,7 +281,7 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
     const std::string where = n["name"] ? "vm '" + Checker::scalar(n["name"]) + "': " : "";
     c.keys(n,
            {"name", "image", "linux", "memory", "base", "vcpus", "cores", "priority", "budget", "devices", "sve", "mte",
-            "device_tree", "flash"},
+            "device_tree", "flash", "on_failure", "max_restarts", "restart_window_s", "restart_backoff_ms"},
            where);
     if (!n["name"]) {
         c.error(n, "a VM needs a name");
@@ -405,6 +438,7 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
         if (vm.is_linux && vm.devices != 0)
             c.error(devs, where + "devices for a Linux VM are not yet described in its device tree");
     }
+    load_failure_policy(c, n, where, vm);
     if (const YAML::Node b = n["budget"]; b) {
         if (!b.IsMap() || !b["time_us"] || !b["period_us"]) {
             c.error(b, where + "budget needs time_us: and period_us:");

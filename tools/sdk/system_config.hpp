@@ -38,6 +38,10 @@ struct VmConfig {
     bool flash_writable = false; ///< RAM-backed and kept across the VM's restarts; else read-only
     uint32_t budget_us = 0;      ///< 0: unlimited
     uint32_t period_us = 0;
+    uint8_t on_failure = 0;    ///< tessera::sysimg::FAILURE_STOP or FAILURE_RESTART
+    uint32_t max_restarts = 0; ///< on_failure: restart: restarts allowed within the window
+    uint32_t restart_window_ms = 0;
+    uint32_t restart_backoff_ms = 0;
     uint32_t devices = 0;                 ///< bit i: the board's device i (hyp/platform/qemu-virt/board.hpp)
     std::map<unsigned, int> device_lines; ///< where each device was given
 };

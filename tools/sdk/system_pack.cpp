@@ -216,6 +216,10 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
         r.priority = static_cast<uint8_t>(vm.priority);
         r.sve_vq = static_cast<uint8_t>(vm.sve_bits / 128);
         r.devices = vm.devices;
+        r.on_failure = vm.on_failure;
+        r.max_restarts = vm.max_restarts;
+        r.restart_window_ms = vm.restart_window_ms;
+        r.restart_backoff_ms = vm.restart_backoff_ms;
     }
     if (errors.size() != errors_before) return {};
 
@@ -415,6 +419,9 @@ std::string inspect_image(const std::vector<uint8_t>& image, const PublicKey* si
         if (r.sve_vq != 0) out << ", SVE " << 128u * r.sve_vq << "-bit";
         if ((r.flags & sysimg::VM_MTE) != 0) out << ", MTE";
         if (r.budget_us != 0) out << ", budget " << r.budget_us << " us per " << r.period_us << " us";
+        if (r.on_failure == sysimg::FAILURE_RESTART)
+            out << ", restarted on failure (at most " << r.max_restarts << " in " << r.restart_window_ms / 1000
+                << " s, back-off " << r.restart_backoff_ms << " ms)";
         for (unsigned k = 0; k < board::DEVICE_COUNT; ++k) {
             if ((r.devices & (1u << k)) != 0) out << ", owns " << board::DEVICES[k].name;
         }

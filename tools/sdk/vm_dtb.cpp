@@ -15,7 +15,7 @@ namespace {
 // The guest-physical device map Tessera emulates (the QEMU virt map).
 using namespace tessera::vplat;
 constexpr uint32_t UART_SPI = UART_INTID - 32;
-constexpr uint32_t PHANDLE_GIC = 1, PHANDLE_CLK = 2;
+constexpr uint32_t PHANDLE_GIC = 1, PHANDLE_CLK = 2, PHANDLE_WDOG_CLK = 3;
 constexpr uint32_t IRQ_SPI = 0, IRQ_PPI = 1, IRQ_LEVEL_HIGH = 4;
 
 class Writer {
@@ -157,6 +157,26 @@ std::vector<uint8_t> build_vm_dtb(const LinuxVmSpec& spec) {
     w.cells("interrupts", {IRQ_SPI, UART_SPI, IRQ_LEVEL_HIGH});
     w.cells("clocks", {PHANDLE_CLK, PHANDLE_CLK});
     w.strings("clock-names", {"uartclk", "apb_pclk"});
+    w.end();
+
+    // The watchdog (hyp/core/vsp805.cpp): Linux's stock sp805_wdt drives it;
+    // one count per microsecond.
+    w.begin("wdog-clk");
+    w.prop("compatible", "fixed-clock");
+    w.prop_u32("#clock-cells", 0);
+    w.prop_u32("clock-frequency", tessera::vplat::WATCHDOG_CLOCK_HZ);
+    w.prop("clock-output-names", "wdogclk");
+    w.prop_u32("phandle", PHANDLE_WDOG_CLK);
+    w.end();
+
+    char wdog[32];
+    std::snprintf(wdog, sizeof wdog, "watchdog@%llx", static_cast<unsigned long long>(tessera::vplat::WATCHDOG));
+    w.begin(wdog);
+    w.strings("compatible", {"arm,sp805", "arm,primecell"});
+    w.cells("reg", {hi(tessera::vplat::WATCHDOG), lo(tessera::vplat::WATCHDOG), 0,
+                    static_cast<uint32_t>(tessera::vplat::WATCHDOG_SIZE)});
+    w.cells("clocks", {PHANDLE_WDOG_CLK, PHANDLE_CLK});
+    w.strings("clock-names", {"wdog_clk", "apb_pclk"});
     w.end();
 
     for (unsigned j = 0; j < spec.virtio_devices; ++j) {

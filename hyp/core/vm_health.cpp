@@ -1,0 +1,133 @@
+// vm_health.cpp — restart decisions, back-off and watchdog expiry, run by each VM's home core.
+#include "vm_health.hpp"
+
+#include "arch.hpp"
+#include "format.hpp"
+#include "page_alloc.hpp"
+#include "sched.hpp"
+#include "string.hpp"
+#include "system_image.hpp"
+#include "ticks.hpp"
+#include "vm.hpp"
+
+namespace tessera {
+
+namespace {
+
+/// Lowers a core's health_at (0: nothing) to `t` (~0: nothing) unless it is already earlier.
+void lower_to(std::atomic<u64>& slot, u64 t) {
+    if (t == ~0ull) return;
+    if (t == 0) t = 1; // (0 means nothing: an event at the counter's start is due at tick 1)
+    u64 cur = slot.load(std::memory_order_acquire);
+    while ((cur == 0 || t < cur) &&
+           !slot.compare_exchange_weak(cur, t, std::memory_order_acq_rel, std::memory_order_acquire)) {}
+}
+
+/// The back-off before the `n`-th restart (1-based) of a window: doubled each time, capped.
+u64 backoff_ms(u32 base, u32 n) {
+    u64 ms = base;
+    for (u32 i = 1; i < n && ms < sysimg::MAX_BACKOFF_MS; ++i) ms *= 2;
+    return ms < sysimg::MAX_BACKOFF_MS ? ms : sysimg::MAX_BACKOFF_MS;
+}
+
+unsigned home_core(const Vm& vm) { return vm.vcpus[0].core; }
+
+/// Starts `vm` again from its images (its home core, its back-off over).
+void restart_now(Vm& vm) {
+    char why[64];
+    if (!vm_quiesce(vm, why, sizeof why)) {
+        vm.state.store(VmState::failed, std::memory_order_release);
+        log("vm %s: not restarted: %s", vm.name(), why);
+        console_vm_stopped(vm.id);
+        vms_power_off_if_all_stopped();
+        return;
+    }
+    arch::vm_release_hw(vm);
+    VmHealth& h = vm.health;
+    h.restart_at.store(~0ull, std::memory_order_release);
+    vm.state.store(VmState::running, std::memory_order_release);
+    vm_load(vm);
+    const u64 since = arch::now_ticks() - h.failed_at;
+    log("vm %s: restarted from its original images, its RAM scrubbed, %llu us after it failed (restart %u; "
+        "hypervisor free memory %llu bytes)",
+        vm.name(), static_cast<unsigned long long>(ticks_to_us(since, arch::us_to_ticks(1'000'000))), h.restarts,
+        static_cast<unsigned long long>(g_vms.pool != nullptr ? g_vms.pool->free_bytes() : 0));
+}
+
+} // namespace
+
+RestartClaim vm_health_claim_restart(Vm& vm, char* line, usize cap) {
+    const FailurePolicy& p = vm.desc->failure;
+    if (p.action != sysimg::FAILURE_RESTART) return RestartClaim::no;
+    VmHealth& h = vm.health;
+    LockGuard guard(h.lock);
+    if (vm.state.load(std::memory_order_acquire) != VmState::running) return RestartClaim::already;
+    const u64 now = arch::now_ticks();
+    if (h.window_restarts == 0 || now - h.window_start >= arch::us_to_ticks(u64{p.window_ms} * 1000)) {
+        h.window_start = now;
+        h.window_restarts = 0;
+    }
+    const usize used = strlen(line);
+    const u32 window_s = p.window_ms / 1000;
+    if (h.window_restarts >= p.max_restarts) {
+        format_to(line + used, cap - used, "; not restarted: %u restarts within %u s (max_restarts)", h.window_restarts,
+                  window_s);
+        return RestartClaim::no;
+    }
+    VmState expected = VmState::running;
+    if (!vm.state.compare_exchange_strong(expected, VmState::restarting, std::memory_order_acq_rel,
+                                          std::memory_order_acquire))
+        return RestartClaim::already;
+    ++h.window_restarts;
+    ++h.restarts;
+    h.failed_at = now;
+    const u64 delay = backoff_ms(p.backoff_ms, h.window_restarts);
+    h.restart_at.store(now + arch::us_to_ticks(delay * 1000), std::memory_order_release);
+    format_to(line + used, cap - used, "; restart %u of %u within %u s, in %llu ms", h.window_restarts, p.max_restarts,
+              window_s, static_cast<unsigned long long>(delay));
+    return RestartClaim::yes;
+}
+
+void vm_health_changed(Vm& vm) {
+    const u64 watchdog = vm.watchdog.deadline.load(std::memory_order_acquire);
+    const u64 restart = vm.health.restart_at.load(std::memory_order_acquire);
+    const unsigned home = home_core(vm);
+    lower_to(g_cores[home].health_at, watchdog < restart ? watchdog : restart);
+    arch::kick_core(home); // (returning from an exit on the home core re-arms its timer anyway)
+}
+
+void vm_health_run(PerCore& core) {
+    const u64 due = core.health_at.load(std::memory_order_acquire);
+    if (due == 0 || due > arch::now_ticks()) return;
+    // Cleared before the scan: an event another core adds meanwhile is
+    // either seen by the scan or lowers the value again after it.
+    core.health_at.store(0, std::memory_order_release);
+    u64 next = ~0ull;
+    for (u16 i = 0; i < g_vms.count; ++i) {
+        Vm& vm = g_vms.vms[i];
+        if (vm.vcpus == nullptr || home_core(vm) != core.index) continue;
+        const u64 now = arch::now_ticks();
+        if (vm.state.load(std::memory_order_acquire) == VmState::restarting) {
+            const u64 at = vm.health.restart_at.load(std::memory_order_acquire);
+            if (at > now) {
+                next = at < next ? at : next;
+                continue;
+            }
+            restart_now(vm);
+        }
+        if (vm.state.load(std::memory_order_acquire) != VmState::running) continue;
+        const u64 deadline = vm.watchdog.deadline.load(std::memory_order_acquire);
+        if (deadline > now) {
+            next = deadline < next ? deadline : next;
+            continue;
+        }
+        char why[96];
+        format_to(why, sizeof why, "its watchdog expired (not kicked for %llu ms)",
+                  static_cast<unsigned long long>(2 * (u64{vm.watchdog.load} + 1) / 1000));
+        vm.watchdog.deadline.store(~0ull, std::memory_order_release);
+        vm_stop(vm, StopReason::watchdog, 0, why);
+    }
+    lower_to(core.health_at, next);
+}
+
+} // namespace tessera

@@ -1,0 +1,157 @@
+// test_vm_health.cpp — high availability: the virtual SP805 as Linux's sp805_wdt drives it, restarts by policy
+// (back-off, limit, window, scrubbed RAM) and the watchdog's expiry, on the fake machine.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include "fake_system.hpp"
+#include "mmio.hpp"
+#include "system_image.hpp"
+#include "vm_health.hpp"
+#include "vsp805.hpp"
+
+using namespace tessera;
+using tessera::test::FakeSystem;
+using tessera::test::VmSpec;
+
+namespace {
+
+constexpr u64 TICKS_PER_US = 1000; // the fake counter
+constexpr u64 LOAD = 0x000, VALUE = 0x004, CONTROL = 0x008, INTCLR = 0x00c, RIS = 0x010, LOCK = 0xc00;
+constexpr u32 UNLOCK = 0x1acc'e551;
+
+bool has(const std::string& what) { return FakeSystem::console().find(what) != std::string::npos; }
+void advance_us(u64 us) { arch::fake::machine().ticks += us * TICKS_PER_US; }
+
+u64 rd(Vcpu& v, u64 offset, unsigned size = 4) {
+    u64 value = 0;
+    EXPECT_EQ(mmio_emulate(v, Ipa(vplat::WATCHDOG + offset), size, false, value), MmioResult::done);
+    return value;
+}
+void wr(Vcpu& v, u64 offset, u64 value) {
+    EXPECT_EQ(mmio_emulate(v, Ipa(vplat::WATCHDOG + offset), 4, true, value), MmioResult::done);
+}
+
+/// What Linux's sp805_wdt does to start (or ping) it with `timeout_s` on a 1 MHz clock.
+void linux_start(Vcpu& v, u32 timeout_s) {
+    wr(v, LOCK, UNLOCK);
+    wr(v, LOAD, 500'000ull * timeout_s - 1);
+    wr(v, INTCLR, 1);
+    wr(v, CONTROL, 3);
+    wr(v, LOCK, 1);
+}
+
+FailurePolicy restart(u32 max, u32 window_ms, u32 backoff_ms) {
+    return {sysimg::FAILURE_RESTART, max, window_ms, backoff_ms};
+}
+
+} // namespace
+
+// The AMBA bus finds an SP805 (PeriphID 0x00141805, PrimeCell ID 0xb105f00d);
+// a start arms a deadline of two counts; the lock keeps writes out; a ping
+// moves the deadline; VALUE and RIS give the time left; a stop disarms it.
+TEST(Vsp805, LinuxDriverSequence) {
+    FakeSystem sys({{"linux", {1}}, {"other", {2}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    const u8 ids[8] = {0x05, 0x18, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
+    for (unsigned i = 0; i < 8; ++i) EXPECT_EQ(rd(v, 0xfe0 + 4 * i), ids[i]) << i;
+    u64 wide = 0;
+    EXPECT_EQ(mmio_emulate(v, Ipa(vplat::WATCHDOG), 8, false, wide), MmioResult::bad_access);
+    EXPECT_EQ(sys.vm(0).watchdog.deadline.load(), ~0ull);
+
+    advance_us(1000);
+    linux_start(v, 10);
+    const u64 start = arch::fake::machine().ticks;
+    EXPECT_EQ(sys.vm(0).watchdog.deadline.load(), start + 10'000'000 * TICKS_PER_US);
+    EXPECT_EQ(rd(v, LOCK), 1u);
+    wr(v, CONTROL, 0); // locked: ignored
+    EXPECT_EQ(rd(v, CONTROL), 3u);
+    EXPECT_NE(g_cores[1].health_at.load(), 0u); // its home core will look at it
+
+    advance_us(6'000'000); // into the second count: the interrupt is raised
+    EXPECT_EQ(rd(v, RIS), 1u);
+    EXPECT_EQ(rd(v, VALUE), 4'999'999u - 1'000'000u); // a second into the second count of 5
+    linux_start(v, 10);                               // a ping
+    EXPECT_EQ(rd(v, RIS), 0u);
+    EXPECT_EQ(sys.vm(0).watchdog.deadline.load(), arch::fake::machine().ticks + 10'000'000 * TICKS_PER_US);
+
+    wr(v, LOCK, UNLOCK);
+    wr(v, CONTROL, 0);
+    EXPECT_EQ(sys.vm(0).watchdog.deadline.load(), ~0ull);
+}
+
+// A watchdog not kicked fails its VM on its home core's next look, with a
+// message saying so; the other VM runs on; a restart powers the watchdog off.
+TEST(VmHealth, WatchdogExpiryFailsOnlyItsVm) {
+    FakeSystem sys({{"hung", {1}}, {"other", {2}}});
+    linux_start(sys.vcpu(0, 0), 2);
+    advance_us(1'999'000);
+    vm_health_run(g_cores[1]);
+    EXPECT_EQ(sys.vm(0).state, VmState::running);
+    advance_us(2'000);
+    vm_health_run(g_cores[1]);
+    EXPECT_EQ(sys.vm(0).state, VmState::failed);
+    EXPECT_TRUE(has("vm hung: failed: its watchdog expired (not kicked for 2000 ms)"));
+    EXPECT_EQ(sys.vm(1).state, VmState::running);
+}
+
+// A failed VM with a restart policy: its vCPUs stop at once; its home core
+// starts it again after the back-off (not before), from its images with the
+// rest of its RAM scrubbed; the back-off doubles; past max_restarts it stays
+// stopped, saying why; the other VM never stops.
+TEST(VmHealth, RestartAfterBackoffScrubbedUntilTheLimit) {
+    FakeSystem sys({{"svc", {1}, 0, 0, 0, 2 * MiB, {}, {}, {}, restart(2, 60'000, 50)}, {"other", {2}}});
+    Vm& vm = sys.vm(0);
+    u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
+    for (const u32 backoff_ms : {50u, 100u}) {
+        std::memset(ram + 0x10'0000, 0x5a, 4096); // a secret of this run
+        linux_start(sys.vcpu(0, 0), 30);
+        vm_stop(vm, StopReason::fault, 0, "bad access");
+        EXPECT_EQ(vm.state, VmState::restarting);
+        EXPECT_EQ(sys.vcpu(0, 0).state, VcpuState::stopped);
+        EXPECT_TRUE(has("in " + std::to_string(backoff_ms) + " ms"));
+        advance_us(backoff_ms * 1000 - 10);
+        vm_health_run(g_cores[1]);
+        EXPECT_EQ(vm.state, VmState::restarting) << "restarted before its back-off";
+        advance_us(10);
+        EXPECT_EQ(FakeSystem::run(1), &sys.vcpu(0, 0)); // the scheduler restarts it and runs it
+        EXPECT_EQ(vm.state, VmState::running);
+        EXPECT_EQ(vm.watchdog.deadline.load(), ~0ull); // a restarted VM's watchdog is off
+        for (unsigned i = 0; i < 4096; ++i) ASSERT_EQ(ram[0x10'0000 + i], 0) << "the last run's secret survived";
+        EXPECT_EQ(std::memcmp(ram, FakeSystem::image(), sizeof FakeSystem::image()), 0);
+    }
+    EXPECT_EQ(vm.health.restarts, 2u);
+    EXPECT_TRUE(has("vm svc: restarted from its original images, its RAM scrubbed"));
+    vm_stop(vm, StopReason::exit_code, 3, "");
+    EXPECT_EQ(vm.state, VmState::failed);
+    EXPECT_TRUE(has("vm svc: exited with code 3; not restarted: 2 restarts within 60 s (max_restarts)"));
+    EXPECT_EQ(sys.vm(1).state, VmState::running);
+}
+
+// The window: restarts older than it no longer count; a clean end is never restarted.
+TEST(VmHealth, WindowForgetsOldRestartsAndCleanEndsStay) {
+    FakeSystem sys({{"svc", {1}, 0, 0, 0, 2 * MiB, {}, {}, {}, restart(1, 1'000, 0)}, {"other", {2}}});
+    Vm& vm = sys.vm(0);
+    advance_us(1); // (a board's counter is past 0 when a VM runs)
+    vm_stop(vm, StopReason::fault, 0, "one");
+    vm_health_run(g_cores[1]);
+    ASSERT_EQ(vm.state, VmState::running);
+    advance_us(1'000'001);
+    vm_stop(vm, StopReason::fault, 0, "two, a second later");
+    EXPECT_EQ(vm.state, VmState::restarting);
+    vm_health_run(g_cores[1]);
+    vm_stop(vm, StopReason::fault, 0, "three, at once");
+    EXPECT_EQ(vm.state, VmState::failed);
+    FakeSystem again({{"svc", {1}, 0, 0, 0, 2 * MiB, {}, {}, {}, restart(5, 1'000, 0)}, {"other", {2}}});
+    vm_stop(again.vm(0), StopReason::poweroff, 0, "");
+    EXPECT_EQ(again.vm(0).state, VmState::ended);
+}
+
+// A restarting VM keeps the board on: the last other VM ending does not power it off.
+TEST(VmHealth, RestartingVmKeepsTheBoardOn) {
+    FakeSystem sys({{"svc", {1}, 0, 0, 0, 2 * MiB, {}, {}, {}, restart(3, 60'000, 1000)}, {"other", {2}}});
+    vm_stop(sys.vm(0), StopReason::fault, 0, "x");
+    EXPECT_NO_THROW(vm_stop(sys.vm(1), StopReason::poweroff, 0, ""));
+    EXPECT_FALSE(has("powering off"));
+}
