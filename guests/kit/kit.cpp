@@ -4,6 +4,10 @@
 #include "format.hpp"
 #include "vplatform.hpp"
 
+/// The counter at the VM's first instruction, stored by start.S (after it zeroed .bss).
+extern "C" tessera::u64 kit_entry_ticks;
+tessera::u64 kit_entry_ticks = 0;
+
 namespace kit {
 
 namespace {
@@ -137,9 +141,11 @@ void cpu_off() {
     for (;;) asm volatile("wfi");
 }
 
+u64 entry_counter() { return kit_entry_ticks; }
+
 VmInfo vm_info() {
-    const CallResult r = hvc(tessera::abi::TESSERA_VM_INFO);
-    return {r.x1, r.x2, r.x3};
+    const WideResult r = hvc_wide(tessera::abi::TESSERA_VM_INFO, 0);
+    return {r.x[1], r.x[2], r.x[3], r.x[4], r.x[5]};
 }
 
 void set_exception_handler(ExceptionHandler handler) { g_handler = handler; }

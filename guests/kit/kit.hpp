@@ -38,6 +38,9 @@ inline u64 counter() {
     return v;
 }
 
+/// counter() at the VM's first instruction (kit/start.S reads it before anything else).
+u64 entry_counter();
+
 /// Counter ticks per second (CNTFRQ_EL0).
 inline u64 counter_frequency() {
     u64 v;
@@ -56,6 +59,8 @@ void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 /// Who this vCPU is.
 struct VmInfo {
     u64 vm_id, vcpu_index, vcpu_count;
+    u64 restarts;  ///< times its failure policy restarted it
+    u64 failed_at; ///< counter() when it last failed (0: never)
 };
 VmInfo vm_info();
 

@@ -2,6 +2,7 @@
 .section .text.start, "ax"
 .global _start
 _start:
+    mrs     x20, cntvct_el0         // the first instruction's time (kit::entry_counter)
     adrp    x1, __stack_top
     add     x1, x1, :lo12:__stack_top
     mov     sp, x1
@@ -17,7 +18,9 @@ _start:
     b.hs    2f
     stp     xzr, xzr, [x1], #16
     b       1b
-2:  bl      kit_mmu_init
+2:  adrp    x1, kit_entry_ticks
+    str     x20, [x1, :lo12:kit_entry_ticks]
+    bl      kit_mmu_init
     bl      main
     bl      kit_exit                // x0 = main's result; never returns
 

@@ -13,8 +13,7 @@ struct BoardInfo {
     PhysRange reserved[MAX_MEMORY]{}; ///< /memreserve/ entries
     unsigned reserved_count = 0;
     PhysRange uart{};
-    u32 uart_intid = 0;   ///< its interrupt (GIC INTID), 0 if the tree gives none
-    PhysRange nv_flash{}; ///< the last bank of the first CFI flash (QEMU virt: the second pflash), size 0 if none
+    u32 uart_intid = 0; ///< its interrupt (GIC INTID), 0 if the tree gives none
     PhysRange gicd{};
     PhysRange gicr{};
     u64 cpu_mpidr[TESSERA_MAX_CORES]{};
@@ -26,9 +25,14 @@ struct BoardInfo {
     unsigned rng_seed_len = 0;
 };
 
-/// Reads memory, console UART, GICv3, CPUs, PSCI, the flash bank that keeps
-/// the security-version counter and the firmware's random seed from the flattened device tree at `fdt`. Returns nullptr
-/// on success, else what is missing or wrong.
+/// Reads memory, console UART, GICv3, CPUs, PSCI and the firmware's random seed from the flattened device tree at
+/// `fdt`. Returns nullptr on success, else what is missing or wrong.
 const char* board_from_fdt(const void* fdt, BoardInfo& out);
+
+/// The flash bank that keeps the security-version counter: the last bank of
+/// the first `cfi-flash` node (QEMU virt: the second pflash; firmware boots
+/// from the first). Size 0 if there is none. Looked up only when a signed
+/// image needs it (a search of the whole tree is not free).
+PhysRange board_nv_flash(const void* fdt);
 
 } // namespace tessera

@@ -133,8 +133,9 @@ void start_secondaries() {
 }
 
 /// The system to boot: the one `tessera build` packed into the image, else
-/// the one linked in. Refuses a packed description that does not check out.
-const SystemDesc& boot_system() {
+/// the one linked in. Refuses a packed description that does not check out,
+/// or an image older than the board's counter (read from `fdt`'s flash).
+const SystemDesc& boot_system(const void* fdt) {
     static SystemDesc packed;
     if (g_packed.size == 0) arch::panic("this image holds no system: pack one with `tessera build`");
     const auto* blob = static_cast<const u8*>(arch::phys_to_ptr(g_packed.base));
@@ -142,9 +143,9 @@ const SystemDesc& boot_system() {
     BootVerdict v;
     if (const char* why = secure_boot_check(blob, g_packed.size, v); why != nullptr)
         arch::panic("secured boot: image refused: %s", why);
-    if (v.anchored && g_board.nv_flash.size >= NV_FLASH_MAPPED)
-        map_or_panic(g_board.nv_flash.base.raw(), NV_FLASH_MAPPED, k_device, "counter flash");
-    if (const char* why = anti_rollback(v, g_board.nv_flash); why != nullptr)
+    const PhysRange nv_flash = v.anchored ? board_nv_flash(fdt) : PhysRange{};
+    if (nv_flash.size >= NV_FLASH_MAPPED) map_or_panic(nv_flash.base.raw(), NV_FLASH_MAPPED, k_device, "counter flash");
+    if (const char* why = anti_rollback(v, nv_flash); why != nullptr)
         arch::panic("secured boot: image refused: %s", why);
     if (const char* why = packed_system_load(blob, g_packed.size, g_alloc, packed); why != nullptr) {
         arch::panic("packed system description refused: %s", why);
@@ -271,7 +272,7 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     for (unsigned i = 1; i < g_core_count; ++i) g_cores[i].mpidr = g_board.cpu_mpidr[i];
     g_cores[0].online.store(true, std::memory_order_release);
 
-    const SystemDesc& sys = boot_system();
+    const SystemDesc& sys = boot_system(fdt);
     vms_create(sys, g_alloc);
     virtio::virtio_create(sys, g_alloc);
     start_secondaries();

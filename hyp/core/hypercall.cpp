@@ -209,6 +209,8 @@ void handle_hypercall(Vcpu& v) {
         reg(v, 1) = v.vm->id;
         reg(v, 2) = v.index;
         reg(v, 3) = v.vm->desc->vcpu_count;
+        reg(v, 4) = v.vm->health.restarts; // (HA-aware guests: how often, and when last, it failed)
+        reg(v, 5) = v.vm->health.failed_at;
         return;
     case abi::TESSERA_MEMORY_PRIVATE: {
         u64 audited = 0;

@@ -36,7 +36,9 @@ inline constexpr uint32_t PSCI_FEATURES = 0x8400'000a;
 inline constexpr uint32_t TESSERA_ABI_VERSION = 0xc600'0000;   ///< -> x0 = (major << 16) | minor
 inline constexpr uint32_t TESSERA_CONSOLE_WRITE = 0xc600'0001; ///< x1 = len (<= 40), bytes in x2..x6
 inline constexpr uint32_t TESSERA_VM_EXIT = 0xc600'0002;       ///< x1 = exit code; does not return
-inline constexpr uint32_t TESSERA_VM_INFO = 0xc600'0003;       ///< -> x1 = VM id, x2 = vCPU index, x3 = vCPU count
+/// -> x1 = VM id, x2 = vCPU index, x3 = vCPU count, x4 = restarts after failures, x5 = when it last failed
+/// (system counter ticks, 0: never)
+inline constexpr uint32_t TESSERA_VM_INFO = 0xc600'0003;
 inline constexpr uint32_t TESSERA_MEMORY_PRIVATE =
     0xc600'0004; ///< -> x1 = 1 if no other VM maps the caller's RAM, x2 = mappings audited
 /// x1 = the caller's channel number i -> x0 = 0 (or PSCI_INVALID_PARAMETERS: no such channel), x1 = its IPA,
@@ -66,7 +68,7 @@ inline constexpr uint32_t TESSERA_TEST_EL2_EXEC_DATA = 0xc600'fe01;  ///< EL2 ju
 
 inline constexpr uint32_t ABI_MAJOR = 0;
 /// 2: MEMORY_PRIVATE; 3: CHANNEL_INFO, CHANNEL_RING; 4: console channels; 5: MEASUREMENT
-inline constexpr uint32_t ABI_MINOR = 5;
+inline constexpr uint32_t ABI_MINOR = 6;
 inline constexpr uint64_t CONSOLE_WRITE_MAX = 40;
 
 // UID 4f1c9a3e-5b2d-4c47-9e61-7e55e2a0b001, as SMCCC returns it (four words).

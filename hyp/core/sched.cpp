@@ -177,7 +177,8 @@ void vcpu_yield(Vcpu& v) { g_cores[v.core].yield = true; }
 void schedule(PerCore& core) {
     if (nothing_to_decide(core)) arch::run_vcpu(core, *core.current.load(std::memory_order_relaxed));
     for (;;) {
-        vm_health_run(core); // (outside the lock: a restart queues its vCPU 0)
+        // Restarts and watchdogs due (outside the lock: a restart queues its vCPU 0); most cores have none.
+        if (core.health_at.load(std::memory_order_relaxed) != 0) vm_health_run(core);
         Vcpu* next = nullptr;
         {
             LockGuard guard(core.queue_lock);

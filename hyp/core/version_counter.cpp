@@ -40,17 +40,11 @@ bool write_record(const NvFlash& f, unsigned sector, u64 offset, u32 value) {
     return f.read(f.self, sector, offset) == value && f.read(f.self, sector, offset + 4) == (value ^ RECORD_TAG);
 }
 
-} // namespace
+u32 max_of(const SectorScan (&s)[2]) { return s[0].max > s[1].max ? s[0].max : s[1].max; }
 
-u32 version_counter_read(const NvFlash& f) {
-    const SectorScan a = scan(f, 0);
-    const SectorScan b = scan(f, 1);
-    return a.max > b.max ? a.max : b.max;
-}
-
-Status version_counter_raise(const NvFlash& f, u32 value) {
-    const SectorScan s[2] = {scan(f, 0), scan(f, 1)};
-    if (value <= (s[0].max > s[1].max ? s[0].max : s[1].max)) return Status::invalid;
+/// The raise, from scans of both sectors (see version_counter_raise).
+Status raise(const NvFlash& f, const SectorScan (&s)[2], u32 value) {
+    if (value <= max_of(s)) return Status::invalid;
     // Append in the sector holding the newest record (sector 0 on a new board).
     const unsigned cur = (s[1].any && (!s[0].any || s[1].max > s[0].max)) ? 1 : 0;
     if (s[cur].used + RECORD_BYTES <= f.sector_size && write_record(f, cur, s[cur].used, value)) return Status::ok;
@@ -61,11 +55,24 @@ Status version_counter_raise(const NvFlash& f, u32 value) {
     return Status::ok;
 }
 
+} // namespace
+
+u32 version_counter_read(const NvFlash& f) {
+    const SectorScan s[2] = {scan(f, 0), scan(f, 1)};
+    return max_of(s);
+}
+
+Status version_counter_raise(const NvFlash& f, u32 value) {
+    const SectorScan s[2] = {scan(f, 0), scan(f, 1)};
+    return raise(f, s, value);
+}
+
 bool rollback_check(const NvFlash& f, u32 version, RollbackVerdict& out) {
-    out.counter_before = version_counter_read(f);
+    const SectorScan s[2] = {scan(f, 0), scan(f, 1)}; // one scan decides and raises
+    out.counter_before = max_of(s);
     if (version < out.counter_before) return false;
     if (version > out.counter_before) {
-        out.raise_status = version_counter_raise(f, version);
+        out.raise_status = raise(f, s, version);
         out.raised = out.raise_status == Status::ok;
     }
     return true;
