@@ -34,6 +34,7 @@ public:
     bool deliver(unsigned vm, char c) override { return vpl011_input(g_vms.vms[vm], c); }
     ConsoleStream& stream(unsigned vm) override { return g_vms.vms[vm].console; }
     void power_off() override { arch::system_off(); }
+    bool restart(unsigned vm) override { return vm_restart_request(g_vms.vms[vm], "the console's (Ctrl-T r)"); }
 };
 
 constinit VmTargets g_targets;

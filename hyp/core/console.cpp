@@ -230,7 +230,7 @@ void help() {
     const unsigned n = g_targets->count();
     log("console: Ctrl-T 1-%u: give the keyboard to that VM; Ctrl-T n: to the next; Ctrl-T x: power off",
         n < 9 ? n : 9);
-    log("console: Ctrl-T ?: this list; Ctrl-T Ctrl-T: type a Ctrl-T");
+    log("console: Ctrl-T r: restart the VM that has the keyboard; Ctrl-T ?: this list; Ctrl-T Ctrl-T: type a Ctrl-T");
     for (unsigned vm = 0; vm < n; ++vm) {
         log("console:   %u %s: %s%s", vm + 1, g_targets->name(vm), g_targets->state(vm),
             vm == g_focus ? " (has the keyboard)" : "");
@@ -259,6 +259,8 @@ void command(char c) {
         }
     } else if (c == '?') {
         help();
+    } else if (c == 'r') {
+        if (!g_targets->restart(g_focus)) log("console: vm %s is restarting already", g_targets->name(g_focus));
     } else if (c == 'x') {
         unsigned failed = 0;
         for (unsigned vm = 0; vm < n; ++vm) failed += g_targets->failed(vm) ? 1 : 0;

@@ -76,6 +76,8 @@ public:
     virtual ConsoleStream& stream(unsigned vm) = 0;
     /// Ctrl-T x: the user asked to power the board off now.
     virtual void power_off() = 0;
+    /// Ctrl-T r: the user asked to restart the VM from its images. False if it is restarting already.
+    [[nodiscard]] virtual bool restart(unsigned vm) = 0;
 
 protected:
     ~ConsoleTargets() = default;

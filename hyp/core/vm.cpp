@@ -53,6 +53,18 @@ void vms_power_off_if_all_stopped() {
     arch::system_off();
 }
 
+void vm_stop_vcpus(Vm& vm) {
+    flush_console(vm);
+    for (u16 i = 0; i < vm.desc->vcpu_count; ++i)
+        vm.vcpus[i].state.store(VcpuState::stopped, std::memory_order_release);
+    // vCPUs of this VM loaded on other cores must leave them now.
+    for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
+        if (g_cores[vm.vcpus[i].core].current.load(std::memory_order_acquire) == &vm.vcpus[i]) {
+            arch::kick_core(vm.vcpus[i].core);
+        }
+    }
+}
+
 void vm_refuse(Vm& vm, const char* why) {
     vm.state.store(VmState::failed, std::memory_order_release);
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i)
@@ -79,19 +91,9 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
             return; // someone else stopped it first
         }
     }
-    flush_console(vm);
-    for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
-        Vcpu& v = vm.vcpus[i];
-        v.state.store(VcpuState::stopped, std::memory_order_release);
-    }
+    vm_stop_vcpus(vm);
     log("vm %s: %s", vm.name(), line);
     if (restart == RestartClaim::no) console_vm_stopped(vm.id);
-    // vCPUs of this VM loaded on other cores must leave them now.
-    for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
-        if (g_cores[vm.vcpus[i].core].current.load(std::memory_order_acquire) == &vm.vcpus[i]) {
-            arch::kick_core(vm.vcpus[i].core);
-        }
-    }
     if (restart == RestartClaim::yes) {
         vm_health_changed(vm); // its home core restarts it when the back-off is over
         return;

@@ -114,6 +114,10 @@ enum class StopReason : u8 {
 /// this was the last running VM the machine powers off. Safe to call from any core.
 void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why);
 
+/// Stops every vCPU of `vm` (none runs again until its VM is loaded again)
+/// and kicks the cores that hold one, after flushing its console rows. Any core.
+void vm_stop_vcpus(Vm& vm);
+
 /// Marks `vm` failed before it ever ran (boot), saying `why`: its own
 /// description asks what this board cannot give. The other VMs run on.
 void vm_refuse(Vm& vm, const char* why);

@@ -47,6 +47,13 @@ void restart_now(Vm& vm) {
     h.restart_at.store(~0ull, std::memory_order_release);
     vm.state.store(VmState::running, std::memory_order_release);
     vm_load(vm);
+    if (const char* who = h.requested_by; who != nullptr) {
+        h.requested_by = nullptr;
+        log("vm %s: restarted from its original images, its RAM scrubbed, at %s request (hypervisor free memory "
+            "%llu bytes)",
+            vm.name(), who, static_cast<unsigned long long>(g_vms.pool != nullptr ? g_vms.pool->free_bytes() : 0));
+        return;
+    }
     const u64 since = arch::now_ticks() - h.failed_at;
     log("vm %s: restarted from its original images, its RAM scrubbed, %llu us after it failed (restart %u; "
         "hypervisor free memory %llu bytes)",
@@ -86,6 +93,24 @@ RestartClaim vm_health_claim_restart(Vm& vm, char* line, usize cap) {
     format_to(line + used, cap - used, "; restart %u of %u within %u s, in %llu ms", h.window_restarts, p.max_restarts,
               window_s, static_cast<unsigned long long>(delay));
     return RestartClaim::yes;
+}
+
+bool vm_restart_request(Vm& vm, const char* who) {
+    VmHealth& h = vm.health;
+    {
+        LockGuard guard(h.lock);
+        VmState s = vm.state.load(std::memory_order_acquire);
+        if (s == VmState::restarting ||
+            !vm.state.compare_exchange_strong(s, VmState::restarting, std::memory_order_acq_rel,
+                                              std::memory_order_acquire))
+            return false;
+        h.requested_by = who;
+        h.restart_at.store(arch::now_ticks(), std::memory_order_release);
+    }
+    vm_stop_vcpus(vm);
+    log("vm %s: restarting at %s request", vm.name(), who);
+    vm_health_changed(vm);
+    return true;
 }
 
 void vm_health_changed(Vm& vm) {

@@ -28,6 +28,7 @@ struct VmHealth {
     u32 window_restarts = 0;            ///< restarts within it
     u32 restarts = 0;                   ///< since the board started
     u64 failed_at = 0;                  ///< when it last failed (ticks)
+    const char* requested_by = nullptr; ///< restarting at someone's request (not a failure): whose
 };
 
 /// What vm_health_claim_restart() decided.
@@ -42,6 +43,13 @@ enum class RestartClaim : u8 {
 /// which restart it is; on no because the limit is reached, appends that.
 /// Any core.
 RestartClaim vm_health_claim_restart(Vm& vm, char* line, usize cap);
+
+/// Restarts `vm` from its images as soon as its home core can, at the
+/// request of `who` ("the console's (Ctrl-T r)", a monitor's command),
+/// whatever its failure policy and without counting as a failure; a VM
+/// that has ended or failed starts again too. Its vCPUs stop at once.
+/// False if it is restarting already. Any core.
+bool vm_restart_request(Vm& vm, const char* who);
 
 /// `vm`'s watchdog deadline or restart time changed: its home core takes
 /// the earlier of them into its next timer (and is kicked if it is another

@@ -80,7 +80,7 @@ def test(t):
 
     # The help lists the escapes and every VM with its state.
     t.type("\x14?")
-    t.expect("console: Ctrl-T ?: this list; Ctrl-T Ctrl-T: type a Ctrl-T", timeout=30)
+    t.expect("console: Ctrl-T r: restart the VM that has the keyboard; Ctrl-T ?: this list; Ctrl-T Ctrl-T: type a Ctrl-T", timeout=30)
     t.expect("console:   1 linux-a: running\r\n")
     t.expect("console:   2 linux-b: running (has the keyboard)\r\n")
     t.expect("console:   3 rtos: ended\r\n")

@@ -36,6 +36,11 @@ public:
     }
     ConsoleStream& stream(unsigned vm) override { return streams.at(vm); }
     void power_off() override { off = true; }
+    bool restart(unsigned vm) override {
+        restarted.push_back(vm);
+        return true;
+    }
+    std::vector<unsigned> restarted;
 };
 
 void type(const std::string& keys) {
@@ -208,6 +213,22 @@ TEST_F(ConsoleInput, TypingBringsBackTheFocusedRowFromUnderAnotherVmsPrompt) {
     type("l");
     EXPECT_EQ(g_log, "\r\x1b[K[linux-a] / # ");
     EXPECT_EQ(vms.got[0], "l");
+}
+
+} // namespace
+
+namespace {
+
+// Ctrl-T r restarts the VM that has the keyboard, and only it; nothing is typed into it.
+TEST_F(ConsoleInput, CtrlTrRestartsTheVmWithTheKeyboard) {
+    type("\x14"
+         "2\x14"
+         "r");
+    ASSERT_EQ(vms.restarted.size(), 1u);
+    EXPECT_EQ(vms.restarted[0], 1u);
+    EXPECT_EQ(vms.got[1], "");
+    type("\x14?");
+    EXPECT_NE(g_log.find("Ctrl-T r: restart the VM that has the keyboard"), std::string::npos);
 }
 
 } // namespace

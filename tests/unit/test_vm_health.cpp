@@ -155,3 +155,27 @@ TEST(VmHealth, RestartingVmKeepsTheBoardOn) {
     EXPECT_NO_THROW(vm_stop(sys.vm(1), StopReason::poweroff, 0, ""));
     EXPECT_FALSE(has("powering off"));
 }
+
+// A restart at someone's request (the console's Ctrl-T r, a monitor): a
+// running VM and a failed one both start again from their images, without
+// counting as failures; one already restarting is not restarted twice.
+TEST(VmHealth, RestartOnRequestWhateverThePolicy) {
+    FakeSystem sys({{"svc", {1}}, {"other", {2}}});
+    Vm& vm = sys.vm(0);
+    advance_us(1);
+    ASSERT_TRUE(vm_restart_request(vm, "the test's"));
+    EXPECT_EQ(vm.state, VmState::restarting);
+    EXPECT_EQ(sys.vcpu(0, 0).state, VcpuState::stopped);
+    EXPECT_FALSE(vm_restart_request(vm, "the test's"));
+    EXPECT_EQ(FakeSystem::run(1), &sys.vcpu(0, 0));
+    EXPECT_EQ(vm.state, VmState::running);
+    EXPECT_TRUE(has("vm svc: restarted from its original images, its RAM scrubbed, at the test's request"));
+    EXPECT_EQ(vm.health.restarts, 0u); // not a failure
+
+    vm_stop(vm, StopReason::fault, 0, "bad access"); // policy: stop
+    ASSERT_EQ(vm.state, VmState::failed);
+    ASSERT_TRUE(vm_restart_request(vm, "the test's"));
+    EXPECT_EQ(FakeSystem::run(1), &sys.vcpu(0, 0));
+    EXPECT_EQ(vm.state, VmState::running);
+    EXPECT_EQ(sys.vm(1).state, VmState::running);
+}
