@@ -27,6 +27,11 @@ bool channel_open(unsigned index, Channel& out) {
     return true;
 }
 
+void channel_resume(Channel& c) {
+    c.sent = __atomic_load_n(&half(c, c.side).header().head, __ATOMIC_ACQUIRE);
+    c.taken = __atomic_load_n(&half(c, 1 - c.side).header().tail, __ATOMIC_ACQUIRE);
+}
+
 long channel_ring(const Channel& c) { return static_cast<long>(hvc(tessera::abi::TESSERA_CHANNEL_RING, c.index).x0); }
 
 bool channel_send(Channel& c, const void* msg, u32 len) {

@@ -31,6 +31,10 @@ inline constexpr tessera::u32 CHANNEL_BROKEN = ~0u; ///< the peer's ring makes n
 /// This VM's channel `index`: false if it has none.
 bool channel_open(unsigned index, Channel& out);
 
+/// After a failover takeover: this side goes on from the positions its
+/// predecessor published in the channel's memory, not from zero.
+void channel_resume(Channel& c);
+
 /// Rings the peer's doorbell: 0, or the hypercall's error.
 long channel_ring(const Channel& c);
 

@@ -56,6 +56,15 @@ void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 /// Powers the VM off through PSCI SYSTEM_OFF. Never returns.
 [[noreturn]] void poweroff();
 
+/// Its failover pair, as TESSERA_HA_STATUS tells it.
+struct HaStatus {
+    bool standby;       ///< it is the pair's waiting VM
+    u64 takeovers;      ///< times it took over from its partner
+    u64 partner;        ///< the partner's VM id (~0: none)
+    bool partner_alive; ///< the partner runs or is restarting (not ended for good)
+};
+HaStatus ha_status();
+
 /// Who this vCPU is.
 struct VmInfo {
     u64 vm_id, vcpu_index, vcpu_count;

@@ -136,7 +136,17 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
                              (r.flags & sysimg::VM_FIRMWARE_DT) != 0,
                              (r.flags & sysimg::VM_FLASH_WRITABLE) != 0,
                              (r.flags & sysimg::VM_MTE) != 0,
-                             {r.on_failure, r.max_restarts, r.restart_window_ms, r.restart_backoff_ms}};
+                             {r.on_failure, r.max_restarts, r.restart_window_ms, r.restart_backoff_ms, r.partner,
+                              (r.flags & sysimg::VM_STANDBY) != 0}};
+    }
+    // Failover pairs: each VM names the other, one of them the standby.
+    for (u32 i = 0; i < h.vm_count; ++i) {
+        const FailurePolicy& f = vms[i].failure;
+        if (f.partner == 0) continue;
+        if (f.partner > h.vm_count || f.partner - 1u == i) return "a failover partner that is not another VM";
+        const FailurePolicy& g = vms[f.partner - 1].failure;
+        if (g.partner != i + 1 || g.standby == f.standby)
+            return "a failover pair whose VMs do not name each other, or without exactly one standby";
     }
     // Channels: after the VM records, each between two different VMs, none
     // larger than its slot, no VM in more than its doorbells allow.
@@ -160,6 +170,14 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
         if (c.vm[0] >= h.vm_count || c.vm[1] >= h.vm_count || c.vm[0] == c.vm[1])
             return "a channel whose endpoints are not two of the VMs";
         if (c.reserved != 0) return "a channel record with reserved bits set";
+        // A failover pair's channels are raw, its active VM's, and hand over whole.
+        for (const u16 end : c.vm) {
+            const FailurePolicy& f = vms[end].failure;
+            if (f.standby) return "a channel to a failover standby (it takes its partner's over)";
+            if (f.partner != 0 &&
+                (c.kind != sysimg::CHANNEL_RAW || f.partner - 1u == static_cast<unsigned>(c.vm[0] + c.vm[1] - end)))
+                return "a failover VM's channel that is not raw, or that joins the pair";
+        }
         if (c.kind == sysimg::CHANNEL_RAW) {
             if (c.size == 0 || c.size % PAGE_SIZE != 0 || c.size > vplat::CHANNEL_SLOT)
                 return "a channel whose size is not whole pages up to 2 MiB";

@@ -66,6 +66,10 @@ void kick_core(unsigned core);
 /// Sleeps until an interrupt is pending for this core.
 void idle_wait();
 
+/// Makes every core forget stage-2 translations it cached, after a mapping
+/// was removed from a VM's table (a failover moving a channel: rare).
+void stage2_unmapped();
+
 /// Forgets hardware state a VM's vCPUs left on their cores (a forwarded
 /// timer interrupt still active), before the VM restarts.
 void vm_release_hw(Vm& vm);

@@ -1,6 +1,7 @@
 // channel_create.cpp — boot-only: each channel's pages, mapped into its two VMs at the channel's place in the window.
 #include "arch.hpp"
 #include "channel.hpp"
+#include "failover.hpp"
 #include "page_alloc.hpp"
 #include "string.hpp"
 #include "system_image.hpp"
@@ -35,6 +36,8 @@ void channels_create(const SystemDesc& sys, PageAllocator& alloc) {
             const MapAttrs attrs{true, true, false, MapAttrs::Mem::normal};
             if (Status s = vm.stage2.map(at, c.pa, c.size, attrs, alloc); s != Status::ok)
                 arch::panic("channel %s: stage-2 map in vm %s: %s", d.name, vm.name(), status_name(s));
+            // Its failover partner may take it over: the tables for that now.
+            if (const u16 p = vm.desc->failure.partner; p != 0) failover_prepare(g_vms.vms[p - 1], k, alloc);
         }
         if (d.kind != sysimg::CHANNEL_RAW) continue; // (hyp/modules/virtio says what it made of it)
         log("channel %s: vm %s <-> vm %s, %llu KiB at IPA %#llx", d.name, g_vms.vms[d.vm[0]].name(),

@@ -212,6 +212,16 @@ void handle_hypercall(Vcpu& v) {
         reg(v, 4) = v.vm->health.restarts; // (HA-aware guests: how often, and when last, it failed)
         reg(v, 5) = v.vm->health.failed_at;
         return;
+    case abi::TESSERA_HA_STATUS: {
+        const u16 p = v.vm->desc->failure.partner;
+        const VmState partner = p != 0 ? g_vms.vms[p - 1].state.load(std::memory_order_acquire) : VmState::ended;
+        ret(v, 0);
+        reg(v, 1) = v.vm->standby.load(std::memory_order_acquire) ? 1 : 0;
+        reg(v, 2) = v.vm->health.takeovers;
+        reg(v, 3) = p != 0 ? p - 1u : ~0ull;
+        reg(v, 4) = partner == VmState::running || partner == VmState::restarting ? 1 : 0;
+        return;
+    }
     case abi::TESSERA_MEMORY_PRIVATE: {
         u64 audited = 0;
         const bool alone = vm_memory_private(*v.vm, audited);

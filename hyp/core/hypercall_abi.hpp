@@ -51,6 +51,9 @@ inline constexpr int64_t CHANNEL_PEER_DOWN = -3; ///< the peer VM has ended: nob
 /// x5 = security version, x6 = part count, x7 = 1 if signed with this hypervisor's key; x1 = i < part count ->
 /// x1..x4 = part i's SHA-256, x5 = its offset, x6 = its size. -1 if the image was not signed; -2 for another i.
 inline constexpr uint32_t TESSERA_MEASUREMENT = 0xc600'0007;
+/// -> x1 = 1 if the caller is its failover pair's standby, else 0; x2 = times it took over from its partner;
+/// x3 = the partner's VM id (~0: none); x4 = 1 if the partner is running (or restarting), 0 if it ended for good
+inline constexpr uint32_t TESSERA_HA_STATUS = 0xc600'0008;
 inline constexpr uint64_t MEASUREMENT_SUMMARY = 0xffff'ffff;
 // Arm's True Random Number Generator firmware interface (SMCCC TRNG 1.0, DEN0098).
 inline constexpr uint32_t TRNG_VERSION = 0x8400'0050;  ///< -> x0 = 1.0
@@ -68,7 +71,7 @@ inline constexpr uint32_t TESSERA_TEST_EL2_EXEC_DATA = 0xc600'fe01;  ///< EL2 ju
 
 inline constexpr uint32_t ABI_MAJOR = 0;
 /// 2: MEMORY_PRIVATE; 3: CHANNEL_INFO, CHANNEL_RING; 4: console channels; 5: MEASUREMENT
-inline constexpr uint32_t ABI_MINOR = 6;
+inline constexpr uint32_t ABI_MINOR = 7;
 inline constexpr uint64_t CONSOLE_WRITE_MAX = 40;
 
 // UID 4f1c9a3e-5b2d-4c47-9e61-7e55e2a0b001, as SMCCC returns it (four words).

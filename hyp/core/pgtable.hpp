@@ -88,6 +88,36 @@ public:
         return Status::ok;
     }
 
+    /// Removes the mappings of [va, va+size), which must be whole leaves
+    /// (blocks or pages as map() made them); the tables stay, so mapping the
+    /// same range again needs no allocation. The caller invalidates the TLBs.
+    /// `invalid` (and nothing more removed) at a leaf that straddles the range's
+    /// ends, or at a hole.
+    Status unmap(In in, u64 size) {
+        u64 va = in.raw();
+        if (!is_aligned(va | size, PAGE_SIZE) || size == 0 || va + size < va) return Status::invalid;
+        const u64 end = va + size;
+        while (va < end) {
+            PhysAddr table = root_;
+            unsigned level = pt::START_LEVEL;
+            u64* leaf = nullptr;
+            for (; level <= 3; ++level) {
+                u64& e = entries(table)[pt::index(va, level)];
+                if (!(e & pt::VALID)) return Status::invalid;
+                if (level == 3 || !(e & pt::TABLE)) {
+                    leaf = &e;
+                    break;
+                }
+                table = PhysAddr(e & pt::OA_MASK);
+            }
+            const u64 span = pt::level_size(level);
+            if (!is_aligned(va, span) || end - va < span) return Status::invalid;
+            arch::publish_table_entry(leaf, 0);
+            va += span;
+        }
+        return Status::ok;
+    }
+
     /// Where `va` translates to, or `not_found` if it is not mapped.
     [[nodiscard]] Result<Translation> lookup(In in) const {
         const u64 va = in.raw();

@@ -41,11 +41,14 @@ const char* check_vm_record(const sysimg::VmRecord& r) {
     } else if (r.flash.size != 0 || (r.flags & sysimg::VM_FLASH_WRITABLE) != 0) {
         return "flash contents without a flash region";
     }
-    if ((r.flags & ~(sysimg::VM_FIRMWARE_DT | sysimg::VM_FLASH_WRITABLE | sysimg::VM_MTE)) != 0 || r.reserved0 != 0 ||
-        r.reserved1 != 0 || r.reserved2 != 0)
+    if ((r.flags & ~(sysimg::VM_FIRMWARE_DT | sysimg::VM_FLASH_WRITABLE | sysimg::VM_MTE | sysimg::VM_STANDBY)) != 0 ||
+        r.reserved0 != 0 || r.reserved2 != 0)
         return "unknown VM flags";
-    if (r.on_failure > sysimg::FAILURE_RESTART) return "an unknown failure policy";
-    if (r.on_failure == sysimg::FAILURE_RESTART &&
+    if (r.on_failure > sysimg::FAILURE_FAILOVER) return "an unknown failure policy";
+    if ((r.on_failure == sysimg::FAILURE_FAILOVER) != (r.partner != 0) ||
+        ((r.flags & sysimg::VM_STANDBY) != 0 && r.on_failure != sysimg::FAILURE_FAILOVER))
+        return "a failover partner without a failover policy, or the reverse";
+    if (r.on_failure != sysimg::FAILURE_STOP &&
         (r.max_restarts == 0 || r.restart_window_ms == 0 || r.restart_backoff_ms > sysimg::MAX_BACKOFF_MS))
         return "a restart policy without restarts, without a window or with a back-off over an hour";
     if (r.on_failure == sysimg::FAILURE_STOP && (r.max_restarts | r.restart_window_ms | r.restart_backoff_ms) != 0)

@@ -8,6 +8,7 @@ set(TESSERA_CORE_SOURCES
     cpu_features.cpp
     entropy.cpp
     entropy_seed.cpp
+    failover.cpp
     format.cpp
     guest_fault.cpp
     hypercall.cpp

@@ -19,10 +19,12 @@ struct Blob {
 
 /// What happens when a VM fails (sysimg::FAILURE_*), and how often.
 struct FailurePolicy {
-    u8 action = 0;        ///< sysimg::FAILURE_STOP or FAILURE_RESTART
+    u8 action = 0;        ///< sysimg::FAILURE_STOP, FAILURE_RESTART or FAILURE_FAILOVER
     u32 max_restarts = 0; ///< restarts allowed within window_ms
     u32 window_ms = 0;
-    u32 backoff_ms = 0; ///< delay before a window's first restart, doubled for each next one
+    u32 backoff_ms = 0;   ///< delay before a window's first restart, doubled for each next one
+    u16 partner = 0;      ///< FAILURE_FAILOVER: the other VM of its pair, by index + 1
+    bool standby = false; ///< it starts as its pair's standby
 };
 
 /// One VM. A bare-metal guest is `image` loaded at the base of its RAM.

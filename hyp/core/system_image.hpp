@@ -61,9 +61,9 @@ struct VmRecord {
     u64 flash_ipa;
     u64 flash_size; ///< 0: no flash region
     u32 flags;      ///< VM_FIRMWARE_DT, VM_FLASH_WRITABLE, VM_MTE
-    u8 on_failure;  ///< FAILURE_STOP or FAILURE_RESTART
+    u8 on_failure;  ///< FAILURE_STOP, FAILURE_RESTART or FAILURE_FAILOVER
     u8 reserved0;
-    u16 reserved1;
+    u16 partner;            ///< FAILURE_FAILOVER: the other VM of its pair, by index + 1; else 0
     u32 max_restarts;       ///< on_failure restart: restarts allowed within restart_window_ms
     u32 restart_window_ms;  ///< (1 or more)
     u32 restart_backoff_ms; ///< delay before a window's first restart, doubled for each next one
@@ -75,6 +75,9 @@ static_assert(sizeof(VmRecord) == 184);
 /// unhandled trap, a non-zero exit, its watchdog expiring).
 inline constexpr u8 FAILURE_STOP = 0;    ///< it stays stopped; the others run on
 inline constexpr u8 FAILURE_RESTART = 1; ///< it starts again from its images, its RAM scrubbed first
+/// One of a pair: its partner takes over its channels at once, and it is
+/// restarted (as FAILURE_RESTART) to wait as the pair's standby.
+inline constexpr u8 FAILURE_FAILOVER = 2;
 /// The longest back-off (the doubling stops there).
 inline constexpr u32 MAX_BACKOFF_MS = 3'600'000;
 
@@ -116,6 +119,8 @@ inline constexpr u32 VM_FIRMWARE_DT = 1u << 0;
 inline constexpr u32 VM_FLASH_WRITABLE = 1u << 1;
 /// It may use MTE (tagged memory, tag checks) where the board has it.
 inline constexpr u32 VM_MTE = 1u << 2;
+/// The standby of a failover pair: it boots and waits; the pair's channels are its partner's.
+inline constexpr u32 VM_STANDBY = 1u << 3;
 
 /// The 256 entries of a table-driven CRC-32 (IEEE 802.3, reflected: the
 /// polynomial zlib's crc32() and the Arm CRC32 instructions use).

@@ -4,6 +4,7 @@
 #include "arch.hpp"
 #include "board.hpp"
 #include "entropy.hpp"
+#include "failover.hpp"
 #include "format.hpp"
 #include "sched.hpp"
 #include "string.hpp"
@@ -93,7 +94,12 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
     }
     vm_stop_vcpus(vm);
     log("vm %s: %s", vm.name(), line);
-    if (restart == RestartClaim::no) console_vm_stopped(vm.id);
+    if (restart == RestartClaim::no) {
+        console_vm_stopped(vm.id);
+        // Its standby would wait for ever: it is told.
+        if (const u16 p = vm.desc->failure.partner; p != 0 && g_vms.vms[p - 1].standby.load(std::memory_order_acquire))
+            failover_partner_ended(g_vms.vms[p - 1]);
+    }
     if (restart == RestartClaim::yes) {
         vm_health_changed(vm); // its home core restarts it when the back-off is over
         return;

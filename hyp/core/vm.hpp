@@ -72,7 +72,7 @@ struct Vm {
     Ipa dtb_ipa{};        ///< Linux: where its device tree goes; 0 for bare-metal guests
     u32 seed_offset = 0;  ///< where its device tree's /chosen rng-seed is, 0: none
     CpuPolicy cpu{};      ///< what its ID registers show beyond the base features
-    u8 channel_count = 0; ///< its channels, in its own numbering: indexes into g_channels
+    u8 channel_count = 0; ///< its channels, in its own numbering: indexes into g_channels (a takeover adds some)
     u8 channels[vplat::MAX_CHANNELS_PER_VM] = {};
     const ModelDevice* models = nullptr; ///< device models of modules in its address space (virtio)
     u8 model_count = 0;
@@ -81,6 +81,7 @@ struct Vm {
     u16 id = 0;
     u16 vmid = 0;
     std::atomic<VmState> state{VmState::running}; ///< (any core)
+    std::atomic<bool> standby{false};             ///< a failover pair's waiting VM (failover.hpp)
     u64 exit_code = 0;
     Budget budget[TESSERA_MAX_CORES]; ///< CPU budget on each core (shared by its vCPUs there)
 

@@ -171,6 +171,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
         vm.desc = &d;
         vm.id = id;
         vm.vmid = static_cast<u16>(id + 1); // VMID 0 is never given to a guest
+        vm.standby.store(d.failure.standby, std::memory_order_relaxed);
         vm.ram = IpaRange{d.ram_ipa, align_up(d.ram_size, PAGE_SIZE)};
         auto vcpu_mem = alloc.alloc(sizeof(Vcpu) * d.vcpu_count);
         if (!vcpu_mem.ok()) arch::panic("vm %s: no memory for %u vCPUs", d.name, d.vcpu_count);

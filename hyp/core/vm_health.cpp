@@ -2,6 +2,7 @@
 #include "vm_health.hpp"
 
 #include "arch.hpp"
+#include "failover.hpp"
 #include "format.hpp"
 #include "page_alloc.hpp"
 #include "sched.hpp"
@@ -61,11 +62,26 @@ void restart_now(Vm& vm) {
         static_cast<unsigned long long>(g_vms.pool != nullptr ? g_vms.pool->free_bytes() : 0));
 }
 
+/// `vm` failed as its pair's active VM: off its cores, then its partner takes over.
+void take_over(Vm& vm) {
+    Vm& partner = g_vms.vms[vm.desc->failure.partner - 1];
+    char why[64];
+    if (!vm_quiesce(vm, why, sizeof why)) {
+        log("vm %s: no takeover by vm %s: %s", vm.name(), partner.name(), why);
+        return;
+    }
+    if (partner.state.load(std::memory_order_acquire) != VmState::running) {
+        log("vm %s: no takeover: vm %s is not running", vm.name(), partner.name());
+        return;
+    }
+    failover_hand_over(vm, partner);
+}
+
 } // namespace
 
 RestartClaim vm_health_claim_restart(Vm& vm, char* line, usize cap) {
     const FailurePolicy& p = vm.desc->failure;
-    if (p.action != sysimg::FAILURE_RESTART) return RestartClaim::no;
+    if (p.action != sysimg::FAILURE_RESTART && p.action != sysimg::FAILURE_FAILOVER) return RestartClaim::no;
     VmHealth& h = vm.health;
     LockGuard guard(h.lock);
     if (vm.state.load(std::memory_order_acquire) != VmState::running) return RestartClaim::already;
@@ -90,8 +106,15 @@ RestartClaim vm_health_claim_restart(Vm& vm, char* line, usize cap) {
     h.failed_at = now;
     const u64 delay = backoff_ms(p.backoff_ms, h.window_restarts);
     h.restart_at.store(now + arch::us_to_ticks(delay * 1000), std::memory_order_release);
-    format_to(line + used, cap - used, "; restart %u of %u within %u s, in %llu ms", h.window_restarts, p.max_restarts,
-              window_s, static_cast<unsigned long long>(delay));
+    // A pair's active VM: its running standby takes over at once (its home core does it first).
+    Vm* partner = p.partner != 0 ? &g_vms.vms[p.partner - 1] : nullptr;
+    const bool takeover = partner != nullptr && !vm.standby.load(std::memory_order_acquire) &&
+                          partner->state.load(std::memory_order_acquire) == VmState::running;
+    h.takeover_pending.store(takeover, std::memory_order_release);
+    const usize at =
+        used + format_to(line + used, cap - used, "; restart %u of %u within %u s, in %llu ms", h.window_restarts,
+                         p.max_restarts, window_s, static_cast<unsigned long long>(delay));
+    if (takeover) format_to(line + at, cap - at, ", as the standby: vm %s takes over", partner->name());
     return RestartClaim::yes;
 }
 
@@ -115,7 +138,10 @@ bool vm_restart_request(Vm& vm, const char* who) {
 
 void vm_health_changed(Vm& vm) {
     const u64 watchdog = vm.watchdog.deadline.load(std::memory_order_acquire);
-    const u64 restart = vm.health.restart_at.load(std::memory_order_acquire);
+    // A takeover is due at once, whatever the restart's back-off.
+    const u64 restart = vm.health.takeover_pending.load(std::memory_order_acquire)
+                            ? 1
+                            : vm.health.restart_at.load(std::memory_order_acquire);
     const unsigned home = home_core(vm);
     lower_to(g_cores[home].health_at, watchdog < restart ? watchdog : restart);
     arch::kick_core(home); // (returning from an exit on the home core re-arms its timer anyway)
@@ -133,6 +159,7 @@ void vm_health_run(PerCore& core) {
         if (vm.vcpus == nullptr || home_core(vm) != core.index) continue;
         const u64 now = arch::now_ticks();
         if (vm.state.load(std::memory_order_acquire) == VmState::restarting) {
+            if (vm.health.takeover_pending.exchange(false, std::memory_order_acq_rel)) take_over(vm);
             const u64 at = vm.health.restart_at.load(std::memory_order_acquire);
             if (at > now) {
                 next = at < next ? at : next;

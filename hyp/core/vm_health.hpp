@@ -22,13 +22,15 @@ struct PerCore;
 
 /// A VM's failures and restarts (in Vm).
 struct VmHealth {
-    Spinlock lock;                      ///< one failure decided at a time
-    std::atomic<u64> restart_at{~0ull}; ///< restarting: when (counter ticks) its home core starts it again
-    u64 window_start = 0;               ///< when the present restart window opened (ticks)
-    u32 window_restarts = 0;            ///< restarts within it
-    u32 restarts = 0;                   ///< since the board started
-    u64 failed_at = 0;                  ///< when it last failed (ticks)
-    const char* requested_by = nullptr; ///< restarting at someone's request (not a failure): whose
+    Spinlock lock;                             ///< one failure decided at a time
+    std::atomic<u64> restart_at{~0ull};        ///< restarting: when (counter ticks) its home core starts it again
+    u64 window_start = 0;                      ///< when the present restart window opened (ticks)
+    u32 window_restarts = 0;                   ///< restarts within it
+    u32 restarts = 0;                          ///< since the board started
+    u64 failed_at = 0;                         ///< when it last failed (ticks)
+    const char* requested_by = nullptr;        ///< restarting at someone's request (not a failure): whose
+    std::atomic<bool> takeover_pending{false}; ///< failed as a pair's active VM: its partner takes over first
+    u32 takeovers = 0;                         ///< times it took over from its partner
 };
 
 /// What vm_health_claim_restart() decided.

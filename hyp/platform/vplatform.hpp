@@ -36,6 +36,8 @@ inline constexpr uint64_t VIRTIO_BASE =
 inline constexpr uint64_t VIRTIO_SIZE = 0x200;   ///< QEMU virt's spacing of its virtio-mmio transports
 inline constexpr unsigned MAX_VIRTIO_PER_VM = 8; ///< its j-th virtio device's interrupt: SPI VIRTIO_INTID + j
 inline constexpr uint32_t VIRTIO_INTID = CHANNEL_INTID + MAX_CHANNELS_PER_VM;
+/// A failover pair's notice (SPI 56): the standby took over, or its partner ended (TESSERA_HA_STATUS says which).
+inline constexpr uint32_t HA_INTID = VIRTIO_INTID + MAX_VIRTIO_PER_VM;
 inline constexpr uint32_t RNG_SEED_BYTES = 32; ///< /chosen/rng-seed in a VM's device tree: written at each boot
 
 } // namespace tessera::vplat

@@ -124,3 +124,29 @@ TEST_F(PageTableTest, RunningOutOfTablePagesIsReported) {
 }
 
 } // namespace
+
+namespace {
+
+// unmap() removes whole leaves only, keeps the tables, and a second map of
+// the range needs no allocation.
+TEST_F(PageTableTest, UnmapRemovesWholeLeavesAndKeepsTheTables) {
+    const MapAttrs rw{true, true, false, MapAttrs::Mem::normal};
+    ASSERT_EQ(s2.map(Ipa(0x3000'0000), PhysAddr(0x1'0000'0000), 16 * KiB, rw, alloc), Status::ok);
+    const usize pages = s2.table_pages();
+    EXPECT_EQ(s2.unmap(Ipa(0x3000'0000), 8 * KiB + 4 * KiB), Status::ok);
+    EXPECT_FALSE(s2.lookup(Ipa(0x3000'0000)).ok());
+    EXPECT_FALSE(s2.lookup(Ipa(0x3000'2000)).ok());
+    EXPECT_TRUE(s2.lookup(Ipa(0x3000'3000)).ok());
+    EXPECT_EQ(s2.unmap(Ipa(0x3000'0000), 4 * KiB), Status::invalid); // a hole
+    EXPECT_EQ(s2.unmap(Ipa(0x3000'3000), 4 * KiB), Status::ok);
+    PageAllocator none;
+    EXPECT_EQ(s2.map(Ipa(0x3000'0000), PhysAddr(0x1'0000'0000), 16 * KiB, rw, none), Status::ok);
+    EXPECT_EQ(s2.table_pages(), pages);
+    ASSERT_EQ(s2.map(Ipa(0x4000'0000), PhysAddr(0x1'0020'0000), 2 * MiB, rw, alloc), Status::ok); // a block
+    EXPECT_EQ(s2.unmap(Ipa(0x4000'0000), 4 * KiB), Status::invalid);                              // would split it
+    EXPECT_TRUE(s2.lookup(Ipa(0x4000'0000)).ok());
+    EXPECT_EQ(s2.unmap(Ipa(0x4000'0000), 2 * MiB), Status::ok);
+    EXPECT_FALSE(s2.lookup(Ipa(0x4000'0000)).ok());
+}
+
+} // namespace

@@ -129,3 +129,26 @@ TEST(RecordCheck, FailurePoliciesAreOnesTheSdkWrites) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(RecordCheck, FailoverRecordsNameAPartner) {
+    auto r = good();
+    r.on_failure = sysimg::FAILURE_FAILOVER;
+    r.max_restarts = 3;
+    r.restart_window_ms = 60'000;
+    r.partner = 2;
+    EXPECT_EQ(check_vm_record(r), nullptr);
+    r.flags |= sysimg::VM_STANDBY;
+    EXPECT_EQ(check_vm_record(r), nullptr);
+    r.partner = 0; // failover to nobody
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r = good();
+    r.partner = 2; // a partner without failover
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r = good();
+    r.flags |= sysimg::VM_STANDBY; // a standby of nobody
+    EXPECT_NE(check_vm_record(r), nullptr);
+}
+
+} // namespace

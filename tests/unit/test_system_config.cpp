@@ -481,11 +481,46 @@ TEST_F(SystemConfigTest, FailurePolicyAndItsMistakes) {
              "  - {name: c, image: guest.bin, memory: 2M, cores: 3, on_failure: restart, max_restarts: 0}\n"
              "  - {name: d, image: guest.bin, memory: 2M, cores: 0, on_failure: failover}\n");
     ASSERT_EQ(errors.size(), 4u);
-    EXPECT_EQ(errors[0], "4: vm 'a': on_failure must be stop or restart, not 'reboot'");
-    EXPECT_EQ(errors[1], "5: vm 'b': max_restarts applies only with on_failure: restart");
+    EXPECT_EQ(errors[0], "4: vm 'a': on_failure must be stop, restart or failover, not 'reboot'");
+    EXPECT_EQ(errors[1], "5: vm 'b': max_restarts applies only with on_failure: restart or failover");
     EXPECT_EQ(errors[2], "6: vm 'c': max_restarts must be between 1 and 1000000, not 0");
-    EXPECT_EQ(errors[3],
-              "7: vm 'd': on_failure: failover (a standby VM taking over) is not supported yet; use restart");
+    EXPECT_EQ(errors[3], "7: vm 'd': on_failure: failover needs standby: (the VM that takes over)");
+}
+
+// A failover pair: the standby linked both ways and given its partner's
+// limits; a standby that is not another VM, that has a policy of its own, or
+// that is an endpoint of a channel, refused.
+TEST_F(SystemConfigTest, FailoverPairsAndTheirMistakes) {
+    SystemConfig sys;
+    const std::string pair = std::string(kHead) +
+                             "  - {name: client, image: guest.bin, memory: 2M, cores: 1}\n"
+                             "  - {name: a, image: guest.bin, memory: 2M, cores: 2, on_failure: failover, standby: b,"
+                             " max_restarts: 5}\n"
+                             "  - {name: b, image: guest.bin, memory: 2M, cores: 3}\n"
+                             "channels:\n  - {name: svc, between: [client, a], size: 16K}\n";
+    ASSERT_TRUE(load(pair, &sys).empty());
+    EXPECT_EQ(sys.vms[1].partner, 3u);
+    EXPECT_EQ(sys.vms[2].partner, 2u);
+    EXPECT_TRUE(sys.vms[2].is_standby);
+    EXPECT_EQ(sys.vms[2].on_failure, tessera::sysimg::FAILURE_FAILOVER);
+    EXPECT_EQ(sys.vms[2].max_restarts, 5u);
+
+    const auto errors =
+        load(std::string(kHead) +
+             "  - {name: a, image: guest.bin, memory: 2M, cores: 1, on_failure: failover, standby: nobody}\n"
+             "  - {name: b, image: guest.bin, memory: 2M, cores: 2, on_failure: failover, standby: c}\n"
+             "  - {name: c, image: guest.bin, memory: 2M, cores: 3, on_failure: restart}\n"
+             "  - {name: d, image: guest.bin, memory: 2M, cores: 0, on_failure: failover, standby: e}\n"
+             "  - {name: e, image: guest.bin, memory: 2M, cores: 0}\n"
+             "  - {name: f, image: guest.bin, memory: 2M, cores: 0, standby: e}\n"
+             "channels:\n  - {name: to-standby, between: [a, e], size: 16K}\n");
+    ASSERT_EQ(errors.size(), 4u);
+    EXPECT_EQ(errors[0], "4: vm 'a': standby 'nobody' is not another VM of the system");
+    EXPECT_EQ(errors[1], "5: vm 'b': standby 'c' has a failure policy or a partner already (a standby takes its "
+                         "partner's)");
+    EXPECT_EQ(errors[2], "9: vm 'f': standby: applies only with on_failure: failover");
+    EXPECT_EQ(errors[3], "11: channel 'to-standby': vm 'e' is a standby: its partner's channels become its own on "
+                         "failover");
 }
 
 } // namespace

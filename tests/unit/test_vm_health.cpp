@@ -179,3 +179,50 @@ TEST(VmHealth, RestartOnRequestWhateverThePolicy) {
     EXPECT_EQ(vm.state, VmState::running);
     EXPECT_EQ(sys.vm(1).state, VmState::running);
 }
+
+// Failover: the active VM of a pair fails; on its home core its channel
+// leaves its stage-2 and enters the standby's at the same IPA (no table
+// allocated), the client's doorbell rings in the standby, the roles swap,
+// the standby gets HA_INTID, and the failed VM restarts as the standby.
+TEST(VmHealth, FailoverHandsTheChannelToTheStandby) {
+    const FailurePolicy active{sysimg::FAILURE_FAILOVER, 2, 60'000, 0, 3, false};
+    const FailurePolicy standby{sysimg::FAILURE_FAILOVER, 2, 60'000, 0, 2, true};
+    FakeSystem sys({{"client", {1}},
+                    {"svc-a", {2}, 0, 0, 0, 2 * MiB, {}, {}, {}, active},
+                    {"svc-b", {3}, 0, 0, 0, 2 * MiB, {}, {}, {}, standby}},
+                   4, {ChannelDesc{"service", 16 * KiB, {0, 1}}});
+    Vm& a = sys.vm(1);
+    Vm& b = sys.vm(2);
+    const Ipa at(vplat::CHANNEL_BASE);
+    ASSERT_TRUE(a.stage2.lookup(at).ok());
+    ASSERT_FALSE(b.stage2.lookup(at).ok()); // the standby cannot see it
+    const usize tables = b.stage2.table_pages();
+    EXPECT_TRUE(b.standby.load());
+    advance_us(1);
+
+    vm_stop(a, StopReason::fault, 0, "bad access");
+    EXPECT_TRUE(has("restart 1 of 2 within 60 s, in 0 ms, as the standby: vm svc-b takes over"));
+    vm_health_run(g_cores[2]);
+    EXPECT_FALSE(a.stage2.lookup(at).ok());
+    ASSERT_TRUE(b.stage2.lookup(at).ok());
+    EXPECT_EQ(b.stage2.lookup(at).value().pa, g_channels.channels[0].pa);
+    EXPECT_EQ(b.stage2.table_pages(), tables); // made at boot
+    EXPECT_EQ(arch::fake::machine().tlb_flushes, 1u);
+    EXPECT_EQ(b.channel_count, 1u);
+    EXPECT_EQ(a.channel_count, 0u);
+    EXPECT_FALSE(b.standby.load());
+    EXPECT_TRUE(a.standby.load());
+    EXPECT_EQ(b.health.takeovers, 1u);
+    EXPECT_TRUE(b.vgic.spi[vplat::HA_INTID - 32].pending);
+    EXPECT_TRUE(has("vm svc-b: takes over from vm svc-a at "));
+    EXPECT_EQ(a.state, VmState::running); // restarted (no back-off), as the standby
+    EXPECT_EQ(FakeSystem::call(sys.vcpu(1, 0), tessera::abi::TESSERA_HA_STATUS), 0u);
+    EXPECT_EQ(sys.vcpu(1, 0).ctx.regs.x[1], 1u); // standby
+    EXPECT_EQ(FakeSystem::call(sys.vcpu(0, 0), tessera::abi::TESSERA_CHANNEL_RING, 0), 0u);
+    EXPECT_TRUE(b.vgic.spi[vplat::CHANNEL_INTID - 32].pending); // the client's doorbell rings in svc-b
+    EXPECT_FALSE(a.vgic.spi[vplat::CHANNEL_INTID - 32].pending);
+
+    // svc-b ends for good: its standby is told.
+    vm_stop(b, StopReason::poweroff, 0, "");
+    EXPECT_TRUE(a.vgic.spi[vplat::HA_INTID - 32].pending);
+}

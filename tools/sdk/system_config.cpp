@@ -245,12 +245,19 @@ void load_failure_policy(Checker& c, const YAML::Node& n, const std::string& whe
         if (action == "restart") {
             vm.on_failure = tessera::sysimg::FAILURE_RESTART;
         } else if (action == "failover") {
-            c.error(f, where + "on_failure: failover (a standby VM taking over) is not supported yet; use restart");
+            vm.on_failure = tessera::sysimg::FAILURE_FAILOVER;
+            if (!n["standby"]) c.error(f, where + "on_failure: failover needs standby: (the VM that takes over)");
         } else if (action != "stop") {
-            c.error(f, where + "on_failure must be stop or restart, not '" + action + "'");
+            c.error(f, where + "on_failure must be stop, restart or failover, not '" + action + "'");
         }
     }
-    const bool restart = vm.on_failure == tessera::sysimg::FAILURE_RESTART;
+    if (const YAML::Node s = n["standby"]; s) {
+        vm.standby = Checker::scalar(s);
+        vm.standby_line = Checker::line_of(s);
+        if (vm.on_failure != tessera::sysimg::FAILURE_FAILOVER)
+            c.error(s, where + "standby: applies only with on_failure: failover");
+    }
+    const bool restart = vm.on_failure != tessera::sysimg::FAILURE_STOP;
     struct Limit {
         const char* key;
         uint64_t lo, hi, fallback, scale;
@@ -263,7 +270,7 @@ void load_failure_policy(Checker& c, const YAML::Node& n, const std::string& whe
         const YAML::Node v = n[l.key];
         uint64_t value = l.fallback;
         if (v && !restart) {
-            c.error(v, where + l.key + " applies only with on_failure: restart");
+            c.error(v, where + l.key + " applies only with on_failure: restart or failover");
         } else if (v && !c.integer(v, l.lo, l.hi, value, where + l.key)) {
             continue;
         }
@@ -281,7 +288,7 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
     const std::string where = n["name"] ? "vm '" + Checker::scalar(n["name"]) + "': " : "";
     c.keys(n,
            {"name", "image", "linux", "memory", "base", "vcpus", "cores", "priority", "budget", "devices", "sve", "mte",
-            "device_tree", "flash", "on_failure", "max_restarts", "restart_window_s", "restart_backoff_ms"},
+            "device_tree", "flash", "on_failure", "standby", "max_restarts", "restart_window_s", "restart_backoff_ms"},
            where);
     if (!n["name"]) {
         c.error(n, "a VM needs a name");
@@ -602,6 +609,49 @@ void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
     }
 }
 
+/// Failover pairs: the standby named, not itself, nobody else's, without a
+/// policy of its own (it takes its partner's); the pair's channels raw, to
+/// others only; no devices (not handed over yet). Links both ends.
+void check_failover(Checker& c, SystemConfig& sys) {
+    for (size_t i = 0; i < sys.vms.size(); ++i) {
+        VmConfig& vm = sys.vms[i];
+        if (vm.on_failure != tessera::sysimg::FAILURE_FAILOVER || vm.standby.empty()) continue;
+        const std::string where = "vm '" + vm.name + "': ";
+        const auto it =
+            std::find_if(sys.vms.begin(), sys.vms.end(), [&](const VmConfig& o) { return o.name == vm.standby; });
+        if (it == sys.vms.end() || it->name == vm.name) {
+            c.error(vm.standby_line, where + "standby '" + vm.standby + "' is not another VM of the system");
+            continue;
+        }
+        VmConfig& sb = *it;
+        if (sb.is_standby || sb.on_failure != tessera::sysimg::FAILURE_STOP || !sb.standby.empty()) {
+            c.error(vm.standby_line, where + "standby '" + sb.name +
+                                         "' has a failure policy or a partner already (a standby takes its partner's)");
+            continue;
+        }
+        if (vm.devices != 0 || sb.devices != 0)
+            c.error(vm.standby_line, where + "devices are not handed over on failover yet: a pair owns none");
+        const auto si = static_cast<unsigned>(it - sys.vms.begin());
+        for (const ChannelConfig& ch : sys.channels) {
+            const bool mine = ch.vm[0] == i || ch.vm[1] == i;
+            const bool its = ch.vm[0] == si || ch.vm[1] == si;
+            if (its)
+                c.error(ch.line, "channel '" + ch.name + "': vm '" + sb.name +
+                                     "' is a standby: its partner's channels become its own on failover");
+            else if (mine && ch.kind != ChannelConfig::Kind::raw)
+                c.error(ch.line, "channel '" + ch.name +
+                                     "': a failover pair's channels are raw (virtio devices are not handed over yet)");
+        }
+        vm.partner = si + 1;
+        sb.partner = static_cast<unsigned>(i) + 1;
+        sb.is_standby = true;
+        sb.on_failure = tessera::sysimg::FAILURE_FAILOVER;
+        sb.max_restarts = vm.max_restarts;
+        sb.restart_window_ms = vm.restart_window_ms;
+        sb.restart_backoff_ms = vm.restart_backoff_ms;
+    }
+}
+
 } // namespace
 
 uint32_t ChannelConfig::record_kind() const {
@@ -658,6 +708,7 @@ std::vector<ConfigError> load_system(const std::string& path, const std::vector<
     }
     check_system(c, sys);
     if (const YAML::Node chans = root["channels"]; chans) load_channels(c, chans, sys);
+    check_failover(c, sys);
     if (c.errors().empty()) out = sys;
     std::stable_sort(c.errors().begin(), c.errors().end(),
                      [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });

@@ -38,7 +38,11 @@ struct VmConfig {
     bool flash_writable = false; ///< RAM-backed and kept across the VM's restarts; else read-only
     uint32_t budget_us = 0;      ///< 0: unlimited
     uint32_t period_us = 0;
-    uint8_t on_failure = 0;    ///< tessera::sysimg::FAILURE_STOP or FAILURE_RESTART
+    uint8_t on_failure = 0; ///< tessera::sysimg::FAILURE_STOP, FAILURE_RESTART or FAILURE_FAILOVER
+    std::string standby;    ///< on_failure: failover: the VM that takes over
+    int standby_line = 0;
+    unsigned partner = 0;      ///< a failover pair's other VM, by index + 1 (set for both)
+    bool is_standby = false;   ///< it is a failover pair's standby
     uint32_t max_restarts = 0; ///< on_failure: restart: restarts allowed within the window
     uint32_t restart_window_ms = 0;
     uint32_t restart_backoff_ms = 0;

@@ -217,6 +217,8 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
         r.sve_vq = static_cast<uint8_t>(vm.sve_bits / 128);
         r.devices = vm.devices;
         r.on_failure = vm.on_failure;
+        r.partner = static_cast<uint16_t>(vm.partner);
+        if (vm.is_standby) r.flags |= sysimg::VM_STANDBY;
         r.max_restarts = vm.max_restarts;
         r.restart_window_ms = vm.restart_window_ms;
         r.restart_backoff_ms = vm.restart_backoff_ms;
@@ -422,6 +424,10 @@ std::string inspect_image(const std::vector<uint8_t>& image, const PublicKey* si
         if (r.on_failure == sysimg::FAILURE_RESTART)
             out << ", restarted on failure (at most " << r.max_restarts << " in " << r.restart_window_ms / 1000
                 << " s, back-off " << r.restart_backoff_ms << " ms)";
+        if (r.on_failure == sysimg::FAILURE_FAILOVER && r.partner != 0 && r.partner <= h.vm_count)
+            out << ((r.flags & sysimg::VM_STANDBY) != 0 ? ", standby of " : ", fails over to ")
+                << recs[r.partner - 1].name << " (then restarted: at most " << r.max_restarts << " in "
+                << r.restart_window_ms / 1000 << " s)";
         for (unsigned k = 0; k < board::DEVICE_COUNT; ++k) {
             if ((r.devices & (1u << k)) != 0) out << ", owns " << board::DEVICES[k].name;
         }

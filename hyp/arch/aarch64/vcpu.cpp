@@ -242,6 +242,12 @@ void vm_release_hw(Vm& vm) {
     }
 }
 
+void stage2_unmapped() {
+    // Every VMID, every core (inner shareable): a failover is rare, and the
+    // unmapped VM's vCPUs are off their cores already.
+    asm volatile("dsb ishst\n\ttlbi alle1is\n\tdsb ish\n\tisb" ::: "memory");
+}
+
 unsigned this_core() { return reinterpret_cast<const PerCore*>(tpidr_el2::read())->index; }
 
 void inject_undefined(Vcpu& v) { take_sync_exception(v, 1ull << 25); }

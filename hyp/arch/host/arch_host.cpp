@@ -61,6 +61,8 @@ void idle_wait() { throw fake::Idled{fake::machine().core}; }
 
 void vm_release_hw(Vm&) { ++fake::machine().released; }
 
+void stage2_unmapped() { ++fake::machine().tlb_flushes; }
+
 u64 now_us() { return fake::machine().ticks / TICKS_PER_US; }
 
 u64 now_ticks() { return fake::machine().ticks; }

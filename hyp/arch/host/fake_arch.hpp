@@ -41,6 +41,7 @@ struct Machine {
     std::atomic<unsigned> kicks[8] = {}; ///< kick_core() calls per core
     std::atomic<unsigned> resets{0};     ///< vcpu_reset() calls
     unsigned released = 0;               ///< vm_release_hw() calls
+    unsigned tlb_flushes = 0;            ///< stage2_unmapped() calls
     bool rndr = false;                   ///< the core has RNDR: hardware_random() gives words
     u64 rndr_draws = 0;                  ///< words it gave
     unsigned sve_vq = 0;

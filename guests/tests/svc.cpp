@@ -1,0 +1,84 @@
+// svc.cpp — one VM of a failover pair serving a client over a raw channel (tests/system/CMakeLists.txt: failover).
+//
+// The pair's active VM answers each request "req N" with "req N served by
+// vm ID"; on its first run it fails after 3 (a fault it cannot take). The
+// standby waits for the hypervisor's notice (HA_INTID), then takes the
+// channel over where its predecessor left it (channel_resume). A standby
+// whose partner ends for good ends too.
+#include "channel.hpp"
+#include "format.hpp"
+#include "gic.hpp"
+#include "kit.hpp"
+#include "vplatform.hpp"
+
+using tessera::u32;
+using tessera::u64;
+
+namespace {
+
+volatile u32 g_doorbell = 0;
+
+bool on_irq(kit::ExceptionFrame&, u64 kind) {
+    if (kind != 1) return false;
+    for (u32 id = kit::gic::ack(); id < 1020; id = kit::gic::ack()) kit::gic::end(id); // (wakes the WFI)
+    return true;
+}
+
+[[noreturn]] void fail() {
+    asm volatile("msr vbar_el1, %0; isb" ::"r"(0x4040'0000ull)); // nowhere to take the abort
+    (void)*reinterpret_cast<volatile u64*>(0x4800'0000ull);
+    kit::exit(9);
+}
+
+} // namespace
+
+int main() {
+    kit::set_exception_handler(on_irq);
+    kit::gic::init_distributor();
+    kit::gic::init_cpu(0);
+    kit::gic::enable(tessera::vplat::HA_INTID, 0);
+    kit::gic::irq_on();
+    const u64 me = kit::vm_info().vm_id;
+    kit::HaStatus st = kit::ha_status();
+    const bool first_run = !st.standby && st.takeovers == 0 && kit::vm_info().restarts == 0;
+    if (st.standby) {
+        kit::print("standby: waiting for vm %llu\n", static_cast<unsigned long long>(st.partner));
+        for (st = kit::ha_status(); st.standby; st = kit::ha_status()) {
+            if (!st.partner_alive) {
+                kit::print("standby: vm %llu has ended, so do I\n", static_cast<unsigned long long>(st.partner));
+                kit::poweroff();
+            }
+            asm volatile("wfi");
+        }
+        kit::print("active: took over from vm %llu\n", static_cast<unsigned long long>(st.partner));
+    } else {
+        kit::print("active\n");
+    }
+    kit::Channel c;
+    kit::check(kit::channel_open(0, c), "the active VM has the service channel");
+    if (st.takeovers > 0) kit::channel_resume(c);
+    kit::gic::enable(c.doorbell, 0);
+    u32 served = 0;
+    for (;;) {
+        char req[64];
+        const u32 n = kit::channel_receive(c, req, sizeof req - 1);
+        kit::check(n != kit::CHANNEL_BROKEN, "the client's ring makes sense");
+        if (n == kit::CHANNEL_EMPTY) {
+            asm volatile("wfi");
+            continue;
+        }
+        req[n] = 0;
+        char reply[96];
+        tessera::format_to(reply, sizeof reply, "%s served by vm %llu", req, static_cast<unsigned long long>(me));
+        kit::check(kit::channel_send(c, reply, static_cast<u32>(__builtin_strlen(reply))), "the reply fits");
+        (void)kit::channel_ring(c);
+        if (__builtin_strcmp(req, "bye") == 0) {
+            kit::print("served %u requests; done\n", served);
+            kit::poweroff();
+        }
+        if (++served == 3 && first_run) {
+            kit::print("failing after 3 requests\n");
+            fail();
+        }
+    }
+}
