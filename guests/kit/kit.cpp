@@ -145,7 +145,7 @@ u64 entry_counter() { return kit_entry_ticks; }
 
 HaStatus ha_status() {
     const WideResult r = hvc_wide(tessera::abi::TESSERA_HA_STATUS, 0);
-    return {r.x[1] != 0, r.x[2], r.x[3], r.x[4] != 0};
+    return {r.x[1] != 0, r.x[2], r.x[3], r.x[4] != 0, r.x[5]};
 }
 
 VmInfo vm_info() {

@@ -58,10 +58,11 @@ void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /// Its failover pair, as TESSERA_HA_STATUS tells it.
 struct HaStatus {
-    bool standby;       ///< it is the pair's waiting VM
-    u64 takeovers;      ///< times it took over from its partner
-    u64 partner;        ///< the partner's VM id (~0: none)
-    bool partner_alive; ///< the partner runs or is restarting (not ended for good)
+    bool standby;          ///< it is the pair's waiting VM
+    u64 takeovers;         ///< times it took over from its partner
+    u64 partner;           ///< the partner's VM id (~0: none)
+    bool partner_alive;    ///< the partner runs or is restarting (not ended for good)
+    u64 partner_failed_at; ///< counter() when the partner last failed (0: never)
 };
 HaStatus ha_status();
 

@@ -16,8 +16,6 @@ using tessera::u64;
 
 namespace {
 
-volatile u32 g_doorbell = 0;
-
 bool on_irq(kit::ExceptionFrame&, u64 kind) {
     if (kind != 1) return false;
     for (u32 id = kit::gic::ack(); id < 1020; id = kit::gic::ack()) kit::gic::end(id); // (wakes the WFI)

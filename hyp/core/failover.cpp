@@ -41,10 +41,12 @@ void failover_hand_over(Vm& failed, Vm& standby) {
         const Status s = standby.stage2.map(channel_ipa(k), c.pa, c.size, CHANNEL_ATTRS, none);
         if (s != Status::ok)
             arch::panic("vm %s: cannot map its partner's channel %u: %s", standby.name(), k, status_name(s));
-        const unsigned side = c.vm[0] == failed.id ? 0 : 1;
-        c.vm[side] = standby.id;
+        // The standby's numbering first, then the side: a ring in between
+        // finds the channel in the standby's list (or goes to the old VM, down).
         standby.channels[standby.channel_count] = static_cast<u8>(k);
         __atomic_store_n(&standby.channel_count, static_cast<u8>(standby.channel_count + 1), __ATOMIC_RELEASE);
+        const unsigned side = c.vm[0] == failed.id ? 0 : 1;
+        __atomic_store_n(&c.vm[side], standby.id, __ATOMIC_RELEASE);
         used += format_to(moved + used, sizeof moved - used, "%s%u", i == 0 ? "" : ", ", k);
     }
     arch::stage2_unmapped(); // the failed VM's cached translations of them go

@@ -74,7 +74,12 @@ i64 cpu_on(Vcpu& v, u64 mpidr, u64 entry, u64 context) {
         return expected == VcpuState::starting ? abi::PSCI_ON_PENDING : abi::PSCI_ALREADY_ON;
     }
     arch::vcpu_reset(*t, Ipa(entry), context);
-    t->state.store(VcpuState::runnable, std::memory_order_release);
+    // Its VM may have been stopped or restarted meanwhile (its vCPUs set
+    // stopped or off): then it stays so, and the caller hears no.
+    expected = VcpuState::starting;
+    if (!t->state.compare_exchange_strong(expected, VcpuState::runnable, std::memory_order_acq_rel,
+                                          std::memory_order_acquire))
+        return abi::PSCI_DENIED;
     core_enqueue(*t);
     return abi::PSCI_SUCCESS;
 }
@@ -220,6 +225,7 @@ void handle_hypercall(Vcpu& v) {
         reg(v, 2) = v.vm->health.takeovers;
         reg(v, 3) = p != 0 ? p - 1u : ~0ull;
         reg(v, 4) = partner == VmState::running || partner == VmState::restarting ? 1 : 0;
+        reg(v, 5) = p != 0 ? g_vms.vms[p - 1].health.failed_at : 0;
         return;
     }
     case abi::TESSERA_MEMORY_PRIVATE: {

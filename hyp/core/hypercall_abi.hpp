@@ -11,6 +11,7 @@ inline constexpr int64_t SMCCC_NOT_SUPPORTED = -1;
 inline constexpr int64_t PSCI_SUCCESS = 0;
 inline constexpr int64_t PSCI_NOT_SUPPORTED = -1;
 inline constexpr int64_t PSCI_INVALID_PARAMETERS = -2;
+inline constexpr int64_t PSCI_DENIED = -3;
 inline constexpr int64_t PSCI_ALREADY_ON = -4;
 inline constexpr int64_t PSCI_ON_PENDING = -5;
 inline constexpr int64_t PSCI_AFFINITY_ON = 0;
@@ -52,7 +53,8 @@ inline constexpr int64_t CHANNEL_PEER_DOWN = -3; ///< the peer VM has ended: nob
 /// x1..x4 = part i's SHA-256, x5 = its offset, x6 = its size. -1 if the image was not signed; -2 for another i.
 inline constexpr uint32_t TESSERA_MEASUREMENT = 0xc600'0007;
 /// -> x1 = 1 if the caller is its failover pair's standby, else 0; x2 = times it took over from its partner;
-/// x3 = the partner's VM id (~0: none); x4 = 1 if the partner is running (or restarting), 0 if it ended for good
+/// x3 = the partner's VM id (~0: none); x4 = 1 if the partner is running (or restarting), 0 if it ended for good;
+/// x5 = when the partner last failed (system counter, 0: never)
 inline constexpr uint32_t TESSERA_HA_STATUS = 0xc600'0008;
 inline constexpr uint64_t MEASUREMENT_SUMMARY = 0xffff'ffff;
 // Arm's True Random Number Generator firmware interface (SMCCC TRNG 1.0, DEN0098).

@@ -127,6 +127,19 @@ bool nothing_to_decide(PerCore& core) {
            (health == 0 || (core.timer_at != 0 && core.timer_at <= health));
 }
 
+/// The current vCPU no longer runnable (its VM stopped or restarting): charged
+/// and let go before the health events, so that another core quiescing its
+/// VM does not wait on this one (which would be waiting on that one).
+void let_go_of_stopped(PerCore& core) {
+    Vcpu* cur = core.current.load(std::memory_order_relaxed); // (this core writes it)
+    if (cur == nullptr || is(*cur, VcpuState::runnable) || is(*cur, VcpuState::blocked)) return;
+    LockGuard guard(core.queue_lock);
+    const u64 now = arch::now_ticks();
+    if (Budget* b = budget_of(*cur)) b->charge(now, now - core.run_start);
+    core.run_start = now;
+    core.current.store(nullptr, std::memory_order_release);
+}
+
 } // namespace
 
 void core_enqueue(Vcpu& v) {
@@ -178,7 +191,10 @@ void schedule(PerCore& core) {
     if (nothing_to_decide(core)) arch::run_vcpu(core, *core.current.load(std::memory_order_relaxed));
     for (;;) {
         // Restarts and watchdogs due (outside the lock: a restart queues its vCPU 0); most cores have none.
-        if (core.health_at.load(std::memory_order_relaxed) != 0) vm_health_run(core);
+        if (core.health_at.load(std::memory_order_relaxed) != 0) {
+            let_go_of_stopped(core);
+            vm_health_run(core);
+        }
         Vcpu* next = nullptr;
         {
             LockGuard guard(core.queue_lock);

@@ -167,15 +167,26 @@ bool vm_quiesce(Vm& vm, char* why, usize cap) {
 }
 
 void vm_reset(Vm& vm) {
+    {
+        // Only a running VM: one that failed meanwhile (its watchdog, another
+        // vCPU's fault) or is restarting already is not this call's to revive.
+        LockGuard guard(vm.health.lock);
+        VmState expected = VmState::running;
+        if (!vm.state.compare_exchange_strong(expected, VmState::restarting, std::memory_order_acq_rel,
+                                              std::memory_order_acquire))
+            return;
+    }
     log("vm %s: restarting from its original image", vm.name());
     flush_console(vm);
     char why[64];
     if (!vm_quiesce(vm, why, sizeof why)) {
-        vm_stop(vm, StopReason::reset_failed, 0, why); // the VM stops instead
+        vm.state.store(VmState::running, std::memory_order_release); // (so that it can be stopped)
+        vm_stop(vm, StopReason::reset_failed, 0, why);               // the VM stops instead
         return;
     }
     arch::vm_release_hw(vm);
     vm_load(vm);
+    vm.state.store(VmState::running, std::memory_order_release); // (its vCPU 0 runs only once this core decides)
 }
 
 namespace {

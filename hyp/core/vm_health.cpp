@@ -26,6 +26,7 @@ void lower_to(std::atomic<u64>& slot, u64 t) {
 
 /// The back-off before the `n`-th restart (1-based) of a window: doubled each time, capped.
 u64 backoff_ms(u32 base, u32 n) {
+    if (base == 0) return 0;
     u64 ms = base;
     for (u32 i = 1; i < n && ms < sysimg::MAX_BACKOFF_MS; ++i) ms *= 2;
     return ms < sysimg::MAX_BACKOFF_MS ? ms : sysimg::MAX_BACKOFF_MS;
@@ -40,14 +41,18 @@ void restart_now(Vm& vm) {
         vm.state.store(VmState::failed, std::memory_order_release);
         log("vm %s: not restarted: %s", vm.name(), why);
         console_vm_stopped(vm.id);
+        if (const u16 p = vm.desc->failure.partner; p != 0 && g_vms.vms[p - 1].standby.load(std::memory_order_acquire))
+            failover_partner_ended(g_vms.vms[p - 1]);
         vms_power_off_if_all_stopped();
         return;
     }
     arch::vm_release_hw(vm);
     VmHealth& h = vm.health;
     h.restart_at.store(~0ull, std::memory_order_release);
-    vm.state.store(VmState::running, std::memory_order_release);
     vm_load(vm);
+    // Running only now: nothing is injected into it while its memory is rewritten
+    // (its vCPU 0 runs once this core decides).
+    vm.state.store(VmState::running, std::memory_order_release);
     if (const char* who = h.requested_by; who != nullptr) {
         h.requested_by = nullptr;
         log("vm %s: restarted from its original images, its RAM scrubbed, at %s request (hypervisor free memory "
@@ -92,10 +97,24 @@ RestartClaim vm_health_claim_restart(Vm& vm, char* line, usize cap) {
     }
     const usize used = strlen(line);
     const u32 window_s = p.window_ms / 1000;
+    Vm* partner = p.partner != 0 ? &g_vms.vms[p.partner - 1] : nullptr;
+    const bool takeover = partner != nullptr && !vm.standby.load(std::memory_order_acquire) &&
+                          partner->state.load(std::memory_order_acquire) == VmState::running;
     if (h.window_restarts >= p.max_restarts) {
-        format_to(line + used, cap - used, "; not restarted: %u restarts within %u s (max_restarts)", h.window_restarts,
-                  window_s);
-        return RestartClaim::no;
+        const usize at =
+            used + format_to(line + used, cap - used, "; not restarted: %u restarts within %u s (max_restarts)",
+                             h.window_restarts, window_s);
+        if (!takeover) return RestartClaim::no;
+        // Its partner still takes over (the service lives on); then it stops for good.
+        VmState expected = VmState::running;
+        if (!vm.state.compare_exchange_strong(expected, VmState::restarting, std::memory_order_acq_rel,
+                                              std::memory_order_acquire))
+            return RestartClaim::already;
+        h.failed_at = now;
+        h.final_after_takeover = true;
+        h.takeover_pending.store(true, std::memory_order_release);
+        format_to(line + at, cap - at, "; vm %s takes over", partner->name());
+        return RestartClaim::yes;
     }
     VmState expected = VmState::running;
     if (!vm.state.compare_exchange_strong(expected, VmState::restarting, std::memory_order_acq_rel,
@@ -107,9 +126,6 @@ RestartClaim vm_health_claim_restart(Vm& vm, char* line, usize cap) {
     const u64 delay = backoff_ms(p.backoff_ms, h.window_restarts);
     h.restart_at.store(now + arch::us_to_ticks(delay * 1000), std::memory_order_release);
     // A pair's active VM: its running standby takes over at once (its home core does it first).
-    Vm* partner = p.partner != 0 ? &g_vms.vms[p.partner - 1] : nullptr;
-    const bool takeover = partner != nullptr && !vm.standby.load(std::memory_order_acquire) &&
-                          partner->state.load(std::memory_order_acquire) == VmState::running;
     h.takeover_pending.store(takeover, std::memory_order_release);
     const usize at =
         used + format_to(line + used, cap - used, "; restart %u of %u within %u s, in %llu ms", h.window_restarts,
@@ -128,9 +144,10 @@ bool vm_restart_request(Vm& vm, const char* who) {
                                               std::memory_order_acquire))
             return false;
         h.requested_by = who;
-        h.restart_at.store(arch::now_ticks(), std::memory_order_release);
     }
     vm_stop_vcpus(vm);
+    // Due only now that its vCPUs are stopped: a home core restarting it sooner would see them stopped after.
+    h.restart_at.store(arch::now_ticks(), std::memory_order_release);
     log("vm %s: restarting at %s request", vm.name(), who);
     vm_health_changed(vm);
     return true;
@@ -160,6 +177,14 @@ void vm_health_run(PerCore& core) {
         const u64 now = arch::now_ticks();
         if (vm.state.load(std::memory_order_acquire) == VmState::restarting) {
             if (vm.health.takeover_pending.exchange(false, std::memory_order_acq_rel)) take_over(vm);
+            if (vm.health.final_after_takeover) { // its limit was reached: it stays stopped
+                vm.health.final_after_takeover = false;
+                vm.state.store(VmState::failed, std::memory_order_release);
+                log("vm %s: stays stopped (max_restarts)", vm.name());
+                console_vm_stopped(vm.id);
+                vms_power_off_if_all_stopped();
+                continue;
+            }
             const u64 at = vm.health.restart_at.load(std::memory_order_acquire);
             if (at > now) {
                 next = at < next ? at : next;

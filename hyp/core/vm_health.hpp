@@ -31,6 +31,7 @@ struct VmHealth {
     const char* requested_by = nullptr;        ///< restarting at someone's request (not a failure): whose
     std::atomic<bool> takeover_pending{false}; ///< failed as a pair's active VM: its partner takes over first
     u32 takeovers = 0;                         ///< times it took over from its partner
+    bool final_after_takeover = false;         ///< past max_restarts: after the takeover it stays stopped
 };
 
 /// What vm_health_claim_restart() decided.

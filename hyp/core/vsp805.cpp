@@ -89,8 +89,11 @@ bool vsp805_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value) {
         if (starting || (w.control & INTEN) == 0 || (w.control & RESEN) == 0) {
             restart_count(vm, w);
         } else {
-            // RESEN newly set on a running count: the deadline follows the count under way.
-            w.deadline.store(arch::us_to_ticks(w.count_from_us + 2 * count_us(w)), std::memory_order_release);
+            // RESEN set on a running count: the reset comes at the next zero
+            // with the interrupt raised (after the first count, at the next one).
+            const u64 counts = elapsed_us(w) / count_us(w);
+            const u64 zero = w.count_from_us + (counts == 0 ? 2 : counts + 1) * count_us(w);
+            w.deadline.store(arch::us_to_ticks(zero), std::memory_order_release);
             vm_health_changed(vm);
         }
         break;

@@ -226,3 +226,38 @@ TEST(VmHealth, FailoverHandsTheChannelToTheStandby) {
     vm_stop(b, StopReason::poweroff, 0, "");
     EXPECT_TRUE(a.vgic.spi[vplat::HA_INTID - 32].pending);
 }
+
+// Past max_restarts the failed active VM stays stopped, but its standby still
+// takes the channel over: the service lives on.
+TEST(VmHealth, FailoverAtTheLimitStillHandsOver) {
+    const FailurePolicy active{sysimg::FAILURE_FAILOVER, 1, 60'000, 0, 3, false};
+    const FailurePolicy standby{sysimg::FAILURE_FAILOVER, 1, 60'000, 0, 2, true};
+    FakeSystem sys({{"client", {1}},
+                    {"svc-a", {2}, 0, 0, 0, 2 * MiB, {}, {}, {}, active},
+                    {"svc-b", {3}, 0, 0, 0, 2 * MiB, {}, {}, {}, standby}},
+                   4, {ChannelDesc{"service", 16 * KiB, {0, 1}}});
+    Vm& a = sys.vm(1);
+    Vm& b = sys.vm(2);
+    advance_us(1);
+    a.health.window_restarts = 1; // its one restart in this window is spent
+    a.health.window_start = arch::fake::machine().ticks;
+    vm_stop(a, StopReason::fault, 0, "again");
+    EXPECT_TRUE(has("not restarted: 1 restarts within 60 s (max_restarts); vm svc-b takes over"));
+    vm_health_run(g_cores[2]);
+    EXPECT_EQ(a.state, VmState::failed);
+    EXPECT_TRUE(has("vm svc-a: stays stopped (max_restarts)"));
+    EXPECT_EQ(b.channel_count, 1u);
+    EXPECT_FALSE(b.standby.load());
+    EXPECT_EQ(b.state, VmState::running);
+}
+
+// A guest's own SYSTEM_RESET restarts only a running VM: one that failed
+// meanwhile (another vCPU's fault, its watchdog) stays failed.
+TEST(VmHealth, SystemResetDoesNotReviveAFailedVm) {
+    FakeSystem sys({{"a", {1}}, {"b", {2}}});
+    vm_stop(sys.vm(0), StopReason::fault, 0, "x");
+    vm_reset(sys.vm(0));
+    EXPECT_EQ(sys.vm(0).state, VmState::failed);
+    EXPECT_EQ(sys.vcpu(0, 0).state, VcpuState::stopped);
+    EXPECT_FALSE(has("restarting from its original image"));
+}

@@ -170,6 +170,7 @@ std::vector<Figure> measure(const Options& o) {
     (void)run(o, true, true, "bench_guest_signed", board);
     const Readings signed_boot = parse_bench(run(o, true, true, "bench_guest_signed", board));
     const Readings restart = parse_bench(run(o, true, true, "bench_restart"));
+    const Readings failover = parse_bench(run(o, true, true, "bench_failover"));
     std::cerr << "tessera-bench: a Linux guest's system calls (-icount), under Tessera and bare...\n";
     const Readings linux_hyp = parse_bench(run_linux(o, true));
     const Readings linux_bare = parse_bench(run_linux(o, false));
@@ -231,6 +232,8 @@ std::vector<Figure> measure(const Options& o) {
                  "instructions", verify, std::nullopt});
     f.push_back({"restart_to_guest", "failed VM (2 MiB) -> its restarted first instruction", "instructions",
                  get(restart, "restart_to_guest"), std::nullopt});
+    f.push_back({"failover_to_active", "pair's active VM fails -> its standby runs as the active one", "instructions",
+                 get(failover, "failover_to_active"), std::nullopt});
     f.push_back({"el2_code", "EL2 resident code", "bytes", number_after(hyp_log, "resident code "), std::nullopt});
     f.push_back({"el2_rodata", "EL2 read-only data", "bytes", number_after(hyp_log, "rodata "), std::nullopt});
     f.push_back({"el2_data", "EL2 data", "bytes", number_after(hyp_log, " data "), std::nullopt});
