@@ -166,6 +166,13 @@ bool vm_quiesce(Vm& vm, char* why, usize cap) {
     return true;
 }
 
+bool vm_reload(Vm& vm, char* why, usize cap) {
+    if (!vm_quiesce(vm, why, cap)) return false;
+    arch::vm_release_hw(vm);
+    vm_load(vm);
+    return true;
+}
+
 void vm_reset(Vm& vm) {
     {
         // Only a running VM: one that failed meanwhile (its watchdog, another
@@ -179,13 +186,11 @@ void vm_reset(Vm& vm) {
     log("vm %s: restarting from its original image", vm.name());
     flush_console(vm);
     char why[64];
-    if (!vm_quiesce(vm, why, sizeof why)) {
+    if (!vm_reload(vm, why, sizeof why)) {
         vm.state.store(VmState::running, std::memory_order_release); // (so that it can be stopped)
         vm_stop(vm, StopReason::reset_failed, 0, why);               // the VM stops instead
         return;
     }
-    arch::vm_release_hw(vm);
-    vm_load(vm);
     vm.state.store(VmState::running, std::memory_order_release); // (its vCPU 0 runs only once this core decides)
 }
 

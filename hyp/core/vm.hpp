@@ -155,6 +155,11 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc);
 /// False, saying why in `why`, if a core did not let go in time.
 [[nodiscard]] bool vm_quiesce(Vm& vm, char* why, usize cap);
 
+/// Takes `vm` off its cores (vm_quiesce), releases what its vCPUs left in
+/// the hardware and loads it again from its images (vm_load). False, saying
+/// why, if a core did not let go in time (nothing was rewritten).
+[[nodiscard]] bool vm_reload(Vm& vm, char* why, usize cap);
+
 /// Restarts `vm` from its original images (PSCI SYSTEM_RESET): every vCPU
 /// leaves its core, memory and devices are reset, vCPU 0 starts again.
 /// If a core does not let go of one of its vCPUs within 1 s, nothing is

@@ -36,8 +36,10 @@ unsigned home_core(const Vm& vm) { return vm.vcpus[0].core; }
 
 /// Starts `vm` again from its images (its home core, its back-off over).
 void restart_now(Vm& vm) {
+    VmHealth& h = vm.health;
+    h.restart_at.store(~0ull, std::memory_order_release);
     char why[64];
-    if (!vm_quiesce(vm, why, sizeof why)) {
+    if (!vm_reload(vm, why, sizeof why)) {
         vm.state.store(VmState::failed, std::memory_order_release);
         log("vm %s: not restarted: %s", vm.name(), why);
         console_vm_stopped(vm.id);
@@ -46,10 +48,6 @@ void restart_now(Vm& vm) {
         vms_power_off_if_all_stopped();
         return;
     }
-    arch::vm_release_hw(vm);
-    VmHealth& h = vm.health;
-    h.restart_at.store(~0ull, std::memory_order_release);
-    vm_load(vm);
     // Running only now: nothing is injected into it while its memory is rewritten
     // (its vCPU 0 runs once this core decides).
     vm.state.store(VmState::running, std::memory_order_release);

@@ -46,6 +46,17 @@ FailurePolicy restart(u32 max, u32 window_ms, u32 backoff_ms) {
     return {sysimg::FAILURE_RESTART, max, window_ms, backoff_ms};
 }
 
+/// A client (core 1) on a raw channel to svc-a (core 2), whose failover
+/// standby is svc-b (core 3); `max` restarts in 60 s, no back-off.
+FakeSystem failover_pair(u32 max) {
+    const FailurePolicy active{sysimg::FAILURE_FAILOVER, max, 60'000, 0, 3, false};
+    const FailurePolicy standby{sysimg::FAILURE_FAILOVER, max, 60'000, 0, 2, true};
+    return FakeSystem({{"client", {1}},
+                       {"svc-a", {2}, 0, 0, 0, 2 * MiB, {}, {}, {}, active},
+                       {"svc-b", {3}, 0, 0, 0, 2 * MiB, {}, {}, {}, standby}},
+                      4, {ChannelDesc{"service", 16 * KiB, {0, 1}}});
+}
+
 } // namespace
 
 // The AMBA bus finds an SP805 (PeriphID 0x00141805, PrimeCell ID 0xb105f00d);
@@ -185,12 +196,7 @@ TEST(VmHealth, RestartOnRequestWhateverThePolicy) {
 // allocated), the client's doorbell rings in the standby, the roles swap,
 // the standby gets HA_INTID, and the failed VM restarts as the standby.
 TEST(VmHealth, FailoverHandsTheChannelToTheStandby) {
-    const FailurePolicy active{sysimg::FAILURE_FAILOVER, 2, 60'000, 0, 3, false};
-    const FailurePolicy standby{sysimg::FAILURE_FAILOVER, 2, 60'000, 0, 2, true};
-    FakeSystem sys({{"client", {1}},
-                    {"svc-a", {2}, 0, 0, 0, 2 * MiB, {}, {}, {}, active},
-                    {"svc-b", {3}, 0, 0, 0, 2 * MiB, {}, {}, {}, standby}},
-                   4, {ChannelDesc{"service", 16 * KiB, {0, 1}}});
+    FakeSystem sys = failover_pair(2);
     Vm& a = sys.vm(1);
     Vm& b = sys.vm(2);
     const Ipa at(vplat::CHANNEL_BASE);
@@ -230,12 +236,7 @@ TEST(VmHealth, FailoverHandsTheChannelToTheStandby) {
 // Past max_restarts the failed active VM stays stopped, but its standby still
 // takes the channel over: the service lives on.
 TEST(VmHealth, FailoverAtTheLimitStillHandsOver) {
-    const FailurePolicy active{sysimg::FAILURE_FAILOVER, 1, 60'000, 0, 3, false};
-    const FailurePolicy standby{sysimg::FAILURE_FAILOVER, 1, 60'000, 0, 2, true};
-    FakeSystem sys({{"client", {1}},
-                    {"svc-a", {2}, 0, 0, 0, 2 * MiB, {}, {}, {}, active},
-                    {"svc-b", {3}, 0, 0, 0, 2 * MiB, {}, {}, {}, standby}},
-                   4, {ChannelDesc{"service", 16 * KiB, {0, 1}}});
+    FakeSystem sys = failover_pair(1);
     Vm& a = sys.vm(1);
     Vm& b = sys.vm(2);
     advance_us(1);
