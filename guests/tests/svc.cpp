@@ -4,7 +4,9 @@
 // vm ID"; on its first run it fails after 3 (a fault it cannot take). The
 // standby waits for the hypervisor's notice (HA_INTID), then takes the
 // channel over where its predecessor left it (channel_resume). A standby
-// whose partner ends for good ends too.
+// whose partner ends for good ends too. Whichever is active first shows that
+// it has the pair's device, the board's clock: it reads it, and its alarm
+// interrupt arrives (the standby touching it would take an external abort).
 #include "channel.hpp"
 #include "format.hpp"
 #include "gic.hpp"
@@ -16,10 +18,38 @@ using tessera::u64;
 
 namespace {
 
+constexpr u64 RTC = 0x0901'0000; // the board's PL031 (docs/configuration.md)
+constexpr u64 RTCDR = 0x000, RTCMR = 0x004, RTCIMSC = 0x010, RTCICR = 0x01c;
+constexpr u32 RTC_INTID = 34;
+volatile u32 g_alarms = 0;
+
+volatile u32& rtc(u64 off) { return *reinterpret_cast<volatile u32*>(RTC + off); }
+
 bool on_irq(kit::ExceptionFrame&, u64 kind) {
     if (kind != 1) return false;
-    for (u32 id = kit::gic::ack(); id < 1020; id = kit::gic::ack()) kit::gic::end(id); // (wakes the WFI)
+    for (u32 id = kit::gic::ack(); id < 1020; id = kit::gic::ack()) {
+        if (id == RTC_INTID) {
+            rtc(RTCIMSC) = 0;
+            rtc(RTCICR) = 1;
+            g_alarms = g_alarms + 1;
+        }
+        kit::gic::end(id); // (wakes the WFI)
+    }
     return true;
+}
+
+/// The pair's clock is this VM's now: it reads it, and its alarm one second on interrupts this VM.
+void use_the_clock() {
+    const u32 now = rtc(RTCDR);
+    kit::check(now > 1'600'000'000, "the clock reads a plausible time");
+    const u32 before = g_alarms;
+    rtc(RTCICR) = 1;
+    rtc(RTCMR) = now + 1;
+    rtc(RTCIMSC) = 1;
+    const u64 end = kit::counter() + 4 * kit::counter_frequency();
+    while (g_alarms == before && kit::counter() < end) asm volatile("wfi");
+    kit::check(g_alarms != before, "the clock's alarm interrupt arrives within 4 s");
+    kit::print("active: the clock reads %u s; its alarm interrupt arrived\n", now);
 }
 
 [[noreturn]] void fail() {
@@ -35,6 +65,7 @@ int main() {
     kit::gic::init_distributor();
     kit::gic::init_cpu(0);
     kit::gic::enable(tessera::vplat::HA_INTID, 0);
+    kit::gic::enable(RTC_INTID, 0);
     kit::gic::irq_on();
     const u64 me = kit::vm_info().vm_id;
     kit::HaStatus st = kit::ha_status();
@@ -52,6 +83,7 @@ int main() {
     } else {
         kit::print("active\n");
     }
+    use_the_clock();
     kit::Channel c;
     kit::check(kit::channel_open(0, c), "the active VM has the service channel");
     if (st.takeovers > 0) kit::channel_resume(c);

@@ -147,6 +147,7 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
         const FailurePolicy& g = vms[f.partner - 1].failure;
         if (g.partner != i + 1 || g.standby == f.standby)
             return "a failover pair whose VMs do not name each other, or without exactly one standby";
+        if (f.standby && vms[i].devices != 0) return "a failover standby that owns devices (it takes its partner's)";
     }
     // Channels: after the VM records, each between two different VMs, none
     // larger than its slot, no VM in more than its doorbells allow.
@@ -170,13 +171,13 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
         if (c.vm[0] >= h.vm_count || c.vm[1] >= h.vm_count || c.vm[0] == c.vm[1])
             return "a channel whose endpoints are not two of the VMs";
         if (c.reserved != 0) return "a channel record with reserved bits set";
-        // A failover pair's channels are raw, its active VM's, and hand over whole.
+        // A failover pair's channels are raw or virtio-net, its active VM's, and hand over whole.
         for (const u16 end : c.vm) {
             const FailurePolicy& f = vms[end].failure;
             if (f.standby) return "a channel to a failover standby (it takes its partner's over)";
-            if (f.partner != 0 &&
-                (c.kind != sysimg::CHANNEL_RAW || f.partner - 1u == static_cast<unsigned>(c.vm[0] + c.vm[1] - end)))
-                return "a failover VM's channel that is not raw, or that joins the pair";
+            if (f.partner != 0 && (c.kind == sysimg::CHANNEL_VIRTIO_CONSOLE ||
+                                   f.partner - 1u == static_cast<unsigned>(c.vm[0] + c.vm[1] - end)))
+                return "a failover VM's channel that is a virtio console, or that joins the pair";
         }
         if (c.kind == sysimg::CHANNEL_RAW) {
             if (c.size == 0 || c.size % PAGE_SIZE != 0 || c.size > vplat::CHANNEL_SLOT)

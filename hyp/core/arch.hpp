@@ -105,6 +105,11 @@ template <class Done> [[nodiscard]] bool wait_until(Done done, u64 timeout_us) {
 /// passed through to a VM).
 void route_device_irq(u32 intid, unsigned core);
 
+/// Routes device SPI `intid` to core `core` from now on (its VM's failover
+/// standby took the device over), finishing it first if it was active: the
+/// failed VM that had it will never deactivate it.
+void move_device_irq(u32 intid, unsigned core);
+
 /// Index of the core this runs on.
 unsigned this_core();
 

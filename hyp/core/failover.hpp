@@ -1,13 +1,16 @@
 // failover.hpp — a failover pair: when its active VM fails, the standby takes its channels over and is told so.
 //
 // Two VMs of the system file form a pair (`on_failure: failover`, `standby:`).
-// The active one owns the pair's channels; the standby boots alongside and
-// waits (TESSERA_HA_STATUS says which it is). When the active VM fails, its
-// home core takes its vCPUs off their cores, moves each channel — its pages
-// leave the failed VM's stage-2 and enter the standby's at the same IPA,
-// its doorbell rings in the standby from then on — swaps the roles and
-// raises vplat::HA_INTID in the new active VM; the failed one is then
-// restarted by its restart limits, and waits as the new standby.
+// The active one owns the pair's channels and devices; the standby boots
+// alongside and waits (TESSERA_HA_STATUS says which it is), with an
+// unplugged twin of each of its partner's virtio devices. When the active VM
+// fails, its home core takes its vCPUs off their cores and moves what it
+// owned: each channel's pages and each device's registers leave the failed
+// VM's stage-2 and enter the standby's at the same IPA, a channel's doorbell
+// and a device's interrupt go to the standby from then on, and each virtio
+// device's cable moves to its twin. Then it swaps the roles and raises
+// vplat::HA_INTID in the new active VM; the failed one is restarted by its
+// restart limits, and waits as the new standby.
 #pragma once
 
 #include "types.hpp"
@@ -22,9 +25,13 @@ class PageAllocator;
 /// allocates nothing. Called for each channel `k` of a pair's active VM.
 void failover_prepare(Vm& standby, unsigned k, PageAllocator& alloc);
 
-/// `failed` (its vCPUs off their cores) hands its channels to its running
-/// partner `standby`, which becomes the pair's active VM and gets
-/// vplat::HA_INTID. Logs what moved. On `failed`'s home core.
+/// Boot, once the VMs exist: the same for the board's devices that a
+/// pair's active VM owns.
+void failover_prepare_devices(PageAllocator& alloc);
+
+/// `failed` (its vCPUs off their cores) hands its channels, devices and
+/// virtio devices to its running partner `standby`, which becomes the pair's
+/// active VM and gets vplat::HA_INTID. Logs what moved. On `failed`'s home core.
 void failover_hand_over(Vm& failed, Vm& standby);
 
 /// The standby `vm`'s partner has ended for good: it is told (HA_INTID), so

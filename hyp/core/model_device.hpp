@@ -1,7 +1,8 @@
 // model_device.hpp — a device model kept out of the core (hyp/modules), placed in a VM's address space at boot.
 //
-// The core routes a trapped access inside `range` to `access` and resets the
-// model at each (re)load of its VM; it knows nothing else of it. So a module
+// The core routes a trapped access inside `range` to `access`, resets the
+// model at each (re)load of its VM and hands it over to a failover standby's
+// twin; it knows nothing else of it. So a module
 // such as the virtio devices is linked and counted apart from the core.
 #pragma once
 
@@ -26,6 +27,10 @@ struct ModelDevice {
     /// Back to its power-on state, when its VM is (re)loaded.
     void (*reset)(void* self) = nullptr;
     void* self = nullptr;
+    /// Its VM failed as a failover pair's active one: `to`, the standby's
+    /// model at the same place, takes over its role (failover.hpp). nullptr:
+    /// a model that is not handed over (the SDK and the boot refuse pairs with one).
+    void (*hand_over)(void* from, void* to) = nullptr;
 };
 
 } // namespace tessera

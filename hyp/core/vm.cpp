@@ -198,13 +198,13 @@ namespace {
 constinit Vm* g_device_owner[board::DEVICE_COUNT]{};
 } // namespace
 
-Vm* device_owner(unsigned device) { return g_device_owner[device]; }
+Vm* device_owner(unsigned device) { return __atomic_load_n(&g_device_owner[device], __ATOMIC_ACQUIRE); }
 
-void set_device_owner(unsigned device, Vm& vm) { g_device_owner[device] = &vm; }
+void set_device_owner(unsigned device, Vm* vm) { __atomic_store_n(&g_device_owner[device], vm, __ATOMIC_RELEASE); }
 
 bool device_irq_forward(u32 intid) {
     for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) {
-        Vm* owner = g_device_owner[i];
+        Vm* owner = device_owner(i); // (a failover moves it)
         if (board::DEVICES[i].intid != intid || owner == nullptr) continue;
         if (owner->state.load(std::memory_order_acquire) != VmState::running) return false;
         // Hardware-linked: the guest's end of interrupt deactivates the

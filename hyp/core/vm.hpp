@@ -131,9 +131,9 @@ void vms_power_off_if_all_stopped();
 void vm_load(Vm& vm);
 
 /// The VM the board's device `device` belongs to (nullptr: none), and
-/// giving it one (at boot).
+/// giving it one (at boot, and to a failover standby that takes over).
 Vm* device_owner(unsigned device);
-void set_device_owner(unsigned device, Vm& vm);
+void set_device_owner(unsigned device, Vm* vm);
 
 /// A passed-through device's interrupt `intid` arrived: injects it into its
 /// owner (hardware-linked) and returns true; false if no running VM owns it

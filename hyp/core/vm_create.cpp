@@ -7,6 +7,7 @@
 #include "arch.hpp"
 #include "board.hpp"
 #include "channel.hpp"
+#include "failover.hpp"
 #include "image_header.hpp"
 #include "sched.hpp"
 #include "string.hpp"
@@ -83,7 +84,7 @@ void give_devices(Vm& vm, PageAllocator& alloc) {
         if (Status s = vm.stage2.map(Ipa(dev.base), PhysAddr(dev.base), dev.size, attrs, alloc); s != Status::ok) {
             arch::panic("vm %s: stage-2 map of device %s: %s", d.name, dev.name, status_name(s));
         }
-        set_device_owner(i, vm);
+        set_device_owner(i, &vm);
         arch::route_device_irq(dev.intid, d.cores[0]);
         log("vm %s: owns device %s (%#llx, INTID %u)", d.name, dev.name, static_cast<unsigned long long>(dev.base),
             dev.intid);
@@ -164,6 +165,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
     g_vms.count = sys.vm_count;
     g_vms.pool = &alloc;
     bool any_refused = false;
+    for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) set_device_owner(i, nullptr);
 
     for (u16 id = 0; id < sys.vm_count; ++id) {
         const VmDesc& d = sys.vms[id];
@@ -218,6 +220,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
         }
     }
     channels_create(sys, alloc);
+    failover_prepare_devices(alloc);                 // (a pair's devices, as channels_create did its channels)
     if (any_refused) vms_power_off_if_all_stopped(); // (every VM refused: nothing to run)
 }
 

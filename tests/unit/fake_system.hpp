@@ -31,6 +31,7 @@ struct VmSpec {
     Blob dtb{};   ///< non-empty: a Linux guest (image is its kernel)
     Blob initrd{};
     FailurePolicy failure{}; ///< default: stopped on failure
+    u32 devices = 0;         ///< the board's devices it owns (bit i: board::DEVICES[i])
 };
 
 /// The fake machine with `cores` cores and the VMs of `specs`, each with
@@ -60,7 +61,7 @@ public:
         for (const VmSpec& s : specs_) {
             descs_.push_back(VmDesc{s.name, s.image.size() != 0 ? s.image : Blob{IMAGE, IMAGE + sizeof IMAGE}, s.initrd,
                                     s.dtb, Ipa(RAM_IPA), s.ram, static_cast<u16>(s.cores.size()), s.cores.data(),
-                                    s.priority, s.budget_us, s.period_us, 0});
+                                    s.priority, s.budget_us, s.period_us, s.devices});
             descs_.back().failure = s.failure;
         }
         vms_create(SystemDesc{descs_.data(), static_cast<u16>(descs_.size()), channels_.data(),

@@ -133,10 +133,10 @@ private:
 };
 
 struct LinkTest : ::testing::Test {
-    FakeSystem sys{{{"a", {1}, 0, 0, 0, 4 * MiB}, {"b", {2}, 0, 0, 0, 4 * MiB}, {"c", {3}}}};
+    FakeSystem sys{{{"a", {1}, 0, 0, 0, 4 * MiB}, {"b", {2}, 0, 0, 0, 4 * MiB}, {"c", {3}, 0, 0, 0, 4 * MiB}}};
     NetLink link{};
-    Driver a{sys.vm(0), link.end[0]};
-    Driver b{sys.vm(1), link.end[1]};
+    Driver a{sys.vm(0), link.port[0][0]};
+    Driver b{sys.vm(1), link.port[1][0]};
 
     LinkTest() { net_link_init(link, 3, sys.vm(0), vplat::VIRTIO_INTID, sys.vm(1), vplat::VIRTIO_INTID + 1); }
     bool line(unsigned vm, u32 intid) { return sys.vm(vm).vgic.spi[intid - 32].line; }
@@ -149,15 +149,19 @@ TEST_F(LinkTest, TheDeviceIdentifiesAndNegotiates) {
     a.set(R_FEATURES_SEL, 1);
     EXPECT_EQ(a.reg(R_FEATURES), 1u); // VERSION_1
     a.set(R_FEATURES_SEL, 0);
-    EXPECT_EQ(a.reg(R_FEATURES), 0xbba3u); // CSUM, GUEST_CSUM, MAC, GUEST_TSO4/6/ECN, HOST_TSO4/6/ECN, MRG_RXBUF
+    EXPECT_EQ(a.reg(R_FEATURES),
+              0x1bba3u); // CSUM, GUEST_CSUM, MAC, GUEST_TSO4/6/ECN, HOST_TSO4/6/ECN, MRG_RXBUF, STATUS
     a.set(R_QUEUE_SEL, 2);
     EXPECT_EQ(a.reg(R_QUEUE_NUM_MAX), 0u); // no third queue
     // MAC 02:74:73:00:<link>:<end>, read a byte at a time and as a word.
     u64 v = 0;
-    EXPECT_EQ(transport_access(sys.vcpu(1, 0), &link.end[1], 0x105, 1, false, v), MmioResult::done);
+    EXPECT_EQ(transport_access(sys.vcpu(1, 0), &link.port[1][0], 0x105, 1, false, v), MmioResult::done);
     EXPECT_EQ(v, 2u);
-    EXPECT_EQ(transport_access(sys.vcpu(1, 0), &link.end[1], 0x100, 4, false, v), MmioResult::done);
+    EXPECT_EQ(transport_access(sys.vcpu(1, 0), &link.port[1][0], 0x100, 4, false, v), MmioResult::done);
     EXPECT_EQ(v, 0x0073'7402u);
+    // The link is up (status, after the MAC address).
+    EXPECT_EQ(transport_access(sys.vcpu(1, 0), &link.port[1][0], 0x106, 2, false, v), MmioResult::done);
+    EXPECT_EQ(v, u64{NET_S_LINK_UP});
     // A driver without VERSION_1 (a legacy one), or asking for what is not offered, is refused.
     EXPECT_FALSE(a.start(NET_F_MAC));
     EXPECT_FALSE(a.start(NET_FEATURES | 1u << 22)); // VIRTIO_NET_F_MQ: not offered
@@ -167,7 +171,7 @@ TEST_F(LinkTest, TheDeviceIdentifiesAndNegotiates) {
     EXPECT_EQ(a.reg(R_STATUS) & STATUS_DRIVER_OK, 0u);
     EXPECT_TRUE(a.start());
     // Registers are 32-bit.
-    EXPECT_EQ(transport_access(sys.vcpu(0, 0), &link.end[0], R_STATUS, 2, false, v), MmioResult::bad_access);
+    EXPECT_EQ(transport_access(sys.vcpu(0, 0), &link.port[0][0], R_STATUS, 2, false, v), MmioResult::bad_access);
 }
 
 TEST_F(LinkTest, AFrameCrossesIntactWithItsHeaderAndAnInterrupt) {
@@ -292,6 +296,53 @@ TEST_F(LinkTest, FramesWaitForReceiveBuffersAndAreDroppedWhenThePeerIsDown) {
     a.send(4, 64, 0);
     a.set(R_NOTIFY, NET_TX);
     EXPECT_EQ(link.dropped[0], 4u);
+}
+
+TEST_F(LinkTest, AFailoverStandbysTwinIsUnpluggedUntilTheCableMovesToIt) {
+    // VM c is the standby of a (side 0): its twin device has a's MAC address, link down.
+    net_link_spare(link, 0, sys.vm(2), vplat::VIRTIO_INTID);
+    Driver c{sys.vm(2), link.port[0][1]};
+    auto status = [&](Driver& d) { return d.reg(0x104) >> 16; }; // (mac[4], mac[5], status le16)
+    EXPECT_EQ(c.reg(0x104) & 0xffff, a.reg(0x104) & 0xffff);
+    EXPECT_EQ(status(a), u64{NET_S_LINK_UP});
+    EXPECT_EQ(status(c), 0u);
+    ASSERT_TRUE(a.start());
+    ASSERT_TRUE(b.start());
+    ASSERT_TRUE(c.start());
+    b.post_rx(4);
+    c.post_rx(4);
+    b.set(R_NOTIFY, NET_RX);
+    c.set(R_NOTIFY, NET_RX);
+    // Unplugged, what c sends goes nowhere (its buffer comes back), and nothing reaches it.
+    c.send(0, 50, 9);
+    EXPECT_EQ(c.set(R_NOTIFY, NET_TX), MmioResult::done);
+    EXPECT_EQ(c.used_idx(NET_TX), 1u);
+    EXPECT_EQ(b.used_idx(NET_RX), 0u);
+    a.send(0, 50, 1);
+    a.set(R_NOTIFY, NET_TX);
+    EXPECT_EQ(b.used_idx(NET_RX), 1u);
+    b.send(0, 70, 2); // a has no receive buffer: it waits
+    b.set(R_NOTIFY, NET_TX);
+    EXPECT_EQ(b.used_idx(NET_TX), 0u);
+    EXPECT_EQ(c.used_idx(NET_RX), 0u);
+    // a fails; its cable moves to c, which is told (a configuration change) and gets the waiting frame.
+    net_hand_over(&link.port[0][0], &link.port[0][1]);
+    EXPECT_EQ(status(c), u64{NET_S_LINK_UP});
+    EXPECT_EQ(status(a), 0u);
+    EXPECT_EQ(c.reg(R_IRQ_STATUS) & IRQ_CONFIG, u64{IRQ_CONFIG});
+    EXPECT_TRUE(line(2, vplat::VIRTIO_INTID));
+    ASSERT_EQ(c.used_idx(NET_RX), 1u);
+    EXPECT_EQ(c.ram(RX_BUF)[12], 2u);
+    EXPECT_EQ(b.used_idx(NET_TX), 1u);
+    // From now on c is the link's end 0, both ways; a's sends go nowhere.
+    c.send(1, 40, 5);
+    c.set(R_NOTIFY, NET_TX);
+    ASSERT_EQ(b.used_idx(NET_RX), 2u);
+    EXPECT_EQ(b.ram(RX_BUF + BUF_STRIDE)[12], 5u);
+    a.send(1, 40, 6);
+    a.set(R_NOTIFY, NET_TX);
+    EXPECT_EQ(a.used_idx(NET_TX), 2u);
+    EXPECT_EQ(b.used_idx(NET_RX), 2u);
 }
 
 TEST_F(LinkTest, OneNotificationMovesABoundedShareAndIsRepeatedForTheRest) {

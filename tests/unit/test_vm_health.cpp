@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "board.hpp"
 #include "fake_system.hpp"
 #include "mmio.hpp"
 #include "system_image.hpp"
@@ -48,11 +49,11 @@ FailurePolicy restart(u32 max, u32 window_ms, u32 backoff_ms) {
 
 /// A client (core 1) on a raw channel to svc-a (core 2), whose failover
 /// standby is svc-b (core 3); `max` restarts in 60 s, no back-off.
-FakeSystem failover_pair(u32 max) {
+FakeSystem failover_pair(u32 max, u32 devices = 0) {
     const FailurePolicy active{sysimg::FAILURE_FAILOVER, max, 60'000, 0, 3, false};
     const FailurePolicy standby{sysimg::FAILURE_FAILOVER, max, 60'000, 0, 2, true};
     return FakeSystem({{"client", {1}},
-                       {"svc-a", {2}, 0, 0, 0, 2 * MiB, {}, {}, {}, active},
+                       {"svc-a", {2}, 0, 0, 0, 2 * MiB, {}, {}, {}, active, devices},
                        {"svc-b", {3}, 0, 0, 0, 2 * MiB, {}, {}, {}, standby}},
                       4, {ChannelDesc{"service", 16 * KiB, {0, 1}}});
 }
@@ -231,6 +232,38 @@ TEST(VmHealth, FailoverHandsTheChannelToTheStandby) {
     // svc-b ends for good: its standby is told.
     vm_stop(b, StopReason::poweroff, 0, "");
     EXPECT_TRUE(a.vgic.spi[vplat::HA_INTID - 32].pending);
+}
+
+// The active VM's device (the board's clock) goes with the takeover: its
+// registers leave the failed VM's stage-2 for the standby's (tables made at
+// boot), and its interrupt is forwarded to the standby from then on.
+TEST(VmHealth, FailoverHandsTheDeviceToTheStandby) {
+    FakeSystem sys = failover_pair(2, 1u << 0);
+    Vm& a = sys.vm(1);
+    Vm& b = sys.vm(2);
+    const board::Device& rtc = board::DEVICES[0];
+    ASSERT_TRUE(a.stage2.lookup(Ipa(rtc.base)).ok());
+    ASSERT_FALSE(b.stage2.lookup(Ipa(rtc.base)).ok());
+    EXPECT_EQ(device_owner(0), &a);
+    const usize tables = b.stage2.table_pages();
+    EXPECT_TRUE(device_irq_forward(rtc.intid));
+    EXPECT_TRUE(a.vgic.spi[rtc.intid - 32].pending);
+    advance_us(1);
+
+    vm_stop(a, StopReason::fault, 0, "bad access");
+    vm_health_run(g_cores[2]);
+    EXPECT_FALSE(a.stage2.lookup(Ipa(rtc.base)).ok());
+    ASSERT_TRUE(b.stage2.lookup(Ipa(rtc.base)).ok());
+    EXPECT_EQ(b.stage2.lookup(Ipa(rtc.base)).value().pa, PhysAddr(rtc.base));
+    EXPECT_EQ(b.stage2.table_pages(), tables);
+    EXPECT_EQ(device_owner(0), &b);
+    EXPECT_TRUE(has("vm svc-b: takes over from vm svc-a at "));
+    EXPECT_TRUE(has(" us: channels 0; devices rtc"));
+    EXPECT_TRUE(device_irq_forward(rtc.intid));
+    EXPECT_TRUE(b.vgic.spi[rtc.intid - 32].pending);
+    // The restarted svc-a (now the standby) does not get it back.
+    EXPECT_EQ(a.state, VmState::running);
+    EXPECT_FALSE(a.stage2.lookup(Ipa(rtc.base)).ok());
 }
 
 // Past max_restarts the failed active VM stays stopped, but its standby still

@@ -610,8 +610,8 @@ void load_channels(Checker& c, const YAML::Node& list, SystemConfig& sys) {
 }
 
 /// Failover pairs: the standby named, not itself, nobody else's, without a
-/// policy of its own (it takes its partner's); the pair's channels raw, to
-/// others only; no devices (not handed over yet). Links both ends.
+/// policy, channels or devices of its own (it takes its partner's); the
+/// pair's channels raw or virtio-net, to others only. Links both ends.
 void check_failover(Checker& c, SystemConfig& sys) {
     for (size_t i = 0; i < sys.vms.size(); ++i) {
         VmConfig& vm = sys.vms[i];
@@ -629,8 +629,9 @@ void check_failover(Checker& c, SystemConfig& sys) {
                                          "' has a failure policy or a partner already (a standby takes its partner's)");
             continue;
         }
-        if (vm.devices != 0 || sb.devices != 0)
-            c.error(vm.standby_line, where + "devices are not handed over on failover yet: a pair owns none");
+        if (sb.devices != 0)
+            c.error(vm.standby_line, where + "standby '" + sb.name +
+                                         "' owns devices: a standby owns none (it takes its partner's over)");
         const auto si = static_cast<unsigned>(it - sys.vms.begin());
         for (const ChannelConfig& ch : sys.channels) {
             const bool mine = ch.vm[0] == i || ch.vm[1] == i;
@@ -638,9 +639,10 @@ void check_failover(Checker& c, SystemConfig& sys) {
             if (its)
                 c.error(ch.line, "channel '" + ch.name + "': vm '" + sb.name +
                                      "' is a standby: its partner's channels become its own on failover");
-            else if (mine && ch.kind != ChannelConfig::Kind::raw)
+            else if (mine && ch.kind == ChannelConfig::Kind::virtio_console)
                 c.error(ch.line, "channel '" + ch.name +
-                                     "': a failover pair's channels are raw (virtio devices are not handed over yet)");
+                                     "': a virtio console is not handed over on failover (a pair's channels are raw "
+                                     "or virtio-net)");
         }
         vm.partner = si + 1;
         sb.partner = static_cast<unsigned>(i) + 1;
@@ -663,6 +665,8 @@ uint32_t ChannelConfig::record_kind() const {
 }
 
 unsigned SystemConfig::virtio_devices(unsigned vm) const {
+    // A failover standby has an (unplugged) twin of each of its partner's.
+    if (vm < vms.size() && vms[vm].is_standby && vms[vm].partner != 0) return virtio_devices(vms[vm].partner - 1);
     unsigned n = 0;
     for (const ChannelConfig& ch : channels) {
         for (unsigned side = 0; side < 2; ++side)

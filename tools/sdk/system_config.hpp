@@ -74,7 +74,7 @@ struct SystemConfig {
     std::vector<VmConfig> vms;
     std::vector<ChannelConfig> channels;
 
-    /// How many virtio channels VM `vm` is in (its virtio devices).
+    /// How many virtio channels VM `vm` is in (its virtio devices; a failover standby: its partner's).
     [[nodiscard]] unsigned virtio_devices(unsigned vm) const;
 };
 

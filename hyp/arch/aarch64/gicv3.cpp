@@ -123,6 +123,10 @@ void gic_enable_spi(u32 intid, u64 mpidr) {
     reg32(g_gicd + 0x0100 + 4 * n) = bit;                                  // ISENABLER
 }
 
+void gic_route_spi(u32 intid, u64 mpidr) { reg64(g_gicd + 0x6000 + 8ull * intid) = mpidr_affinity(mpidr); }
+
+void gic_deactivate_spi(u32 intid) { reg32(g_gicd + 0x0380 + 4ull * (intid / 32)) = 1u << (intid % 32); } // ICACTIVER
+
 bool gic_ready() { return g_ready; }
 
 } // namespace tessera::arch

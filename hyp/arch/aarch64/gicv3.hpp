@@ -36,6 +36,10 @@ void gic_clear_active_private(u64 mpidr, u32 intid);
 void gic_set_active_private(u64 mpidr, u32 intid);
 
 void gic_enable_spi(u32 intid, u64 mpidr);
+/// Routes SPI `intid` to the core with affinity `mpidr` (it stays enabled).
+void gic_route_spi(u32 intid, u64 mpidr);
+/// Deactivates SPI `intid` from any core (GICD_ICACTIVER).
+void gic_deactivate_spi(u32 intid);
 /// True once the distributor is set up.
 bool gic_ready();
 

@@ -123,6 +123,11 @@ bool hardware_random(u64& out) {
 
 void route_device_irq(u32 intid, unsigned core) { gic_enable_spi(intid, g_cores[core].mpidr); }
 
+void move_device_irq(u32 intid, unsigned core) {
+    gic_route_spi(intid, g_cores[core].mpidr);
+    gic_deactivate_spi(intid);
+}
+
 void kick_core(unsigned core) {
     if (core >= g_core_count || !gic_ready()) return;
     const PerCore* self = reinterpret_cast<const PerCore*>(tpidr_el2::read());

@@ -90,6 +90,7 @@ void wait_event() {
 }
 
 void route_device_irq(u32, unsigned) {}
+void move_device_irq(u32, unsigned) {}
 
 unsigned this_core() { return fake::machine().core; }
 

@@ -34,6 +34,12 @@ void virtio_create(const SystemDesc& sys, PageAllocator& alloc) {
         consoles += d.kind == sysimg::CHANNEL_VIRTIO_CONSOLE ? 1 : 0;
     }
     if (nets + consoles == 0) return;
+    // A failover standby has a twin of each of its partner's devices, in the
+    // same order, so at the same places (boot refuses it channels of its own).
+    for (u16 i = 0; i < sys.vm_count; ++i) {
+        const FailurePolicy& f = sys.vms[i].failure;
+        if (f.standby && f.partner != 0) count[i] = count[f.partner - 1];
+    }
     ModelDevice* tables[256] = {};
     for (u16 i = 0; i < sys.vm_count; ++i) {
         if (count[i] != 0) tables[i] = alloc_zeroed<ModelDevice>(alloc, count[i], "virtio devices");
@@ -41,14 +47,20 @@ void virtio_create(const SystemDesc& sys, PageAllocator& alloc) {
     NetLink* net = nets != 0 ? alloc_zeroed<NetLink>(alloc, nets, "virtio-net links") : nullptr;
     ConsoleLink* con = consoles != 0 ? alloc_zeroed<ConsoleLink>(alloc, consoles, "virtio consoles") : nullptr;
     // The next device of `vm`: where it goes and its interrupt.
-    auto place = [&](Vm& vm, Transport& t) {
+    auto place = [&](Vm& vm, Transport& t, void (*hand_over)(void*, void*)) {
         const u8 j = vm.model_count++;
         tables[vm.id][j] = ModelDevice{{Ipa(vplat::VIRTIO_BASE + j * vplat::VIRTIO_SIZE), vplat::VIRTIO_SIZE},
                                        transport_access,
                                        transport_reset_hook,
-                                       &t};
+                                       &t,
+                                       hand_over};
         vm.models = tables[vm.id];
         return vplat::VIRTIO_INTID + j;
+    };
+    // Its failover standby, if `vm` is a pair's active VM.
+    auto standby_of = [&](const Vm& vm) -> Vm* {
+        const FailurePolicy& f = vm.desc->failure;
+        return f.partner != 0 && !f.standby ? &g_vms.vms[f.partner - 1] : nullptr;
     };
     for (u16 k = 0; k < sys.channel_count; ++k) {
         const ChannelDesc& d = sys.channels[k];
@@ -56,14 +68,22 @@ void virtio_create(const SystemDesc& sys, PageAllocator& alloc) {
         Vm& b = g_vms.vms[d.vm[1]];
         if (d.kind == sysimg::CHANNEL_VIRTIO_NET) {
             NetLink& link = *net++;
-            const u32 ia = place(a, link.end[0]);
-            const u32 ib = place(b, link.end[1]);
+            const u32 ia = place(a, link.port[0][0], net_hand_over);
+            const u32 ib = place(b, link.port[1][0], net_hand_over);
             net_link_init(link, k, a, ia, b, ib);
+            for (unsigned side = 0; side < 2; ++side) {
+                Vm* standby = standby_of(side == 0 ? a : b);
+                if (standby == nullptr) continue;
+                const u32 intid = place(*standby, link.port[side][1], net_hand_over);
+                if (intid != (side == 0 ? ia : ib))
+                    arch::panic("vm %s: its virtio devices are not its partner's", standby->name());
+                net_link_spare(link, side, *standby, intid);
+            }
             log("channel %s: vm %s <-> vm %s, virtio-net (MAC 02:74:73:00:%02x:01 and :02)", d.name, a.name(), b.name(),
                 k);
         } else if (d.kind == sysimg::CHANNEL_VIRTIO_CONSOLE) {
             ConsoleLink& link = *con++;
-            console_link_init(link, k, a, place(a, link.dev));
+            console_link_init(link, k, a, place(a, link.dev, nullptr));
             const unsigned long long at = vplat::CHANNEL_BASE + u64{k} * vplat::CHANNEL_SLOT;
             log("channel %s: vm %s's virtio console <-> vm %s, %llu KiB at IPA %#llx", d.name, a.name(), b.name(),
                 static_cast<unsigned long long>(d.size / KiB), at);

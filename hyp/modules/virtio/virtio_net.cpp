@@ -2,6 +2,7 @@
 // receive queue.
 #include "virtio_net.hpp"
 
+#include "arch.hpp"
 #include "console.hpp"
 #include "format.hpp"
 #include "string.hpp"
@@ -12,11 +13,37 @@ namespace tessera::virtio {
 namespace {
 
 NetLink& link_of(const Transport& t) { return *static_cast<NetLink*>(t.device); }
-unsigned side_of(const Transport& t) { return &t == &link_of(t).end[0] ? 0 : 1; }
+/// Which of port[side][0..1] `t` is.
+unsigned index_of(const Transport& t) { return static_cast<unsigned>(&t - &link_of(t).port[0][0]); }
+unsigned side_of(const Transport& t) { return index_of(t) / 2; }
+bool plugged(const Transport& t) { return link_of(t).plugged[side_of(t)] == index_of(t) % 2; }
 
 u8 net_config(const Transport& t, u64 offset) {
-    // struct virtio_net_config: mac[6], then fields of features not offered.
-    return offset < 6 ? link_of(t).mac[side_of(t)][offset] : 0;
+    // struct virtio_net_config: mac[6], status (le16), then fields of features not offered.
+    if (offset < 6) return link_of(t).mac[side_of(t)][offset];
+    return offset == 6 && plugged(t) ? NET_S_LINK_UP : 0;
+}
+
+/// An unplugged device's transmit queue: its frames go nowhere, as on a NIC without a cable.
+void drop_all(Transport& t) {
+    if (!t.live(NET_TX)) return;
+    Virtqueue& q = t.q[NET_TX];
+    Fault why;
+    u16 pending = 0;
+    if (!queue_pending(q, pending, why)) {
+        transport_fail(t, why.text);
+        return;
+    }
+    for (u16 i = 0; i < pending; ++i) {
+        u16 head = 0;
+        if (!queue_head(q, 0, head, why)) {
+            transport_fail(t, why.text);
+            return;
+        }
+        queue_push_used(q, head, 0);
+        ++q.next_avail;
+    }
+    if (pending != 0 && queue_publish(q)) transport_interrupt(t, IRQ_USED);
 }
 
 /// Copies bytes from one descriptor chain into others.
@@ -64,8 +91,8 @@ enum class Move : u8 { moved, dropped, wait, stop };
 
 /// Takes the first frame of `tx`'s queue (checked) to `rx`, if it can.
 Move move_one(NetLink& link, unsigned from, u32& bytes) {
-    Transport& tx = link.end[from];
-    Transport& rx = link.end[1 - from];
+    Transport& tx = net_end(link, from);
+    Transport& rx = net_end(link, 1 - from);
     Virtqueue& tq = tx.q[NET_TX];
     Fault why;
     u16 pending = 0, head = 0;
@@ -196,6 +223,10 @@ Move move_one(NetLink& link, unsigned from, u32& bytes) {
 MmioResult net_notify(Transport& t, u16 q) {
     // A transmit notification moves this end's frames; a receive one (new
     // buffers) the frames the peer has waiting.
+    if (!plugged(t)) {
+        if (q == NET_TX) drop_all(t);
+        return MmioResult::done;
+    }
     const unsigned from = q == NET_TX ? side_of(t) : 1 - side_of(t);
     return net_pump(link_of(t), from) ? MmioResult::retry : MmioResult::done;
 }
@@ -208,15 +239,32 @@ void net_link_init(NetLink& link, unsigned k, Vm& a, u32 intid_a, Vm& b, u32 int
     Vm* vms[2] = {&a, &b};
     const u32 intids[2] = {intid_a, intid_b};
     for (unsigned i = 0; i < 2; ++i) {
-        transport_init(link.end[i], NET_OPS, *vms[i], link.lock, &link, intids[i]);
+        transport_init(link.port[i][0], NET_OPS, *vms[i], link.lock, &link, intids[i]);
         const u8 mac[6] = {0x02, 0x74, 0x73, 0x00, static_cast<u8>(k), static_cast<u8>(i + 1)};
         memcpy(link.mac[i], mac, sizeof mac);
     }
 }
 
+void net_link_spare(NetLink& link, unsigned side, Vm& standby, u32 intid) {
+    transport_init(link.port[side][1], NET_OPS, standby, link.lock, &link, intid);
+}
+
+void net_hand_over(void* from, void* to) {
+    Transport& f = *static_cast<Transport*>(from);
+    Transport& t = *static_cast<Transport*>(to);
+    NetLink& link = link_of(f);
+    LockGuard guard(link.lock);
+    const unsigned side = side_of(f);
+    if (&link != &link_of(t) || side_of(t) != side || !plugged(f))
+        arch::panic("virtio-net: a takeover by a device that is not the same link's spare");
+    link.plugged[side] = static_cast<u8>(index_of(t) % 2);
+    transport_interrupt(t, IRQ_CONFIG); // its link is up (its driver reads the status again)
+    (void)net_pump(link, 1 - side);     // what the peer had waiting for the failed VM (the rest at its next notify)
+}
+
 bool net_pump(NetLink& link, unsigned from) {
-    Transport& tx = link.end[from];
-    Transport& rx = link.end[1 - from];
+    Transport& tx = net_end(link, from);
+    Transport& rx = net_end(link, 1 - from);
     if (!tx.live(NET_TX) || tx.vm->state.load(std::memory_order_acquire) != VmState::running) return false;
     u32 bytes = 0;
     u64 moved = 0;

@@ -7,6 +7,11 @@
 // with a NIC at each end: if the receiver is not up, the frame is dropped;
 // if it is up but has no buffer, the frame waits (the sender's queue
 // fills, and its driver stops sending) until the receiver posts one.
+//
+// An end whose VM is a failover pair's active one has a second device, in
+// the pair's standby at the same place and with the same MAC address: its
+// cable is unplugged (link down, frames dropped) until the standby takes
+// over, when the cable moves to it (net_hand_over).
 #pragma once
 
 #include "virtio_mmio.hpp"
@@ -24,13 +29,15 @@ inline constexpr u64 NET_F_HOST_TSO4 = 1ull << 11; ///< it may send them
 inline constexpr u64 NET_F_HOST_TSO6 = 1ull << 12;
 inline constexpr u64 NET_F_HOST_ECN = 1ull << 13;
 inline constexpr u64 NET_F_MRG_RXBUF = 1ull << 15;
+inline constexpr u64 NET_F_STATUS = 1ull << 16; ///< the link's status is in the configuration space
+inline constexpr u16 NET_S_LINK_UP = 1;
 /// What the link offers: the offloads let the two stacks hand each other
 /// 64 KiB TCP segments with the checksum still to do, so a bulk transfer
 /// crosses in few frames (the link is memory to memory: nothing is lost by
 /// not cutting them up or checking them on the way).
-inline constexpr u64 NET_FEATURES = F_VERSION_1 | NET_F_MAC | NET_F_MRG_RXBUF | NET_F_CSUM | NET_F_GUEST_CSUM |
-                                    NET_F_HOST_TSO4 | NET_F_HOST_TSO6 | NET_F_HOST_ECN | NET_F_GUEST_TSO4 |
-                                    NET_F_GUEST_TSO6 | NET_F_GUEST_ECN;
+inline constexpr u64 NET_FEATURES = F_VERSION_1 | NET_F_MAC | NET_F_STATUS | NET_F_MRG_RXBUF | NET_F_CSUM |
+                                    NET_F_GUEST_CSUM | NET_F_HOST_TSO4 | NET_F_HOST_TSO6 | NET_F_HOST_ECN |
+                                    NET_F_GUEST_TSO4 | NET_F_GUEST_TSO6 | NET_F_GUEST_ECN;
 
 // struct virtio_net_hdr: flags and gso_type, its first two bytes.
 inline constexpr u8 HDR_F_NEEDS_CSUM = 1;
@@ -52,7 +59,10 @@ inline constexpr u32 NET_BYTES_PER_EXIT = 256 * 1024;
 
 struct NetLink {
     Spinlock lock;
-    Transport end[2];
+    /// Side i's devices: [i][0] in the VM the system file names, [i][1] in
+    /// its failover standby (if it has one); the one plugged in is [i][plugged[i]].
+    Transport port[2][2];
+    u8 plugged[2] = {};
     u8 mac[2][6] = {};
     u64 frames[2] = {};  ///< frames delivered from end i to the other
     u64 dropped[2] = {}; ///< frames from end i that nobody could take
@@ -62,6 +72,18 @@ struct NetLink {
 /// Sets up `link` between `a` and `b` (boot): transports at their
 /// `intid`s, MAC addresses 02:74:73:00:<k>:01 and :02 for link `k`.
 void net_link_init(NetLink& link, unsigned k, Vm& a, u32 intid_a, Vm& b, u32 intid_b);
+
+/// Gives side `side` of `link` its unplugged device in `standby` at `intid`
+/// (boot; that side's VM is `standby`'s failover partner).
+void net_link_spare(NetLink& link, unsigned side, Vm& standby, u32 intid);
+
+/// The plugged-in device side `side` of `link` has now.
+inline Transport& net_end(NetLink& link, unsigned side) { return link.port[side][link.plugged[side]]; }
+
+/// ModelDevice hand_over hook: the cable of `from` (a failed active VM's
+/// device) moves to `to` (its standby's device of the same side), which
+/// is told of the link now up; the peer's waiting frames go to it.
+void net_hand_over(void* from, void* to);
 
 /// Moves frames queued by end `from` to the other end, at most
 /// NET_BYTES_PER_EXIT of them; true if more wait and could move now. Lock held.
