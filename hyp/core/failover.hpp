@@ -13,12 +13,20 @@
 // restart limits, and waits as the new standby.
 #pragma once
 
-#include "types.hpp"
+#include "pgtable.hpp"
+#include "vplatform.hpp"
 
 namespace tessera {
 
 struct Vm;
 class PageAllocator;
+
+/// How a pair's channels and devices are mapped, in either VM's stage-2.
+inline constexpr MapAttrs CHANNEL_ATTRS{true, true, false, MapAttrs::Mem::normal};
+inline constexpr MapAttrs DEVICE_ATTRS{true, true, false, MapAttrs::Mem::device};
+
+/// Where raw channel `k` is, in each VM that maps it.
+inline Ipa channel_ipa(unsigned k) { return Ipa(vplat::CHANNEL_BASE + k * vplat::CHANNEL_SLOT); }
 
 /// Boot: the stage-2 tables `standby` needs to map each of its partner's
 /// channels are made now (mapped, then unmapped), so that a takeover

@@ -9,6 +9,7 @@ set(TESSERA_CORE_SOURCES
     entropy.cpp
     entropy_seed.cpp
     failover.cpp
+    failover_prepare.cpp
     format.cpp
     guest_fault.cpp
     hypercall.cpp

@@ -93,6 +93,11 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
         }
     }
     vm_stop_vcpus(vm);
+    // A failure says when, for the steps of a restart or a failover that follow.
+    if (!clean) {
+        const usize used = strlen(line);
+        format_to(line + used, sizeof line - used, " (at %llu us)", static_cast<unsigned long long>(arch::now_us()));
+    }
     log("vm %s: %s", vm.name(), line);
     if (restart == RestartClaim::no) {
         console_vm_stopped(vm.id);
@@ -107,23 +112,44 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
     vms_power_off_if_all_stopped();
 }
 
-/// Copies the VM's images into its RAM, resets its devices and its vCPUs, and
-/// makes vCPU 0 runnable at the image's entry (x0 = device tree, if any).
-void vm_load(Vm& vm) {
-    const VmDesc& d = *vm.desc;
-    u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
+void vm_load_begin(Vm& vm) {
     // Its model devices first: a peer's frame or message in flight into the
-    // old rings must not land in the images copied below (the reset takes
+    // old rings must not land in the RAM scrubbed below (the reset takes
     // the device's lock, so a copy under way ends before it).
     for (unsigned i = 0; i < vm.model_count; ++i) vm.models[i].reset(vm.models[i].self);
-    arch::zero_memory(ram, vm.ram.size);
-    auto place = [&](Ipa at, const Blob& b) { memcpy(ram + (at - vm.ram.base), b.begin, b.size()); };
+}
+
+u64 vm_scrub(Vm& vm, u64 from, u64 until) {
+    u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
+    // Zeroed, then cleaned to the point of coherency: its vCPUs start with
+    // their caches off and must read zeros, not what the last run left.
+    while (from < vm.ram.size) {
+        const u64 n = vm.ram.size - from < SCRUB_PIECE ? vm.ram.size - from : SCRUB_PIECE;
+        arch::zero_memory(ram + from, n);
+        arch::clean_dcache_to_poc(ram + from, n);
+        from += n;
+        if (arch::now_ticks() >= until) break;
+    }
+    return from;
+}
+
+void vm_load_finish(Vm& vm) {
+    const VmDesc& d = *vm.desc;
+    u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
+    auto place = [&](Ipa at, const Blob& b) {
+        u8* to = ram + (at - vm.ram.base);
+        memcpy(to, b.begin, b.size());
+        arch::clean_dcache_to_poc(to, b.size());
+    };
     place(vm.kernel_ipa, d.image);
     if (d.initrd.size() != 0) place(vm.initrd_ipa, d.initrd);
-    if (d.dtb.size() != 0) place(vm.dtb_ipa, d.dtb);
-    // A seed of its own for this boot (the payload's tree holds zeros there).
-    if (vm.seed_offset != 0) entropy_fill(ram + (vm.dtb_ipa - vm.ram.base) + vm.seed_offset, VM_SEED_BYTES);
-    arch::clean_dcache_to_poc(ram, vm.ram.size);
+    if (d.dtb.size() != 0) {
+        // A seed of its own for this boot (the payload's tree holds zeros there).
+        u8* tree = ram + (vm.dtb_ipa - vm.ram.base);
+        memcpy(tree, d.dtb.begin, d.dtb.size());
+        if (vm.seed_offset != 0) entropy_fill(tree + vm.seed_offset, VM_SEED_BYTES);
+        arch::clean_dcache_to_poc(tree, d.dtb.size());
+    }
 
     vgic_reset(vm);
     vpl011_reset(vm.uart);
@@ -140,6 +166,12 @@ void vm_load(Vm& vm) {
     arch::vcpu_reset(boot, vm.kernel_ipa, vm.dtb_ipa.raw());
     boot.state.store(VcpuState::runnable, std::memory_order_release);
     core_enqueue(boot);
+}
+
+void vm_load(Vm& vm) {
+    vm_load_begin(vm);
+    (void)vm_scrub(vm, 0, ~0ull);
+    vm_load_finish(vm);
 }
 
 /// How long a core may take to leave a vCPU after being kicked.
@@ -166,32 +198,10 @@ bool vm_quiesce(Vm& vm, char* why, usize cap) {
     return true;
 }
 
-bool vm_reload(Vm& vm, char* why, usize cap) {
-    if (!vm_quiesce(vm, why, cap)) return false;
-    arch::vm_release_hw(vm);
-    vm_load(vm);
-    return true;
-}
-
 void vm_reset(Vm& vm) {
-    {
-        // Only a running VM: one that failed meanwhile (its watchdog, another
-        // vCPU's fault) or is restarting already is not this call's to revive.
-        LockGuard guard(vm.health.lock);
-        VmState expected = VmState::running;
-        if (!vm.state.compare_exchange_strong(expected, VmState::restarting, std::memory_order_acq_rel,
-                                              std::memory_order_acquire))
-            return;
-    }
-    log("vm %s: restarting from its original image", vm.name());
-    flush_console(vm);
-    char why[64];
-    if (!vm_reload(vm, why, sizeof why)) {
-        vm.state.store(VmState::running, std::memory_order_release); // (so that it can be stopped)
-        vm_stop(vm, StopReason::reset_failed, 0, why);               // the VM stops instead
-        return;
-    }
-    vm.state.store(VmState::running, std::memory_order_release); // (its vCPU 0 runs only once this core decides)
+    // Its home core reloads it (vm_health.hpp), in slices: a large VM's
+    // scrub does not hold this core, nor any other, for long.
+    (void)vm_restart_request(vm, "its own", true);
 }
 
 namespace {

@@ -126,9 +126,25 @@ void vm_refuse(Vm& vm, const char* why);
 /// Logs the final verdict and powers off if no VM is running (any core).
 void vms_power_off_if_all_stopped();
 
-/// Copies `vm`'s images into its RAM, resets its devices and vCPUs, and makes
-/// vCPU 0 runnable at the image's entry (boot, and every restart).
+/// Loads `vm` whole: vm_load_begin, vm_scrub of all its RAM, vm_load_finish (boot).
 void vm_load(Vm& vm);
+
+/// A (re)load's first step: its model devices back to power-on, so that
+/// nothing in flight lands in its RAM from now on. Its vCPUs are off their cores.
+void vm_load_begin(Vm& vm);
+
+/// Bytes vm_scrub() does between looks at the clock.
+inline constexpr u64 SCRUB_PIECE = 256 * KiB;
+
+/// Scrubs `vm`'s RAM from byte `from` (zeroed and cleaned to the point of
+/// coherency) until it is all done or the counter reaches `until`; returns
+/// the next byte to scrub (vm.ram.size: done). Bounded slices let its home
+/// core run other vCPUs in between.
+u64 vm_scrub(Vm& vm, u64 from, u64 until);
+
+/// A (re)load's last step, its RAM scrubbed: its images copied in, its
+/// devices and vCPUs reset, vCPU 0 runnable at the image's entry.
+void vm_load_finish(Vm& vm);
 
 /// The VM the board's device `device` belongs to (nullptr: none), and
 /// giving it one (at boot, and to a failover standby that takes over).
@@ -155,15 +171,9 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc);
 /// False, saying why in `why`, if a core did not let go in time.
 [[nodiscard]] bool vm_quiesce(Vm& vm, char* why, usize cap);
 
-/// Takes `vm` off its cores (vm_quiesce), releases what its vCPUs left in
-/// the hardware and loads it again from its images (vm_load). False, saying
-/// why, if a core did not let go in time (nothing was rewritten).
-[[nodiscard]] bool vm_reload(Vm& vm, char* why, usize cap);
-
-/// Restarts `vm` from its original images (PSCI SYSTEM_RESET): every vCPU
-/// leaves its core, memory and devices are reset, vCPU 0 starts again.
-/// If a core does not let go of one of its vCPUs within 1 s, nothing is
-/// rewritten and the VM stops as failed. Called on the core of one of its vCPUs.
+/// Restarts a running `vm` from its original images (PSCI SYSTEM_RESET):
+/// its vCPUs stop now; its home core reloads it (vm_restart_request). A VM
+/// that has failed, ended or is restarting already is left alone.
 void vm_reset(Vm& vm);
 
 /// Where a Linux guest's initramfs goes, read from its device tree (`size`

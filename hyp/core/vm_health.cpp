@@ -34,20 +34,55 @@ u64 backoff_ms(u32 base, u32 n) {
 
 unsigned home_core(const Vm& vm) { return vm.vcpus[0].core; }
 
-/// Starts `vm` again from its images (its home core, its back-off over).
-void restart_now(Vm& vm) {
+/// `vm` cannot be restarted: it stays stopped, saying why.
+void not_restarted(Vm& vm, const char* why) {
+    vm.health.restart_at.store(~0ull, std::memory_order_release);
+    vm.state.store(VmState::failed, std::memory_order_release);
+    log("vm %s: not restarted: %s", vm.name(), why);
+    console_vm_stopped(vm.id);
+    if (const u16 p = vm.desc->failure.partner; p != 0 && g_vms.vms[p - 1].standby.load(std::memory_order_acquire))
+        failover_partner_ended(g_vms.vms[p - 1]);
+    vms_power_off_if_all_stopped();
+}
+
+/// Whether a vCPU other than those of a restarting VM wants `core`.
+bool others_want(PerCore& core) {
+    LockGuard guard(core.queue_lock);
+    const Vcpu* cur = core.current.load(std::memory_order_relaxed);
+    return !core.ready.empty() || (cur != nullptr && cur->state.load(std::memory_order_acquire) == VcpuState::runnable);
+}
+
+/// One step of starting `vm` again from its images (its home core, its
+/// back-off over): off its cores first, then its RAM scrubbed a slice at a
+/// time — the slice charged to its budget here, and the core's other vCPUs
+/// given as long again before the next — then its images. It runs again
+/// after the last step (or has failed for good).
+void restart_step(Vm& vm, PerCore& core) {
     VmHealth& h = vm.health;
-    h.restart_at.store(~0ull, std::memory_order_release);
-    char why[64];
-    if (!vm_reload(vm, why, sizeof why)) {
-        vm.state.store(VmState::failed, std::memory_order_release);
-        log("vm %s: not restarted: %s", vm.name(), why);
-        console_vm_stopped(vm.id);
-        if (const u16 p = vm.desc->failure.partner; p != 0 && g_vms.vms[p - 1].standby.load(std::memory_order_acquire))
-            failover_partner_ended(g_vms.vms[p - 1]);
-        vms_power_off_if_all_stopped();
+    if (h.scrub_next == ~0ull) {
+        char why[64];
+        if (!vm_quiesce(vm, why, sizeof why)) {
+            not_restarted(vm, why);
+            return;
+        }
+        arch::vm_release_hw(vm);
+        vm_load_begin(vm);
+        h.scrub_next = 0;
+    }
+    const u64 start = arch::now_ticks();
+    h.scrub_next = vm_scrub(vm, h.scrub_next, start + arch::us_to_ticks(SLICE_US));
+    const u64 now = arch::now_ticks();
+    Budget& budget = vm.budget[core.index];
+    if (budget.budget != 0) budget.charge(now, now - start);
+    if (h.scrub_next < vm.ram.size) {
+        u64 next = others_want(core) ? now + (now - start) : now;
+        if (budget.budget != 0 && budget.remaining(now) == 0) next = budget.next_period(now);
+        h.restart_at.store(next, std::memory_order_release);
         return;
     }
+    h.scrub_next = ~0ull;
+    h.restart_at.store(~0ull, std::memory_order_release);
+    vm_load_finish(vm);
     // Running only now: nothing is injected into it while its memory is rewritten
     // (its vCPU 0 runs once this core decides).
     vm.state.store(VmState::running, std::memory_order_release);
@@ -132,12 +167,12 @@ RestartClaim vm_health_claim_restart(Vm& vm, char* line, usize cap) {
     return RestartClaim::yes;
 }
 
-bool vm_restart_request(Vm& vm, const char* who) {
+bool vm_restart_request(Vm& vm, const char* who, bool running_only) {
     VmHealth& h = vm.health;
     {
         LockGuard guard(h.lock);
         VmState s = vm.state.load(std::memory_order_acquire);
-        if (s == VmState::restarting ||
+        if (s == VmState::restarting || (running_only && s != VmState::running) ||
             !vm.state.compare_exchange_strong(s, VmState::restarting, std::memory_order_acq_rel,
                                               std::memory_order_acquire))
             return false;
@@ -183,12 +218,15 @@ void vm_health_run(PerCore& core) {
                 vms_power_off_if_all_stopped();
                 continue;
             }
-            const u64 at = vm.health.restart_at.load(std::memory_order_acquire);
-            if (at > now) {
+            u64 at = vm.health.restart_at.load(std::memory_order_acquire);
+            if (at <= now) {
+                restart_step(vm, core);
+                at = vm.health.restart_at.load(std::memory_order_acquire);
+            }
+            if (vm.state.load(std::memory_order_acquire) == VmState::restarting) {
                 next = at < next ? at : next;
                 continue;
             }
-            restart_now(vm);
         }
         if (vm.state.load(std::memory_order_acquire) != VmState::running) continue;
         const u64 deadline = vm.watchdog.deadline.load(std::memory_order_acquire);

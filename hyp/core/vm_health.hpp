@@ -29,6 +29,7 @@ struct VmHealth {
     u32 restarts = 0;                          ///< since the board started
     u64 failed_at = 0;                         ///< when it last failed (ticks)
     const char* requested_by = nullptr;        ///< restarting at someone's request (not a failure): whose
+    u64 scrub_next = ~0ull;                    ///< restarting: its RAM's next byte to scrub (~0: not begun)
     std::atomic<bool> takeover_pending{false}; ///< failed as a pair's active VM: its partner takes over first
     u32 takeovers = 0;                         ///< times it took over from its partner
     bool final_after_takeover = false;         ///< past max_restarts: after the takeover it stays stopped
@@ -48,11 +49,12 @@ enum class RestartClaim : u8 {
 RestartClaim vm_health_claim_restart(Vm& vm, char* line, usize cap);
 
 /// Restarts `vm` from its images as soon as its home core can, at the
-/// request of `who` ("the console's (Ctrl-T r)", a monitor's command),
-/// whatever its failure policy and without counting as a failure; a VM
-/// that has ended or failed starts again too. Its vCPUs stop at once.
-/// False if it is restarting already. Any core.
-bool vm_restart_request(Vm& vm, const char* who);
+/// request of `who` ("the console's (Ctrl-T r)", a monitor's command, "its
+/// own": the guest's PSCI SYSTEM_RESET), whatever its failure policy and
+/// without counting as a failure; a VM that has ended or failed starts again
+/// too, unless `running_only`. Its vCPUs stop at once. False if it is
+/// restarting already (or not running, with `running_only`). Any core.
+bool vm_restart_request(Vm& vm, const char* who, bool running_only = false);
 
 /// `vm`'s watchdog deadline or restart time changed: its home core takes
 /// the earlier of them into its next timer (and is kicked if it is another

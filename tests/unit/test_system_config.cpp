@@ -521,6 +521,26 @@ TEST_F(SystemConfigTest, FailoverPairsAndTheirMistakes) {
     EXPECT_EQ(errors[2], "9: vm 'f': standby: applies only with on_failure: failover");
     EXPECT_EQ(errors[3], "11: channel 'to-standby': vm 'e' is a standby: its partner's channels become its own on "
                          "failover");
+
+    // The active VM's devices and virtio-net cables go with it: the standby
+    // has a twin of each virtio device (its device tree lists as many), and
+    // owns no device of its own.
+    SystemConfig net;
+    ASSERT_TRUE(load(std::string(kHead) +
+                         "  - {name: client, image: guest.bin, memory: 2M, cores: 1}\n"
+                         "  - {name: a, image: guest.bin, memory: 2M, cores: 2, devices: [rtc], on_failure: failover,"
+                         " standby: b}\n"
+                         "  - {name: b, image: guest.bin, memory: 2M, cores: 3}\n"
+                         "channels:\n  - {name: lan, between: [a, client], kind: virtio-net}\n",
+                     &net)
+                    .empty());
+    EXPECT_EQ(net.virtio_devices(1), 1u);
+    EXPECT_EQ(net.virtio_devices(2), 1u); // the twin
+    const auto owned = load(std::string(kHead) +
+                            "  - {name: a, image: guest.bin, memory: 2M, cores: 2, on_failure: failover, standby: b}\n"
+                            "  - {name: b, image: guest.bin, memory: 2M, cores: 3, devices: [rtc]}\n");
+    ASSERT_EQ(owned.size(), 1u);
+    EXPECT_EQ(owned[0], "4: vm 'a': standby 'b' owns devices: a standby owns none (it takes its partner's over)");
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // (back-off, limit, window, scrubbed RAM) and the watchdog's expiry, on the fake machine.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -158,6 +159,37 @@ TEST(VmHealth, WindowForgetsOldRestartsAndCleanEndsStay) {
     FakeSystem again({{"svc", {1}, 0, 0, 0, 2 * MiB, {}, {}, {}, restart(5, 1'000, 0)}, {"other", {2}}});
     vm_stop(again.vm(0), StopReason::poweroff, 0, "");
     EXPECT_EQ(again.vm(0).state, VmState::ended);
+}
+
+// A large VM's restart scrubs its RAM a slice (1 ms) at a time on its home
+// core, and a VM sharing the core runs between the slices as long again: the
+// restart holds the core for no more than a slice at a time.
+TEST(VmHealth, ALargeVmsScrubIsSlicedAndItsCoreSharesOn) {
+    FakeSystem sys({{"big", {1}, 0, 0, 0, 16 * MiB, {}, {}, {}, restart(3, 60'000, 0)}, {"small", {1}}});
+    Vm& big = sys.vm(0);
+    Vcpu& small = sys.vcpu(1, 0);
+    u8* ram = static_cast<u8*>(arch::phys_to_ptr(big.ram_pa));
+    std::memset(ram, 0xab, 16 * MiB);
+    arch::fake::machine().ticks_per_zeroed_mib = arch::us_to_ticks(1000); // 1 ms per MiB: 16 slices
+    advance_us(1);
+    vm_stop(big, StopReason::fault, 0, "x");
+    unsigned slices = 0;
+    while (big.state == VmState::restarting && slices < 100) {
+        arch::fake::machine().ticks = std::max(arch::fake::machine().ticks, arch::fake::machine().timer[1]);
+        Vcpu* ran = FakeSystem::run(1);
+        if (big.state != VmState::restarting) break;
+        ++slices;
+        EXPECT_EQ(ran, &small) << slices; // between slices, the other VM has the core
+        EXPECT_EQ(big.health.scrub_next, u64{slices} * MiB);
+        EXPECT_EQ(arch::fake::machine().timer[1],
+                  arch::fake::machine().ticks + arch::us_to_ticks(1000)); // as long again
+    }
+    EXPECT_EQ(slices, 15u); // the 16th ends the restart
+    EXPECT_EQ(big.state, VmState::running);
+    EXPECT_EQ(ram[16 * MiB - 1], 0);
+    EXPECT_EQ(ram[sizeof FakeSystem::image()], 0);
+    EXPECT_EQ(std::memcmp(ram, FakeSystem::image(), sizeof FakeSystem::image()), 0);
+    EXPECT_TRUE(has("vm big: restarted from its original images, its RAM scrubbed"));
 }
 
 // A restarting VM keeps the board on: the last other VM ending does not power it off.

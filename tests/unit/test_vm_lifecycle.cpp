@@ -71,9 +71,10 @@ void start_second_vcpu(FakeSystem& sys) {
     ASSERT_EQ(FakeSystem::run(v0.core), &v0);
 }
 
-// vm_reset reloads the image into zeroed RAM, resets the devices, and
-// restarts vCPU 0 alone (at the image's entry); the other vCPU's core let go
-// of it first (it was kicked and waited for).
+// vm_reset stops the VM's vCPUs at once; its home core then reloads the
+// image into zeroed RAM, resets the devices, and restarts vCPU 0 alone (at
+// the image's entry); the other vCPU's core let go of it first (it was
+// kicked and waited for). Two vCPUs' resets make one restart.
 TEST(VmLifecycle, ResetReloadsTheImageAndRestartsVcpu0) {
     FakeSystem sys({{"smp", {1, 2}}, {"other", {3}}});
     Vm& vm = sys.vm(0);
@@ -93,8 +94,15 @@ TEST(VmLifecycle, ResetReloadsTheImageAndRestartsVcpu0) {
     const unsigned k2 = arch::fake::machine().kicks[2];
     arch::fake::machine().core = 1;
     vm_reset(vm);
+    EXPECT_EQ(vm.state, VmState::restarting);
+    EXPECT_EQ(v0.state, VcpuState::stopped);
+    vm_reset(vm); // (a second call, another vCPU's: nothing more)
+    EXPECT_TRUE(has("vm smp: restarting at its own request"));
+    // Its home core (vCPU 0's) reloads it.
+    arch::fake::machine().ticks += 1000;
+    EXPECT_EQ(FakeSystem::run(1), &v0);
 
-    EXPECT_EQ(arch::fake::machine().kicks[2], k2 + 1);
+    EXPECT_GE(arch::fake::machine().kicks[2], k2 + 1);
     EXPECT_EQ(waits, 1u);
     EXPECT_EQ(std::memcmp(ram(vm), FakeSystem::image(), sizeof FakeSystem::image()), 0);
     EXPECT_EQ(ram(vm)[sizeof FakeSystem::image()], 0); // the rest zeroed
@@ -106,9 +114,11 @@ TEST(VmLifecycle, ResetReloadsTheImageAndRestartsVcpu0) {
     EXPECT_EQ(arch::fake::machine().released, 1u);
     EXPECT_EQ(vm.vgic.spi_maybe, 0u); // no SPI pending any more
     EXPECT_EQ(vm.uart.rx_count, 0u);
-    EXPECT_TRUE(has("vm smp: restarting from its original image"));
+    EXPECT_TRUE(has("vm smp: restarted from its original images, its RAM scrubbed, at its own request"));
+    const std::string& log = FakeSystem::console();
+    EXPECT_EQ(log.find("restarting at its own request"), log.rfind("restarting at its own request")); // once
     EXPECT_EQ(FakeSystem::run(2), nullptr);
-    EXPECT_EQ(FakeSystem::run(1), &v0);
+    EXPECT_EQ(vm.state, VmState::running);
     EXPECT_EQ(sys.vm(1).state, VmState::running);
 }
 
@@ -123,7 +133,9 @@ TEST(VmLifecycle, ResetDoesNotRewriteMemoryAVcpuStillRuns) {
     std::memset(ram(vm), 0xab, 4096);
     const u64 v1_pc = v1.ctx.regs.elr;
     arch::fake::machine().core = 1;
-    vm_reset(vm); // core 2 never lets go (on_wait does nothing)
+    vm_reset(vm);
+    arch::fake::machine().ticks += 1000;
+    EXPECT_EQ(FakeSystem::run(1), nullptr); // core 2 never lets go (on_wait does nothing)
     ASSERT_EQ(g_cores[2].current.load(), &v1);
     EXPECT_EQ(ram(vm)[4095], 0xab);
     EXPECT_EQ(v1.ctx.regs.elr, v1_pc);

@@ -30,6 +30,7 @@ void reset() {
     m.rndr_draws = 0;
     m.sve_vq = 0;
     m.mte = false;
+    m.ticks_per_zeroed_mib = 0;
 }
 
 } // namespace fake
@@ -51,7 +52,10 @@ u64 inject_external_abort(Vcpu& v, u64, bool, bool) { return v.ctx.regs.elr + 0x
 
 void inject_undefined(Vcpu&) {}
 
-void zero_memory(void* p, u64 size) { std::memset(p, 0, size); }
+void zero_memory(void* p, u64 size) {
+    std::memset(p, 0, size);
+    fake::machine().ticks += size * fake::machine().ticks_per_zeroed_mib / MiB;
+}
 
 void clean_dcache_to_poc(const void*, u64) {}
 

@@ -44,9 +44,9 @@ struct Machine {
     unsigned tlb_flushes = 0;            ///< stage2_unmapped() calls
     bool rndr = false;                   ///< the core has RNDR: hardware_random() gives words
     u64 rndr_draws = 0;                  ///< words it gave
-    unsigned sve_vq = 0;
-    bool mte = false; ///< the board has MTE with tag memory                 ///< the board's longest SVE vector, in
-                      ///< 128-bit granules (0: no SVE)
+    unsigned sve_vq = 0;                 ///< the board's longest SVE vector, in 128-bit granules (0: no SVE)
+    bool mte = false;                    ///< the board has MTE with tag memory
+    u64 ticks_per_zeroed_mib = 0; ///< the counter moves on this much per MiB zero_memory() writes (a scrub's time)
     /// Called by wait_event(): a test lets "another core" act while this one waits.
     std::function<void()> on_wait;
 };
