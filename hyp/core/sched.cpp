@@ -127,9 +127,8 @@ bool nothing_to_decide(PerCore& core) {
            (health == 0 || (core.timer_at != 0 && core.timer_at <= health));
 }
 
-/// The current vCPU no longer runnable (its VM stopped or restarting): charged
-/// and let go before the health events, so that another core quiescing its
-/// VM does not wait on this one (which would be waiting on that one).
+} // namespace
+
 void let_go_of_stopped(PerCore& core) {
     Vcpu* cur = core.current.load(std::memory_order_relaxed); // (this core writes it)
     if (cur == nullptr || is(*cur, VcpuState::runnable) || is(*cur, VcpuState::blocked)) return;
@@ -139,8 +138,6 @@ void let_go_of_stopped(PerCore& core) {
     core.run_start = now;
     core.current.store(nullptr, std::memory_order_release);
 }
-
-} // namespace
 
 void core_enqueue(Vcpu& v) {
     PerCore& core = g_cores[v.core];

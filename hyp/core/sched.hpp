@@ -49,6 +49,11 @@ extern constinit unsigned g_core_count;
 /// Makes a runnable `v` wait for its core (from any core) and wakes that core.
 void core_enqueue(Vcpu& v);
 
+/// This `core`'s current vCPU, if no longer runnable (its VM stopped or
+/// restarting), is charged and let go: another core quiescing that VM does
+/// not wait on this one (which may be waiting on that one). On `core`.
+void let_go_of_stopped(PerCore& core);
+
 /// Wakes a blocked `v` (an interrupt for it, or its timer): it becomes
 /// runnable and queued. Does nothing if it is not blocked. Any core.
 void vcpu_wake(Vcpu& v);

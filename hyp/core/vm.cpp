@@ -119,13 +119,34 @@ void vm_load_begin(Vm& vm) {
     for (unsigned i = 0; i < vm.model_count; ++i) vm.models[i].reset(vm.models[i].self);
 }
 
+namespace {
+
+/// Writes bytes [off, off + n) of `vm`'s RAM as a fresh boot finds them:
+/// zeros, with the parts of its images that fall there.
+void fill_piece(Vm& vm, u8* ram, u64 off, u64 n) {
+    const VmDesc& d = *vm.desc;
+    arch::zero_memory(ram + off, n);
+    auto copy = [&](Ipa at, const Blob& b) {
+        const u64 start = at - vm.ram.base; // (inside its RAM: vm_layout checked it)
+        const u64 lo = start > off ? start : off;
+        const u64 hi = start + b.size() < off + n ? start + b.size() : off + n;
+        if (lo < hi) memcpy(ram + lo, b.begin + (lo - start), hi - lo);
+    };
+    copy(vm.kernel_ipa, d.image);
+    if (d.initrd.size() != 0) copy(vm.initrd_ipa, d.initrd);
+    if (d.dtb.size() != 0) copy(vm.dtb_ipa, d.dtb);
+}
+
+} // namespace
+
 u64 vm_scrub(Vm& vm, u64 from, u64 until) {
     u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
-    // Zeroed, then cleaned to the point of coherency: its vCPUs start with
-    // their caches off and must read zeros, not what the last run left.
+    // Written once and cleaned to the point of coherency: its vCPUs start
+    // with their caches off and must read its images and zeros, not what
+    // the last run left.
     while (from < vm.ram.size) {
         const u64 n = vm.ram.size - from < SCRUB_PIECE ? vm.ram.size - from : SCRUB_PIECE;
-        arch::zero_memory(ram + from, n);
+        fill_piece(vm, ram, from, n);
         arch::clean_dcache_to_poc(ram + from, n);
         from += n;
         if (arch::now_ticks() >= until) break;
@@ -135,22 +156,12 @@ u64 vm_scrub(Vm& vm, u64 from, u64 until) {
 
 void vm_load_finish(Vm& vm) {
     const VmDesc& d = *vm.desc;
-    u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
-    auto place = [&](Ipa at, const Blob& b) {
-        u8* to = ram + (at - vm.ram.base);
-        memcpy(to, b.begin, b.size());
-        arch::clean_dcache_to_poc(to, b.size());
-    };
-    place(vm.kernel_ipa, d.image);
-    if (d.initrd.size() != 0) place(vm.initrd_ipa, d.initrd);
-    if (d.dtb.size() != 0) {
-        // A seed of its own for this boot (the payload's tree holds zeros there).
-        u8* tree = ram + (vm.dtb_ipa - vm.ram.base);
-        memcpy(tree, d.dtb.begin, d.dtb.size());
-        if (vm.seed_offset != 0) entropy_fill(tree + vm.seed_offset, VM_SEED_BYTES);
-        arch::clean_dcache_to_poc(tree, d.dtb.size());
+    // A seed of its own for this boot (the payload's tree holds zeros there).
+    if (vm.seed_offset != 0) {
+        u8* seed = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa)) + (vm.dtb_ipa - vm.ram.base) + vm.seed_offset;
+        entropy_fill(seed, VM_SEED_BYTES);
+        arch::clean_dcache_to_poc(seed, VM_SEED_BYTES);
     }
-
     vgic_reset(vm);
     vpl011_reset(vm.uart);
     vsp805_reset(vm.watchdog);
@@ -187,8 +198,15 @@ bool vm_quiesce(Vm& vm, char* why, usize cap) {
         Vcpu& v = vm.vcpus[i];
         if (v.core == arch::this_core()) continue;
         arch::kick_core(v.core);
-        if (!arch::wait_until([&] { return g_cores[v.core].current.load(std::memory_order_acquire) != &v; },
-                              VCPU_STOP_TIMEOUT_US)) {
+        // That core may itself be waiting for this one to let go of a
+        // vCPU of a VM it quiesces: this one does, while it waits.
+        PerCore& here = g_cores[arch::this_core()];
+        if (!arch::wait_until(
+                [&] {
+                    let_go_of_stopped(here);
+                    return g_cores[v.core].current.load(std::memory_order_acquire) != &v;
+                },
+                VCPU_STOP_TIMEOUT_US)) {
             // Its memory may still be in use there: rewriting it now could
             // corrupt what that core does.
             format_to(why, cap, "core %u did not let go of vCPU %u within 1 s", v.core, v.index);

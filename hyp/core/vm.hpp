@@ -136,14 +136,14 @@ void vm_load_begin(Vm& vm);
 /// Bytes vm_scrub() does between looks at the clock.
 inline constexpr u64 SCRUB_PIECE = 256 * KiB;
 
-/// Scrubs `vm`'s RAM from byte `from` (zeroed and cleaned to the point of
-/// coherency) until it is all done or the counter reaches `until`; returns
-/// the next byte to scrub (vm.ram.size: done). Bounded slices let its home
+/// Rewrites `vm`'s RAM from byte `from` as a fresh boot finds it — zeros
+/// and its images, cleaned to the point of coherency — until it is all done or the counter reaches `until`; returns
+/// the next byte to do (vm.ram.size: done). Bounded slices let its home
 /// core run other vCPUs in between.
 u64 vm_scrub(Vm& vm, u64 from, u64 until);
 
-/// A (re)load's last step, its RAM scrubbed: its images copied in, its
-/// devices and vCPUs reset, vCPU 0 runnable at the image's entry.
+/// A (re)load's last step, its RAM rewritten: a fresh RNG seed in its
+/// device tree, its devices and vCPUs reset, vCPU 0 runnable at the image's entry.
 void vm_load_finish(Vm& vm);
 
 /// The VM the board's device `device` belongs to (nullptr: none), and

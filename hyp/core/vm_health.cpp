@@ -53,32 +53,39 @@ bool others_want(PerCore& core) {
 }
 
 /// One step of starting `vm` again from its images (its home core, its
-/// back-off over): off its cores first, then its RAM scrubbed a slice at a
-/// time — the slice charged to its budget here, and the core's other vCPUs
-/// given as long again before the next — then its images. It runs again
-/// after the last step (or has failed for good).
-void restart_step(Vm& vm, PerCore& core) {
+/// back-off over): off its cores first, then its RAM rewritten (zeros and
+/// its images) a slice at a time — the slice charged to its budget here,
+/// not to the vCPU it interrupted, and the core's other vCPUs given as long
+/// again before the next — then its devices and vCPU 0. It runs again after
+/// the last step (or has failed for good). Returns the ticks the step took.
+u64 restart_step(Vm& vm, PerCore& core) {
     VmHealth& h = vm.health;
+    const u64 start = arch::now_ticks();
     if (h.scrub_next == ~0ull) {
         char why[64];
         if (!vm_quiesce(vm, why, sizeof why)) {
             not_restarted(vm, why);
-            return;
+            return arch::now_ticks() - start;
         }
         arch::vm_release_hw(vm);
         vm_load_begin(vm);
         h.scrub_next = 0;
     }
-    const u64 start = arch::now_ticks();
-    h.scrub_next = vm_scrub(vm, h.scrub_next, start + arch::us_to_ticks(SLICE_US));
-    const u64 now = arch::now_ticks();
     Budget& budget = vm.budget[core.index];
-    if (budget.budget != 0) budget.charge(now, now - start);
+    u64 slice = arch::us_to_ticks(SLICE_US);
+    if (budget.budget != 0 && budget.remaining(start) < slice) slice = budget.remaining(start);
+    if (slice != 0) h.scrub_next = vm_scrub(vm, h.scrub_next, start + slice);
+    const u64 now = arch::now_ticks();
+    const u64 took = now - start;
+    if (budget.budget != 0) budget.charge(now, took);
+    // Not the interrupted vCPU's time, nor its turn's.
+    core.run_start += took;
+    core.slice_end += took;
     if (h.scrub_next < vm.ram.size) {
-        u64 next = others_want(core) ? now + (now - start) : now;
+        u64 next = others_want(core) ? now + took : now;
         if (budget.budget != 0 && budget.remaining(now) == 0) next = budget.next_period(now);
         h.restart_at.store(next, std::memory_order_release);
-        return;
+        return took;
     }
     h.scrub_next = ~0ull;
     h.restart_at.store(~0ull, std::memory_order_release);
@@ -91,13 +98,14 @@ void restart_step(Vm& vm, PerCore& core) {
         log("vm %s: restarted from its original images, its RAM scrubbed, at %s request (hypervisor free memory "
             "%llu bytes)",
             vm.name(), who, static_cast<unsigned long long>(g_vms.pool != nullptr ? g_vms.pool->free_bytes() : 0));
-        return;
+        return took;
     }
     const u64 since = arch::now_ticks() - h.failed_at;
     log("vm %s: restarted from its original images, its RAM scrubbed, %llu us after it failed (restart %u; "
         "hypervisor free memory %llu bytes)",
         vm.name(), static_cast<unsigned long long>(ticks_to_us(since, arch::us_to_ticks(1'000'000))), h.restarts,
         static_cast<unsigned long long>(g_vms.pool != nullptr ? g_vms.pool->free_bytes() : 0));
+    return took;
 }
 
 /// `vm` failed as its pair's active VM: off its cores, then its partner takes over.
@@ -204,6 +212,7 @@ void vm_health_run(PerCore& core) {
     // either seen by the scan or lowers the value again after it.
     core.health_at.store(0, std::memory_order_release);
     u64 next = ~0ull;
+    u64 stepped = 0; // ticks a restart step took in this pass: one per pass, then the vCPUs' turn
     for (u16 i = 0; i < g_vms.count; ++i) {
         Vm& vm = g_vms.vms[i];
         if (vm.vcpus == nullptr || home_core(vm) != core.index) continue;
@@ -219,8 +228,10 @@ void vm_health_run(PerCore& core) {
                 continue;
             }
             u64 at = vm.health.restart_at.load(std::memory_order_acquire);
-            if (at <= now) {
-                restart_step(vm, core);
+            if (at <= now && stepped != 0) {
+                at = now + stepped; // (another VM's step ran: this one's after the vCPUs' turn)
+            } else if (at <= now) {
+                stepped = restart_step(vm, core) | 1;
                 at = vm.health.restart_at.load(std::memory_order_acquire);
             }
             if (vm.state.load(std::memory_order_acquire) == VmState::restarting) {

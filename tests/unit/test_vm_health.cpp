@@ -163,9 +163,11 @@ TEST(VmHealth, WindowForgetsOldRestartsAndCleanEndsStay) {
 
 // A large VM's restart scrubs its RAM a slice (1 ms) at a time on its home
 // core, and a VM sharing the core runs between the slices as long again: the
-// restart holds the core for no more than a slice at a time.
+// restart holds the core for no more than a slice at a time, and the slices
+// are not charged to the budget of the vCPU they interrupt.
 TEST(VmHealth, ALargeVmsScrubIsSlicedAndItsCoreSharesOn) {
-    FakeSystem sys({{"big", {1}, 0, 0, 0, 16 * MiB, {}, {}, {}, restart(3, 60'000, 0)}, {"small", {1}}});
+    FakeSystem sys(
+        {{"big", {1}, 0, 0, 0, 16 * MiB, {}, {}, {}, restart(3, 60'000, 0)}, {"small", {1}, 0, 50'000, 100'000}});
     Vm& big = sys.vm(0);
     Vcpu& small = sys.vcpu(1, 0);
     u8* ram = static_cast<u8*>(arch::phys_to_ptr(big.ram_pa));
@@ -185,6 +187,9 @@ TEST(VmHealth, ALargeVmsScrubIsSlicedAndItsCoreSharesOn) {
                   arch::fake::machine().ticks + arch::us_to_ticks(1000)); // as long again
     }
     EXPECT_EQ(slices, 15u); // the 16th ends the restart
+    // small ran 1 ms between each two slices: 15 ms of its 50, not 31.
+    const u64 now = arch::fake::machine().ticks;
+    EXPECT_EQ(sys.vm(1).budget[1].remaining(now), arch::us_to_ticks(35'000));
     EXPECT_EQ(big.state, VmState::running);
     EXPECT_EQ(ram[16 * MiB - 1], 0);
     EXPECT_EQ(ram[sizeof FakeSystem::image()], 0);

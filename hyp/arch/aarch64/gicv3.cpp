@@ -123,7 +123,16 @@ void gic_enable_spi(u32 intid, u64 mpidr) {
     reg32(g_gicd + 0x0100 + 4 * n) = bit;                                  // ISENABLER
 }
 
-void gic_route_spi(u32 intid, u64 mpidr) { reg64(g_gicd + 0x6000 + 8ull * intid) = mpidr_affinity(mpidr); }
+void gic_route_spi(u32 intid, u64 mpidr) {
+    // Disabled while its route changes (as Linux's driver does): no delivery
+    // half way. ICENABLER takes effect once RWP clears.
+    const u64 n = intid / 32;
+    const u32 bit = 1u << (intid % 32);
+    reg32(g_gicd + 0x0180 + 4 * n) = bit; // ICENABLER
+    while (reg32(g_gicd + GICD_CTLR) & GICD_CTLR_RWP) {}
+    reg64(g_gicd + 0x6000 + 8ull * intid) = mpidr_affinity(mpidr); // IROUTER
+    reg32(g_gicd + 0x0100 + 4 * n) = bit;                          // ISENABLER
+}
 
 void gic_deactivate_spi(u32 intid) { reg32(g_gicd + 0x0380 + 4ull * (intid / 32)) = 1u << (intid % 32); } // ICACTIVER
 

@@ -36,7 +36,7 @@ void gic_clear_active_private(u64 mpidr, u32 intid);
 void gic_set_active_private(u64 mpidr, u32 intid);
 
 void gic_enable_spi(u32 intid, u64 mpidr);
-/// Routes SPI `intid` to the core with affinity `mpidr` (it stays enabled).
+/// Routes SPI `intid` to the core with affinity `mpidr` (disabled while the route changes, then enabled).
 void gic_route_spi(u32 intid, u64 mpidr);
 /// Deactivates SPI `intid` from any core (GICD_ICACTIVER).
 void gic_deactivate_spi(u32 intid);

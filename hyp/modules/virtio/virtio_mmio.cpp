@@ -111,7 +111,7 @@ u64 read_register(Transport& t, u64 off) {
     case STATUS: return t.status;
     case SHM_LEN_LOW:
     case SHM_LEN_HIGH: return 0xffff'ffff; // no shared memory regions
-    default: return 0;                     // (CONFIG_GENERATION among them: the configuration never changes)
+    default: return 0; // (CONFIG_GENERATION among them: only a 16-bit field ever changes, a link's status)
     }
 }
 
