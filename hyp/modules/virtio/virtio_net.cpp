@@ -231,23 +231,9 @@ MmioResult net_notify(Transport& t, u16 q) {
     return net_pump(link_of(t), from) ? MmioResult::retry : MmioResult::done;
 }
 
-constexpr DeviceOps NET_OPS{"virtio-net", 1, NET_FEATURES, 2, net_config, net_notify, nullptr};
-
 } // namespace
 
-void net_link_init(NetLink& link, unsigned k, Vm& a, u32 intid_a, Vm& b, u32 intid_b) {
-    Vm* vms[2] = {&a, &b};
-    const u32 intids[2] = {intid_a, intid_b};
-    for (unsigned i = 0; i < 2; ++i) {
-        transport_init(link.port[i][0], NET_OPS, *vms[i], link.lock, &link, intids[i]);
-        const u8 mac[6] = {0x02, 0x74, 0x73, 0x00, static_cast<u8>(k), static_cast<u8>(i + 1)};
-        memcpy(link.mac[i], mac, sizeof mac);
-    }
-}
-
-void net_link_spare(NetLink& link, unsigned side, Vm& standby, u32 intid) {
-    transport_init(link.port[side][1], NET_OPS, standby, link.lock, &link, intid);
-}
+constinit const DeviceOps NET_OPS{"virtio-net", 1, NET_FEATURES, 2, net_config, net_notify, nullptr};
 
 void net_hand_over(void* from, void* to) {
     Transport& f = *static_cast<Transport*>(from);

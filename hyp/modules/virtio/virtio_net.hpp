@@ -69,6 +69,9 @@ struct NetLink {
     bool said_drop[2] = {};
 };
 
+/// What makes a transport a network device (its configuration and queues).
+extern const DeviceOps NET_OPS;
+
 /// Sets up `link` between `a` and `b` (boot): transports at their
 /// `intid`s, MAC addresses 02:74:73:00:<k>:01 and :02 for link `k`.
 void net_link_init(NetLink& link, unsigned k, Vm& a, u32 intid_a, Vm& b, u32 intid_b);
