@@ -8,7 +8,7 @@ TARGET_BUILD := build/aarch64
 HOST_BUILD := build/host
 RUNNER := $(HOST_BUILD)/tools/runner/tessera-qemu-run
 
-.PHONY: all setup build run test bench format clean
+.PHONY: all setup build run test bench bench-breakdown format clean
 
 all: build
 
@@ -60,6 +60,11 @@ test: build
 bench: build
 	@$(HOST_BUILD)/tools/bench/tessera-bench --runner $(RUNNER) --target-dir $(TARGET_BUILD) --linux-dir .cache/linux \
 		--baseline bench/baseline.json --out build/bench.json $(BENCH_FLAGS)
+
+# Where the hypervisor's instructions go on each benchmarked path: every
+# instruction of a traced run attributed to its function (docs/benchmarks.md).
+bench-breakdown: build
+	@python3 scripts/bench_breakdown.py $(RUNNER) $(TARGET_BUILD)
 
 format:
 	@git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' | xargs clang-format -i

@@ -16,13 +16,25 @@ using tessera::u64;
 
 namespace {
 
+#ifdef BENCH_TRACE
+// guest_bench_trace (scripts/bench_breakdown.py): each path a few times, in
+// a function of its own that the trace's windows are attributed to; no workload.
+constexpr u64 ITERATIONS = 64;
+#define TRACED [[gnu::noinline]]
+#else
 constexpr u64 ITERATIONS = 4096;
+#define TRACED
+#endif
 constexpr u32 VTIMER = 27;
 constexpr u64 GICD_TYPER = 0x0800'0004;
 constexpr u64 SHOTS = 64;
 
+constexpr u32 SELF_SGI = 1;
+
 volatile u64 g_irq_at = 0; // cycle counter at handler entry
 volatile u64 g_irq_count = 0;
+volatile u64 g_sgi_at = 0;
+volatile u64 g_sgi_count = 0;
 
 u64 cycles() {
     u64 v;
@@ -52,6 +64,10 @@ bool on_irq(kit::ExceptionFrame&, u64 kind) {
         g_irq_count = g_irq_count + 1;
         asm volatile("msr cntv_ctl_el0, %0; isb" ::"r"(0ull));
     }
+    if (id == SELF_SGI) {
+        g_sgi_at = t;
+        g_sgi_count = g_sgi_count + 1;
+    }
     if (id < 1020) kit::gic::end(id);
     return true;
 }
@@ -62,6 +78,7 @@ u64 empty_loop() {
     return cycles() - t0;
 }
 
+#ifndef BENCH_TRACE
 /// A fixed compute-and-memory workload: a 4 MiB working set (more pages
 /// than a TLB holds, so address translation shows), scattered and hashed.
 u64 workload() {
@@ -76,6 +93,52 @@ u64 workload() {
     }
     return h;
 }
+#endif
+
+/// 1. Null hypercall: PSCI_VERSION, answered without touching any state.
+TRACED void path_null_hvc(u64 loop) {
+    const u64 t0 = cycles();
+    for (u64 i = 0; i < ITERATIONS; ++i) kit::hvc(tessera::abi::PSCI_VERSION);
+    report("null_hvc", cycles() - t0 - loop, ITERATIONS);
+}
+
+/// 2. Trapped MMIO: a read of the (emulated) GIC distributor's TYPER.
+TRACED void path_mmio_read(u64 loop) {
+    const u64 t0 = cycles();
+    for (u64 i = 0; i < ITERATIONS; ++i) (void)*reinterpret_cast<volatile u32*>(GICD_TYPER);
+    report("mmio_read", cycles() - t0 - loop, ITERATIONS);
+}
+
+/// 3. Virtual timer interrupt latency: the timer is armed already expired,
+///    so it fires at the instruction that enables it; counted from just
+///    before that instruction to the handler's first.
+TRACED void path_irq_latency() {
+    u64 latency = 0;
+    for (u64 i = 0; i < SHOTS; ++i) {
+        const u64 before = g_irq_count;
+        asm volatile("msr cntv_cval_el0, xzr" ::: "memory");
+        const u64 armed = cycles();
+        asm volatile("msr cntv_ctl_el0, %0" ::"r"(1ull) : "memory");
+        while (g_irq_count == before) asm volatile("wfi");
+        latency += g_irq_at - armed;
+    }
+    report("irq_latency", latency, g_irq_count);
+}
+
+/// 4. Self-IPI: an SGI to itself (ICC_SGI1R_EL1: INTID 1, target list
+///    {aff0 0}, the only vCPU), from just before the write to the handler's
+///    first instruction.
+TRACED void path_self_ipi() {
+    u64 sgi = 0;
+    for (u64 i = 0; i < SHOTS; ++i) {
+        const u64 before = g_sgi_count;
+        const u64 sent = cycles();
+        asm volatile("msr icc_sgi1r_el1, %0" ::"r"(u64{SELF_SGI} << 24 | 1) : "memory");
+        while (g_sgi_count == before) asm volatile("wfi");
+        sgi += g_sgi_at - sent;
+    }
+    report("self_ipi", sgi, g_sgi_count);
+}
 
 } // namespace
 
@@ -89,43 +152,26 @@ int main() {
 
     const u64 loop = empty_loop();
     report("loop_overhead", loop, ITERATIONS);
-
-    // 1. Null hypercall: PSCI_VERSION, answered without touching any state.
-    u64 t0 = cycles();
-    for (u64 i = 0; i < ITERATIONS; ++i) kit::hvc(tessera::abi::PSCI_VERSION);
-    report("null_hvc", cycles() - t0 - loop, ITERATIONS);
-
-    // 2. Trapped MMIO: a read of the (emulated) GIC distributor's TYPER.
-    t0 = cycles();
-    for (u64 i = 0; i < ITERATIONS; ++i) (void)*reinterpret_cast<volatile u32*>(GICD_TYPER);
-    report("mmio_read", cycles() - t0 - loop, ITERATIONS);
-
-    // 3. Virtual timer interrupt latency: the timer is armed already expired,
-    //    so it fires at the instruction that enables it; counted from just
-    //    before that instruction to the handler's first.
+    path_null_hvc(loop);
+    path_mmio_read(loop);
     kit::set_exception_handler(on_irq);
     kit::gic::init_distributor();
     kit::gic::init_cpu(0);
     kit::gic::enable(VTIMER, 0);
+    kit::gic::enable(SELF_SGI, 0);
     kit::gic::irq_on();
-    u64 latency = 0;
-    for (u64 i = 0; i < SHOTS; ++i) {
-        const u64 before = g_irq_count;
-        asm volatile("msr cntv_cval_el0, xzr" ::: "memory");
-        const u64 armed = cycles();
-        asm volatile("msr cntv_ctl_el0, %0" ::"r"(1ull) : "memory");
-        while (g_irq_count == before) asm volatile("wfi");
-        latency += g_irq_at - armed;
-    }
+    path_irq_latency();
+    path_self_ipi();
     kit::gic::irq_off();
-    report("irq_latency", latency, g_irq_count);
 
+#ifndef BENCH_TRACE
     // 5. Guest CPU work: the same workload everywhere (cycles here are
     //    instructions under -icount and nanoseconds of wall time without).
-    t0 = cycles();
+    const u64 t0 = cycles();
     const u64 h = workload();
     report("workload", cycles() - t0, 1);
     kit::print("workload hash %#llx\n", static_cast<unsigned long long>(h));
+#endif
     kit::print("BENCH done 0 1\n");
     kit::poweroff();
 }

@@ -192,6 +192,8 @@ std::vector<Figure> measure(const Options& o) {
                  get(bare, "mmio_read")});
     f.push_back({"irq_latency", "virtual timer fires -> guest IRQ handler entry", "instructions",
                  get(hyp, "irq_latency"), get(bare, "irq_latency")});
+    f.push_back({"self_ipi", "self-IPI (ICC_SGI1R write -> its IRQ handler entry)", "instructions",
+                 get(hyp, "self_ipi"), get(bare, "self_ipi")});
     f.push_back({"vcpu_switch", "vCPU hand-off on a shared core (SGI, WFI, switch, IRQ)", "instructions",
                  get(sched, "vcpu_switch"), std::nullopt});
     f.push_back({"wake_latency", "blocked vCPU woken by SGI -> its IRQ handler", "instructions",

@@ -49,6 +49,7 @@ struct Options {
     std::string time_to;  // report seconds until this text first appears
     std::string nvram;    // the board's second flash bank, kept between runs
     std::string log_file; // where the whole console log goes (for scripts that read it)
+    std::string trace;    // QEMU's log of every instruction executed goes here (scripts/bench_breakdown.py)
     std::vector<std::string> expect;
     std::vector<std::string> reject;
     std::vector<std::string> reject_after; // pairs: marker, text
@@ -115,6 +116,10 @@ std::vector<std::string> qemu_command(const Options& o) {
     if (o.icount) {
         cmd.emplace_back("-icount");
         cmd.emplace_back("shift=0,sleep=off");
+    }
+    if (!o.trace.empty()) { // one instruction per translation block, each logged as it runs
+        for (const char* a : {"-singlestep", "-d", "exec,nochain", "-D"}) cmd.emplace_back(a);
+        cmd.emplace_back(o.trace);
     }
     return cmd;
 }
@@ -408,6 +413,9 @@ int main(int argc, char** argv) {
                    "the board's non-volatile flash (QEMU's second pflash bank): a 64 MiB file, made if missing and "
                    "kept between runs; it holds the security-version counter");
     app.add_flag("--icount", o.icount, "deterministic instruction counting (-icount shift=0,sleep=off)");
+    app.add_option("--trace", o.trace,
+                   "log every executed instruction's address to this file or FIFO (slow; for "
+                   "scripts/bench_breakdown.py)");
     CLI11_PARSE(app, argc, argv);
     // Texts to look for take the same escapes as keys to type ("\n" ends a row).
     for (auto& e : o.expect) e = unescape(e);

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""bench_breakdown.py RUNNER TARGET_DIR [--check] — where the hypervisor's instructions go on each benchmarked path.
+
+Boots the bench_trace system (the benchmark guest's paths, 64 times each,
+each in a function of its own: guests/tests/bench.cpp built with
+BENCH_TRACE) under QEMU with every executed instruction logged
+(`tessera-qemu-run --trace`: -singlestep, -d exec,nochain). The log streams
+through a FIFO and is never stored. On the guest's core, each stretch of
+EL2 instructions between two guest instructions is one exit; it belongs to
+the path whose function the guest ran last (with what it calls: the kit's
+hvc wrapper, its vectors and handlers). Each instruction is
+attributed to the hypervisor function it belongs to (tessera.elf's
+symbols), and per path the script prints the EL2 instructions of one exit
+on average and the functions they were spent in.
+
+The total is the hypervisor's share of a path: `make bench` counts the
+guest's side too (its call, its vector), so its figures are larger.
+
+--check (system.bench_breakdown): fails unless every path shows its 64
+exits and the function that does its work.
+"""
+import bisect
+import collections
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+
+PATHS = ["path_null_hvc", "path_mmio_read", "path_irq_latency", "path_self_ipi"]
+TITLES = {
+    "path_null_hvc": "null hypercall (hvc PSCI_VERSION)",
+    "path_mmio_read": "trapped MMIO read (GICD_TYPER)",
+    "path_irq_latency": "virtual timer interrupt",
+    "path_self_ipi": "self-IPI (ICC_SGI1R_EL1 write)",
+}
+GUEST_CORE = 1  # bench_trace.yaml: the guest's one vCPU on core 1
+# An exit counts for the path if the guest left from the path's own function
+# or what it calls on the way: the kit's hvc wrapper, its vectors, the
+# handler. (Not its report's console output, nor main's GIC set-up between.)
+ON_PATH = re.compile(r"path_|kit::hvc|kit_vector|kit_exception|on_irq|kit::gic::(ack|end)\(")
+TRACE = re.compile(rb"Trace (\d+): \S+ \[[0-9a-f]+/([0-9a-f]+)/")
+
+
+def symbols(elf):
+    """Sorted (address, name) of the functions in `elf`, names demangled."""
+    nm = subprocess.run(["llvm-nm", "-C", "-n", "--defined-only", elf], capture_output=True, text=True, check=True)
+    out = []
+    for line in nm.stdout.splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and parts[1] in "TtWw":
+            name = re.sub(r"\((?:[^()]|\([^()]*\))*\)( const)?$", "", parts[2])  # without the parameter list
+            out.append((int(parts[0], 16), name))
+    return out
+
+
+class Lookup:
+    def __init__(self, syms, end):
+        self.addrs = [a for a, _ in syms]
+        self.names = [n for _, n in syms]
+        self.lo = self.addrs[0] if syms else 0
+        self.end = end
+
+    def contains(self, pc):
+        return self.lo <= pc < self.end
+
+    def name(self, pc):
+        i = bisect.bisect_right(self.addrs, pc) - 1
+        return self.names[i] if i >= 0 else "?"
+
+
+def text_end(elf):
+    nm = subprocess.run(["llvm-nm", "--defined-only", elf], capture_output=True, text=True, check=True)
+    for line in nm.stdout.splitlines():
+        addr, _, name = line.split(" ", 2)
+        if name == "__text_used":
+            return int(addr, 16)
+    raise SystemExit("%s: no __text_used symbol" % elf)
+
+
+# What --check wants to see in each path's breakdown (the function that does its work).
+WORKER = {
+    "path_null_hvc": "tessera::handle_hypercall",
+    "path_mmio_read": "tessera::vgicd_access",
+    "path_irq_latency": "tessera::vgic_inject",
+    "path_self_ipi": "tessera::vgic_send_sgi",
+}
+
+
+def main():
+    runner, target = sys.argv[1:3]
+    check = "--check" in sys.argv[3:]
+    hyp_elf = os.path.join(target, "systems", "tessera.elf")
+    guest_elf = os.path.join(target, "guests", "guest_bench_trace.elf")
+    image = os.path.join(target, "systems", "bench_trace.img")
+    hyp = Lookup(symbols(hyp_elf), text_end(hyp_elf))
+    guest = Lookup(symbols(guest_elf), 1 << 64)
+
+    work = tempfile.mkdtemp(prefix="tessera-trace-")
+    fifo = os.path.join(work, "trace")
+    os.mkfifo(fifo)
+    log = os.path.join(work, "console.log")
+    qemu = subprocess.Popen([runner, image, "--batch", "--timeout", "600", "--log", log, "--trace", fifo],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+    spent = {p: collections.Counter() for p in PATHS}
+    exits = collections.Counter()
+    in_exit = False
+    path = None
+    current = None  # the path function the guest last ran: its calls and handlers count for it
+    guest_path = {}
+    on_path = {}
+    last_guest = 0
+    lines = 0
+    with open(fifo, "rb") as f:
+        for line in f:
+            m = TRACE.match(line)
+            if not m or int(m.group(1)) != GUEST_CORE:
+                continue
+            lines += 1
+            pc = int(m.group(2), 16)
+            if hyp.contains(pc):
+                if not in_exit:
+                    in_exit = True
+                    path = current if on_path.get(last_guest) else None
+                    if path:
+                        exits[path] += 1
+                if path:
+                    spent[path][hyp.name(pc)] += 1
+            else:
+                in_exit = False
+                if pc not in guest_path:  # (the path functions run one after the other)
+                    where = guest.name(pc)
+                    guest_path[pc] = next((p for p in PATHS if where.endswith(p)), None)
+                    on_path[pc] = ON_PATH.search(where) is not None
+                if guest_path[pc]:
+                    current = guest_path[pc]
+                last_guest = pc
+    qemu.wait()
+    console = open(log, errors="replace").read()
+    if "BENCH done" not in console:
+        raise SystemExit("bench_breakdown: the traced guest did not finish (see %s)" % log)
+    print("EL2 instructions per exit, by function (%d instructions traced on core %d)" % (lines, GUEST_CORE))
+    wrong = []
+    for p in PATHS:
+        n = exits[p]
+        total = sum(spent[p].values())
+        if not 64 <= n <= 66 or spent[p][WORKER[p]] < n:
+            wrong.append("%s: %d exits, %s in %d of them" % (TITLES[p], n, WORKER[p], spent[p][WORKER[p]]))
+        if n == 0:
+            print("\n%s: no exits seen" % TITLES[p])
+            continue
+        print("\n%s: %d exits, %.1f EL2 instructions each" % (TITLES[p], n, total / n))
+        for name, count in spent[p].most_common():
+            if count / n < 0.5:
+                break
+            print("  %7.1f  %5.1f%%  %s" % (count / n, 100.0 * count / total, name))
+    if check and wrong:
+        raise SystemExit("FAIL: " + "; ".join(wrong))
+
+
+if __name__ == "__main__":
+    main()
