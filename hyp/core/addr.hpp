@@ -41,7 +41,8 @@ template <typename A> struct Range {
     u64 size = 0;
 
     [[nodiscard]] constexpr A end() const { return base + size; }
-    [[nodiscard]] constexpr bool contains(A a) const { return a >= base && a < end(); }
+    /// One unsigned compare: also right for a range that ends at 2^64 (end() wraps there).
+    [[nodiscard]] [[gnu::always_inline]] constexpr bool contains(A a) const { return a.raw() - base.raw() < size; }
     [[nodiscard]] constexpr bool overlaps(const Range& o) const { return base < o.end() && o.base < end(); }
 };
 

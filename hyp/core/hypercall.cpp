@@ -188,28 +188,34 @@ void measurement(Vcpu& v, u64 which) {
 
 [[gnu::weak]] bool module_hypercall(Vcpu&, uint32_t) { return false; }
 
-void handle_hypercall(Vcpu& v) {
-    // SMCCC: the function ID is the low 32 bits of x0; bits 63:32 are ignored.
-    const u32 fid = static_cast<u32>(reg(v, 0));
-    // PSCI 64-bit variants behave like their 32-bit twins here.
-    const u32 psci = (fid & 0xff00'0000) == 0xc400'0000 ? fid - 0x4000'0000 : fid;
-    switch (psci) {
-    case abi::SMCCC_VERSION: ret(v, 0x10001); return; // 1.1
-    case abi::SMCCC_ARCH_FEATURES:
-        ret(v, static_cast<u32>(reg(v, 1)) == abi::SMCCC_VERSION ? 0 : abi::SMCCC_NOT_SUPPORTED);
+namespace {
+
+/// PSCI (and the TRNG calls in its range): `psci` as a 32-bit ID, `fid` as called.
+void psci_call(Vcpu& v, u32 psci, u32 fid) {
+    switch (psci & 0xff) {                                  // (dense: a jump table)
+    case abi::PSCI_VERSION & 0xff: ret(v, 0x10001); return; // 1.1
+    case abi::PSCI_FEATURES & 0xff:
+        ret(v, psci_known(static_cast<u32>(reg(v, 1))) ? 0 : abi::PSCI_NOT_SUPPORTED);
         return;
-    case abi::PSCI_VERSION: ret(v, 0x10001); return; // 1.1
-    case abi::PSCI_FEATURES: ret(v, psci_known(static_cast<u32>(reg(v, 1))) ? 0 : abi::PSCI_NOT_SUPPORTED); return;
-    case abi::PSCI_CPU_OFF: cpu_off(v); return;
-    case abi::PSCI_CPU_ON: ret(v, cpu_on(v, reg(v, 1), reg(v, 2), reg(v, 3))); return;
-    case abi::PSCI_AFFINITY_INFO: ret(v, affinity_info(v, reg(v, 1), reg(v, 2))); return;
-    case abi::PSCI_MIGRATE_INFO_TYPE: ret(v, abi::PSCI_TOS_NOT_PRESENT); return;
-    case abi::PSCI_SYSTEM_OFF: vm_stop(*v.vm, StopReason::poweroff, 0, ""); return;
-    case abi::PSCI_SYSTEM_RESET: vm_reset(*v.vm); return;
-    case abi::TESSERA_ABI_VERSION: ret(v, (abi::ABI_MAJOR << 16) | abi::ABI_MINOR); return;
-    case abi::TESSERA_CONSOLE_WRITE: console_write(v); return;
-    case abi::TESSERA_VM_EXIT: vm_stop(*v.vm, StopReason::exit_code, reg(v, 1), ""); return;
-    case abi::TESSERA_VM_INFO:
+    case abi::PSCI_CPU_OFF & 0xff: cpu_off(v); return;
+    case abi::PSCI_CPU_ON & 0xff: ret(v, cpu_on(v, reg(v, 1), reg(v, 2), reg(v, 3))); return;
+    case abi::PSCI_AFFINITY_INFO & 0xff: ret(v, affinity_info(v, reg(v, 1), reg(v, 2))); return;
+    case abi::PSCI_MIGRATE_INFO_TYPE & 0xff: ret(v, abi::PSCI_TOS_NOT_PRESENT); return;
+    case abi::PSCI_SYSTEM_OFF & 0xff: vm_stop(*v.vm, StopReason::poweroff, 0, ""); return;
+    case abi::PSCI_SYSTEM_RESET & 0xff: vm_reset(*v.vm); return;
+    default:
+        if (!trng(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
+        return;
+    }
+}
+
+/// Tessera's own calls (0xc600_00xx).
+void tessera_call(Vcpu& v, u32 fid) {
+    switch (fid & 0xff) { // (dense: a jump table)
+    case abi::TESSERA_ABI_VERSION & 0xff: ret(v, (abi::ABI_MAJOR << 16) | abi::ABI_MINOR); return;
+    case abi::TESSERA_CONSOLE_WRITE & 0xff: console_write(v); return;
+    case abi::TESSERA_VM_EXIT & 0xff: vm_stop(*v.vm, StopReason::exit_code, reg(v, 1), ""); return;
+    case abi::TESSERA_VM_INFO & 0xff:
         ret(v, 0);
         reg(v, 1) = v.vm->id;
         reg(v, 2) = v.index;
@@ -217,7 +223,7 @@ void handle_hypercall(Vcpu& v) {
         reg(v, 4) = v.vm->health.restarts; // (HA-aware guests: how often, and when last, it failed)
         reg(v, 5) = v.vm->health.failed_at;
         return;
-    case abi::TESSERA_HA_STATUS: {
+    case abi::TESSERA_HA_STATUS & 0xff: {
         const u16 p = v.vm->desc->failure.partner;
         const VmState partner = p != 0 ? g_vms.vms[p - 1].state.load(std::memory_order_acquire) : VmState::ended;
         ret(v, 0);
@@ -228,7 +234,7 @@ void handle_hypercall(Vcpu& v) {
         reg(v, 5) = p != 0 ? g_vms.vms[p - 1].health.failed_at : 0;
         return;
     }
-    case abi::TESSERA_MEMORY_PRIVATE: {
+    case abi::TESSERA_MEMORY_PRIVATE & 0xff: {
         u64 audited = 0;
         const bool alone = vm_memory_private(*v.vm, audited);
         ret(v, 0);
@@ -236,7 +242,7 @@ void handle_hypercall(Vcpu& v) {
         reg(v, 2) = audited;
         return;
     }
-    case abi::TESSERA_CHANNEL_INFO: {
+    case abi::TESSERA_CHANNEL_INFO & 0xff: {
         ChannelView c;
         if (reg(v, 1) > 0xffff || !channel_view(*v.vm, static_cast<unsigned>(reg(v, 1)), c)) {
             ret(v, abi::PSCI_INVALID_PARAMETERS);
@@ -248,10 +254,23 @@ void handle_hypercall(Vcpu& v) {
         reg(v, 3) = c.doorbell | static_cast<u64>(c.side) << 32 | static_cast<u64>(c.peer) << 40;
         return;
     }
-    case abi::TESSERA_CHANNEL_RING:
+    case abi::TESSERA_CHANNEL_RING & 0xff:
         ret(v, reg(v, 1) > 0xffff ? abi::PSCI_INVALID_PARAMETERS : channel_ring(v, static_cast<unsigned>(reg(v, 1))));
         return;
-    case abi::TESSERA_MEASUREMENT: measurement(v, reg(v, 1)); return;
+    case abi::TESSERA_MEASUREMENT & 0xff: measurement(v, reg(v, 1)); return;
+    default:
+        if (!module_hypercall(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
+        return;
+    }
+}
+
+/// Everything else: SMCCC's own calls, the vendor-hypervisor queries, a module's.
+void other_call(Vcpu& v, u32 fid) {
+    switch (fid) {
+    case abi::SMCCC_VERSION: ret(v, 0x10001); return; // 1.1
+    case abi::SMCCC_ARCH_FEATURES:
+        ret(v, static_cast<u32>(reg(v, 1)) == abi::SMCCC_VERSION ? 0 : abi::SMCCC_NOT_SUPPORTED);
+        return;
     case abi::VENDOR_HYP_CALL_UID:
         for (unsigned i = 0; i < 4; ++i) reg(v, i) = abi::TESSERA_UID[i];
         return;
@@ -260,8 +279,26 @@ void handle_hypercall(Vcpu& v) {
         reg(v, 1) = abi::ABI_MINOR;
         return;
     default:
-        if (!trng(v, fid) && !module_hypercall(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
+        if (!module_hypercall(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
         return;
+    }
+}
+
+} // namespace
+
+void handle_hypercall(Vcpu& v) {
+    // SMCCC: the function ID is the low 32 bits of x0; bits 63:32 are ignored.
+    const u32 fid = static_cast<u32>(reg(v, 0));
+    // PSCI 64-bit variants behave like their 32-bit twins here.
+    const u32 psci = (fid & 0xff00'0000) == 0xc400'0000 ? fid - 0x4000'0000 : fid;
+    // By owner and range first, then a dense switch within it: two compares
+    // and a jump table, not a search through every ID.
+    if ((psci & 0xffff'ff00) == abi::PSCI_VERSION) {
+        psci_call(v, psci, fid);
+    } else if ((fid & 0xffff'ff00) == abi::TESSERA_ABI_VERSION) {
+        tessera_call(v, fid);
+    } else {
+        other_call(v, fid);
     }
 }
 

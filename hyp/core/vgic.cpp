@@ -54,7 +54,9 @@ void mark(Vcpu& v, u32 intid) {
 void notify(Vcpu& v) {
     const VcpuState s = v.state.load(std::memory_order_acquire);
     if (s == VcpuState::blocked) vcpu_wake(v);
-    if (s == VcpuState::runnable) arch::kick_core(v.core);
+    // Its core looks again before it enters a guest: this one always does
+    // (it is in EL2 now), another one must be kicked out of its guest.
+    if (s == VcpuState::runnable && v.core != arch::this_core()) arch::kick_core(v.core);
 }
 
 void pend(VirqState& s) {
@@ -421,6 +423,15 @@ void vgic_send_sgi(Vcpu& from, u64 sgi1r) {
 
 bool vgicd_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
     Vm& vm = *v.vm;
+    // The identification registers are constants: read first, without the lock.
+    if (!write && size == 4) {
+        switch (off) {
+        case 0x0004: value = (VGIC_NR_IRQS / 32 - 1) | (9u << 19); return true; // TYPER: ITLinesNumber, 10 INTID bits
+        case 0x0008: value = IIDR_TESSERA; return true;
+        case 0xffe8: value = PIDR2_GICV3; return true;
+        default: break;
+        }
+    }
     LockGuard guard(vm.vgic.lock);
     if (off >= 0x6100 && off < 0x6100 + 8 * VGIC_NR_SPIS) { // IROUTER<n>, n = 32..
         const u64 n = (off - 0x6100) / 8;
@@ -478,15 +489,9 @@ bool vgicd_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
             value = vm.vgic.ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
         }
         return true;
-    case 0x0004: // TYPER: ITLinesNumber, 10 INTID bits, no LPIs
-        if (!write) value = (VGIC_NR_IRQS / 32 - 1) | (9u << 19);
-        return true;
+    case 0x0004: // TYPER, IIDR, PIDR2: read above; writes ignored
     case 0x0008:
-        if (!write) value = IIDR_TESSERA;
-        return true;
-    case 0xffe8:
-        if (!write) value = PIDR2_GICV3;
-        return true;
+    case 0xffe8: return true;
     default:
         if (off >= 0x080 && off < 0x100) { // IGROUPR: all group 1
             if (!write) value = off == 0x080 ? 0 : 0xffff'ffff;

@@ -40,6 +40,7 @@ struct Vcpu {
     VgicCpu vgic;               ///< its SGIs, PPIs and redistributor
     ConsoleStream console;      ///< its hypercall console: rows of two vCPUs never mix
     u8 lrs_used = 0;            ///< list registers holding its interrupts while it runs
+    bool lr_underflow = false;  ///< it runs with the underflow maintenance interrupt asked for
     u8* sve_state = nullptr;    ///< its SVE registers when away from its core (VMs with SVE)
     u64 stall_pc = 0;           ///< guest PC of the last exit that did not move it on
     u32 stalls = 0;             ///< exits in a row that left it at stall_pc

@@ -21,6 +21,7 @@ ELSEWHERE = {
     "make run": "system.console_make_run_pty walks it on a pseudo-terminal",
     "make test": ".ci/run runs it",
     "make bench": ".ci/run runs it after make test",
+    "make bench-breakdown": "system.bench_breakdown runs its script with --check",
 }
 
 

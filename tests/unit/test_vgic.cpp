@@ -155,7 +155,8 @@ TEST(Vgic, LevelVersusEdge) {
 }
 
 // ICC_SGI1R: a target list reaches exactly the vCPUs named (Aff0 bits);
-// IRM (bit 40) reaches all but the sender; a running target's core is kicked.
+// IRM (bit 40) reaches all but the sender; a running target's core is kicked
+// (the sender's own is not: it looks again before it enters a guest).
 TEST(Vgic, SgiRoutingBetweenVcpus) {
     FakeSystem sys({{"smp", {1, 2, 3}}});
     Vcpu& v0 = sys.vcpu(0, 0);
@@ -165,6 +166,7 @@ TEST(Vgic, SgiRoutingBetweenVcpus) {
     ASSERT_EQ(FakeSystem::run(2), &v1);
     ASSERT_EQ(FakeSystem::run(3), &v2);
     const unsigned k2 = arch::fake::machine().kicks[2], k3 = arch::fake::machine().kicks[3];
+    arch::fake::machine().core = 1;              // (v0's core sends)
     vgic_send_sgi(v0, (7ull << 24) | (1u << 2)); // SGI 7 to Aff0 = 2
     EXPECT_EQ(gicr(v2, GICR_ISPENDR0), 1u << 7);
     EXPECT_EQ(gicr(v1, GICR_ISPENDR0), 0u);
@@ -244,8 +246,15 @@ TEST(Vgic, InjectionWakesABlockedVcpuAndKicksARunningOne) {
 
     ASSERT_EQ(FakeSystem::run(1), &v0);
     const unsigned k1 = arch::fake::machine().kicks[1];
+    arch::fake::machine().core = 0; // (from another core: a device's interrupt)
     vgic_inject(v0, 2);
     EXPECT_EQ(arch::fake::machine().kicks[1], k1 + 1);
+    // On v0's own core (its exit, its self-IPI) no kick: that core looks
+    // again before it enters the guest, and sees the interrupt.
+    arch::fake::machine().core = 1;
+    vgic_inject(v0, 3);
+    EXPECT_EQ(arch::fake::machine().kicks[1], k1 + 1);
+    EXPECT_EQ(gicr(v0, GICR_ISPENDR0), (1u << 2) | (1u << 3));
 
     vgic_inject(v2, 2);
     EXPECT_EQ(v2.state, VcpuState::off);

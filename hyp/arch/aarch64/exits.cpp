@@ -70,16 +70,18 @@ void on_sysreg_trap(Vcpu& v, u32 iss) {
     inject_undefined(v);
 }
 
-/// A data abort on an emulated device: decode the access from the syndrome
-/// (ISV: size, register, sign extension) and let the device model answer.
-void on_mmio(Vcpu& v, Ipa ipa, u32 iss, bool write) {
+/// A data abort, perhaps on an emulated device: decode the access from the
+/// syndrome (ISV: size, register, sign extension) and let the device model
+/// there answer — one lookup. False if no device is there (a stray access).
+bool on_mmio(Vcpu& v, Ipa ipa, u32 iss, bool write) {
     const bool isv = (iss >> 24) & 1;
     if (!isv) {
+        if (!mmio_claims(*v.vm, ipa)) return false;
         char why[96];
         format_to(why, sizeof why, "MMIO access at IPA %#llx that cannot be decoded (no ISV; e.g. ldp/stp)",
                   static_cast<unsigned long long>(ipa.raw()));
         vm_stop(*v.vm, StopReason::unhandled_trap, 0, why);
-        return;
+        return true;
     }
     const unsigned size = 1u << ((iss >> 22) & 3);
     const bool sign_extend = (iss >> 21) & 1;
@@ -91,13 +93,14 @@ void on_mmio(Vcpu& v, Ipa ipa, u32 iss, bool write) {
         if (size < 8) value &= (1ull << (8 * size)) - 1;
     }
     const MmioResult r = mmio_emulate(v, ipa, size, write, value);
-    if (r == MmioResult::retry) return; // (the same access again: the device takes its next share)
+    if (r == MmioResult::no_device) return false;
+    if (r == MmioResult::retry) return true; // (the same access again: the device takes its next share)
     if (r != MmioResult::done) {
         char why[96];
         format_to(why, sizeof why, "%u-byte %s at IPA %#llx is not a valid device access", size,
                   write ? "write" : "read", static_cast<unsigned long long>(ipa.raw()));
         vm_stop(*v.vm, StopReason::unhandled_trap, 0, why);
-        return;
+        return true;
     }
     if (!write && rt != 31) {
         if (size < 8) {
@@ -108,6 +111,7 @@ void on_mmio(Vcpu& v, Ipa ipa, u32 iss, bool write) {
         v.ctx.regs.x[rt] = value;
     }
     v.ctx.regs.elr += 4;
+    return true;
 }
 
 /// WFI on a shared core: the vCPU sleeps until an interrupt or the earlier
@@ -165,10 +169,7 @@ void dispatch_sync(Vcpu& v, u64 esr) {
         const Ipa ipa((hpfar_el2::read() >> 4) << 12 | (far & 0xfff));
         const bool instruction = esr_ec(esr) == ec::iabt_lower;
         const bool write = !instruction && (iss & (1u << 6)) && !(iss & (1u << 7)); // WnR, not a table walk
-        if (!instruction && mmio_claims(*v.vm, ipa)) {
-            on_mmio(v, ipa, iss, write);
-            return;
-        }
+        if (!instruction && on_mmio(v, ipa, iss, write)) return;
         on_guest_abort(v, ipa, far, v.ctx.regs.elr, instruction, write);
         return;
     }
@@ -203,7 +204,7 @@ using namespace tessera;
 /// Called by entry.S after a guest's registers are saved. Never returns.
 extern "C" [[noreturn]] void tessera_guest_exit(PerCore* core, u64 kind) {
     Vcpu& v = *core->current.load(std::memory_order_relaxed); // (this core wrote it)
-    arch::vgic_save_lrs(v);
+    arch::vgic_sync_lrs_on_exit(v);
     arch::resample_timers(v);
     switch (kind) {
     case EXIT_SYNC: arch::on_sync(v); break;

@@ -2,6 +2,7 @@
 #include "gicv3.hpp"
 
 #include "sysreg.hpp"
+#include "vgic_lr.hpp"
 
 namespace tessera::arch {
 
@@ -92,6 +93,7 @@ bool gic_init_cpu(u64 mpidr) {
     // EOImode 1: a forwarded interrupt stays active until the guest ends it.
     icc_ctlr_el1::write(icc_ctlr_el1::read() | (1u << 1));
     icc_igrpen1_el1::write(1);
+    vgic_lrs_init_core();
     isb();
     return true;
 }

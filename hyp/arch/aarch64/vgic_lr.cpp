@@ -51,12 +51,20 @@ u64 encode(const LrEntry& e) {
     return lr;
 }
 
+/// The list registers this board has (all cores alike), read once.
+constinit unsigned g_lr_count = 0;
+
 } // namespace
 
 unsigned vgic_lr_count() {
-    const unsigned n = static_cast<unsigned>(ich_vtr_el2::read() & 0x1f) + 1;
-    return n < MAX_LRS ? n : MAX_LRS;
+    if (g_lr_count == 0) {
+        const unsigned n = static_cast<unsigned>(ich_vtr_el2::read() & 0x1f) + 1;
+        g_lr_count = n < MAX_LRS ? n : MAX_LRS;
+    }
+    return g_lr_count;
 }
+
+void vgic_lrs_init_core() { ich_hcr_el2::write(ICH_HCR_EN); }
 
 void vgic_load_lrs(Vcpu& v) {
     LrEntry picked[MAX_LRS];
@@ -64,13 +72,19 @@ void vgic_load_lrs(Vcpu& v) {
     const unsigned n = vgic_pick(v, picked, vgic_lr_count(), more);
     for (unsigned i = 0; i < n; ++i) write_lr(i, encode(picked[i]));
     v.lrs_used = static_cast<u8>(n);
-    ich_hcr_el2::write(ICH_HCR_EN | (more ? ICH_HCR_UIE : 0));
+    // ICH_HCR_EL2 is EN between runs (vgic_lrs_init_core, vgic_save_lrs):
+    // written only to ask for the underflow interrupt.
+    v.lr_underflow = more;
+    if (more) ich_hcr_el2::write(ICH_HCR_EN | ICH_HCR_UIE);
 }
 
 void vgic_save_lrs(Vcpu& v) {
     // The underflow maintenance interrupt is level: drop the request now, or
     // it stays asserted at EL2 while the list registers sit empty.
-    ich_hcr_el2::write(ICH_HCR_EN);
+    if (v.lr_underflow) {
+        ich_hcr_el2::write(ICH_HCR_EN);
+        v.lr_underflow = false;
+    }
     for (unsigned i = 0; i < v.lrs_used; ++i) {
         const u64 lr = read_lr(i);
         const u8 prio = static_cast<u8>(lr >> 48);
