@@ -10,18 +10,19 @@ addr() { "$1" "$2" | awk -v s="$3" '$3 == s { print $1 }'; }
 hex() { printf '%d' "0x$(addr "$1" "$2" "$3")"; }
 nm="$1"; elf="$2"
 start=$(hex "$nm" "$elf" __image_start)
-text=$(( $(hex "$nm" "$elf" __text_used) - start ))
+# (The padding that puts the boot-only parts on pages of their own counts nowhere.)
+text=$(( $(hex "$nm" "$elf" __resident_code_end) - start ))
 boot=$(( $(hex "$nm" "$elf" __boot_code_end) - $(hex "$nm" "$elf" __boot_code_start) ))
 mcode=$(( $(hex "$nm" "$elf" __module_code_end) - $(hex "$nm" "$elf" __module_code_start) ))
 mro=$(( $(hex "$nm" "$elf" __module_rodata_end) - $(hex "$nm" "$elf" __module_rodata_start) ))
 bro=$(( $(hex "$nm" "$elf" __boot_rodata_end) - $(hex "$nm" "$elf" __boot_rodata_start) ))
-ro=$(( $(hex "$nm" "$elf" __rodata_used) - $(hex "$nm" "$elf" __text_end) - mro - bro ))
+ro=$(( $(hex "$nm" "$elf" __resident_rodata_end) - $(hex "$nm" "$elf" __text_end) - mro ))
 data=$(( $(hex "$nm" "$elf" __data_end) - $(hex "$nm" "$elf" __payload_region_end) ))
 bss=$(( $(hex "$nm" "$elf" __bss_end) - $(hex "$nm" "$elf" __bss_start) ))
 stacks=$(( $(hex "$nm" "$elf" __stacks_end) - $(hex "$nm" "$elf" __stacks_start) ))
 payload=$(( $(hex "$nm" "$elf" __payload_end) - $(hex "$nm" "$elf" __payload_start) ))
-resident=$(( text - boot - mcode + ro + data ))
-echo "$(basename "$elf"): EL2 resident $resident bytes (code $((text - boot - mcode)) + rodata $ro + data $data);" \
+resident=$(( text - mcode + ro + data ))
+echo "$(basename "$elf"): EL2 resident $resident bytes (code $((text - mcode)) + rodata $ro + data $data);" \
      "virtio module $((mcode + mro)) (code $mcode + rodata $mro); boot-only code $boot (+ rodata $bro); bss $bss;" \
      "stacks $stacks;" \
      "guest payload $payload"

@@ -59,7 +59,8 @@ const char* board_from_fdt(const void* fdt, BoardInfo& out) {
          n = fdt_node_offset_by_prop_value(fdt, n, "device_type", "memory", 7)) {
         PhysRange r;
         for (int i = 0; reg_entry(fdt, n, i, r) && out.memory_count < BoardInfo::MAX_MEMORY; ++i) {
-            out.memory[out.memory_count++] = r;
+            // A bank whose end would wrap past 2^64 is not RAM anyone has.
+            if (r.size != 0 && r.base.raw() + r.size > r.base.raw()) out.memory[out.memory_count++] = r;
         }
     }
     if (out.memory_count == 0) return "no memory node";

@@ -26,9 +26,10 @@
 #include "vpl011.hpp"
 
 extern "C" char __module_code_start[], __module_code_end[], __module_rodata_start[], __module_rodata_end[],
-    __boot_rodata_start[], __boot_rodata_end[], __boot_code_start[], __boot_code_end[], __image_start[], __text_used[],
-    __rodata_used[], __text_end[], __rodata_end[], __payload_start[], __payload_end[], __payload_region_end[],
-    __data_end[], __bss_start[], __bss_end[], __stacks_start[], __stacks_end[], __image_end[];
+    __boot_rodata_start[], __boot_rodata_end[], __boot_code_start[], __boot_code_end[], __image_start[],
+    __resident_code_end[], __resident_rodata_end[], __rodata_used[], __text_end[], __rodata_end[], __payload_start[],
+    __payload_end[], __payload_region_end[], __data_end[], __bss_start[], __bss_end[], __stacks_start[], __stacks_end[],
+    __image_end[];
 extern "C" char secondary_entry[];
 
 namespace tessera {
@@ -182,8 +183,8 @@ void print_banner() {
     log("EL2 image: resident code %llu, rodata %llu, data %llu, bss %llu bytes; boot-only code %llu (+ rodata %llu); "
         "stacks %llu, "
         "guest payload %llu",
-        static_cast<unsigned long long>(sym(__text_used) - sym(__image_start) - boot_code - module_code),
-        static_cast<unsigned long long>(sym(__rodata_used) - sym(__text_end) - module_rodata - boot_rodata),
+        static_cast<unsigned long long>(sym(__resident_code_end) - sym(__image_start) - module_code),
+        static_cast<unsigned long long>(sym(__resident_rodata_end) - sym(__text_end) - module_rodata),
         static_cast<unsigned long long>(sym(__data_end) - sym(__payload_region_end)),
         static_cast<unsigned long long>(sym(__bss_end) - sym(__bss_start)), static_cast<unsigned long long>(boot_code),
         static_cast<unsigned long long>(boot_rodata),
@@ -282,7 +283,7 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     g_go.store(true, std::memory_order_release);
     arch::dsb_ish();
     arch::sev();
-    schedule(g_cores[0]);
+    arch::leave_boot(g_cores[0], g_el2);
 }
 
 /// First C++ code on a secondary core, started by PSCI CPU_ON with x0 = its
@@ -298,5 +299,5 @@ extern "C" [[noreturn]] void secondary_main(u64 index) {
     arch::dsb_ish();
     arch::sev();
     while (!g_go.load(std::memory_order_acquire)) arch::wfe();
-    schedule(core);
+    arch::leave_boot(core, g_el2);
 }

@@ -204,7 +204,7 @@ void psci_call(Vcpu& v, u32 psci, u32 fid) {
     case abi::PSCI_SYSTEM_OFF & 0xff: vm_stop(*v.vm, StopReason::poweroff, 0, ""); return;
     case abi::PSCI_SYSTEM_RESET & 0xff: vm_reset(*v.vm); return;
     default:
-        if (!trng(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
+        if (!trng(v, fid) && !module_hypercall(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
         return;
     }
 }

@@ -1,7 +1,8 @@
 // test_hooks.cpp — test-only hypercalls that make EL2 fault on purpose (linked only into test images).
 //
-// They prove two things from outside: an unexpected EL2 exception produces
-// the panic report, and the EL2 mappings really are W^X.
+// They prove from outside: an unexpected EL2 exception produces the panic
+// report, the EL2 mappings really are W^X, and the boot-only code is gone
+// once guests run.
 #include "console.hpp"
 #include "hypercall.hpp"
 #include "hypercall_abi.hpp"
@@ -17,6 +18,8 @@ namespace {
 constinit u32 g_data_code[1] = {0xd65f03c0};
 
 } // namespace
+
+extern "C" [[noreturn]] void boot_main(const void* fdt); // (hyp/boot/main.cpp: boot-only)
 
 bool module_hypercall(Vcpu& v, uint32_t fid) {
     switch (fid) {
@@ -34,6 +37,14 @@ bool module_hypercall(Vcpu& v, uint32_t fid) {
         asm volatile("" ::: "memory");
         fn();
         v.ctx.regs.x[0] = 0;
+        return true;
+    }
+    case abi::TESSERA_TEST_EL2_CALL_BOOT: {
+        log("test hook: vm %s asks EL2 to call its boot code at %p", v.vm->name(), reinterpret_cast<void*>(&boot_main));
+        auto fn = &boot_main;
+        asm volatile("" : "+r"(fn)); // (a call through a pointer, as a stray one would be)
+        fn(nullptr);
+        v.ctx.regs.x[0] = 0; // (not reached: the call faults)
         return true;
     }
     default: return false;
