@@ -49,8 +49,10 @@ void console_write(Vcpu& v) {
 }
 
 /// The vCPU of `vm` whose MPIDR affinity (Aff1.Aff0, as VMPIDR_EL2 gives it) is `mpidr`.
+/// PSCI's target_cpu holds the affinity fields and nothing else: any bit
+/// outside them (the U and MT bits, bits 63:40) names no CPU.
 Vcpu* vcpu_by_mpidr(Vm& vm, u64 mpidr) {
-    if ((mpidr & 0xff'00ff'0000ull) != 0) return nullptr;
+    if ((mpidr & ~0xffffull) != 0) return nullptr; // (Aff2 and Aff3 are 0 for every vCPU)
     const u64 index = ((mpidr >> 8) & 0xff) * 256 + (mpidr & 0xff);
     return index < vm.desc->vcpu_count ? &vm.vcpus[index] : nullptr;
 }

@@ -38,6 +38,11 @@ TEST(Psci, CpuOnStartsAnOffVcpuAtItsEntryWithItsContext) {
     EXPECT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, ENTRY, 0)), hv::PSCI_ALREADY_ON);
     EXPECT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 7, ENTRY, 0)), hv::PSCI_INVALID_PARAMETERS);
     EXPECT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, 0x1000, 0)), hv::PSCI_INVALID_PARAMETERS);
+    // Bits outside the affinity fields name no CPU (not vCPU 1 with bit 31 or 40 set).
+    for (const u64 mpidr : {0x8000'0001ull, 0x100'0000'0001ull, 0x1'0000ull, 0x1'0000'0000ull}) {
+        EXPECT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_AFFINITY_INFO, mpidr, 0)), hv::PSCI_INVALID_PARAMETERS)
+            << std::hex << mpidr;
+    }
 }
 
 TEST(Psci, AffinityInfoSaysOnForAVcpuAsleepInWfi) {

@@ -12,7 +12,7 @@ namespace tessera::arch {
 
 namespace {
 
-constinit std::atomic<unsigned> g_past_boot{0};  ///< cores that have left their boot code
+constinit std::atomic<unsigned> g_past_boot{0};     ///< cores that have left their boot code
 constinit std::atomic<bool> g_boot_unmapped{false}; ///< core 0 has unmapped it: guests may run
 
 u64 addr(const char* p) { return reinterpret_cast<u64>(p); }

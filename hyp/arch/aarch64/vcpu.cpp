@@ -21,6 +21,17 @@ constexpr u64 SCTLR_EL1_RESET = 0x30d00800; // RES1 bits; MMU, caches off
 constexpr u64 MPIDR_RES1 = 1ull << 31;
 constexpr u32 GUEST_TIMERS[] = {VGIC_VTIMER_INTID, VGIC_PTIMER_INTID};
 
+/// ICH_AP0R<n>/AP1R<n> registers this core has: 1, 2 or 4 for 5, 6 or 7
+/// preemption bits (ICH_VTR_EL2.PREbits + 1). Read once; all cores alike.
+unsigned active_priority_regs() {
+    static constinit unsigned count = 0;
+    if (count == 0) {
+        const unsigned pre_bits = static_cast<unsigned>((ich_vtr_el2::read() >> 26) & 7) + 1;
+        count = pre_bits >= 7 ? 4 : (pre_bits == 6 ? 2 : 1);
+    }
+    return count;
+}
+
 void save_el1(El1Regs& r) {
     r.sctlr = sctlr_el1::read();
     r.ttbr0 = ttbr0_el1::read();
@@ -49,7 +60,22 @@ void save_el1(El1Regs& r) {
     r.cntp_ctl = cntp_ctl_el0::read();
     r.cntp_cval = cntp_cval_el0::read();
     r.ich_vmcr = ich_vmcr_el2::read();
-    r.ich_ap1r0 = ich_ap1r0_el2::read();
+    // Both groups' active priorities are the vCPU's own: one left behind
+    // (a guest writing ICC_AP0R0_EL1 and leaving) would mask every virtual
+    // interrupt of the next vCPU on this core.
+    const unsigned ap = active_priority_regs();
+    r.ich_ap0r[0] = ich_ap0r0_el2::read();
+    r.ich_ap1r[0] = ich_ap1r0_el2::read();
+    if (ap > 1) {
+        r.ich_ap0r[1] = ich_ap0r1_el2::read();
+        r.ich_ap1r[1] = ich_ap1r1_el2::read();
+    }
+    if (ap > 2) {
+        r.ich_ap0r[2] = ich_ap0r2_el2::read();
+        r.ich_ap0r[3] = ich_ap0r3_el2::read();
+        r.ich_ap1r[2] = ich_ap1r2_el2::read();
+        r.ich_ap1r[3] = ich_ap1r3_el2::read();
+    }
     // Silence the timers of a vCPU that is not on its core.
     cntv_ctl_el0::write(0);
     cntp_ctl_el0::write(0);
@@ -84,7 +110,19 @@ void load_el1(const El1Regs& r) {
     cntp_ctl_el0::write(r.cntp_ctl);
     vmpidr_el2::write(r.vmpidr);
     ich_vmcr_el2::write(r.ich_vmcr);
-    ich_ap1r0_el2::write(r.ich_ap1r0);
+    const unsigned ap = active_priority_regs();
+    ich_ap0r0_el2::write(r.ich_ap0r[0]);
+    ich_ap1r0_el2::write(r.ich_ap1r[0]);
+    if (ap > 1) {
+        ich_ap0r1_el2::write(r.ich_ap0r[1]);
+        ich_ap1r1_el2::write(r.ich_ap1r[1]);
+    }
+    if (ap > 2) {
+        ich_ap0r2_el2::write(r.ich_ap0r[2]);
+        ich_ap0r3_el2::write(r.ich_ap0r[3]);
+        ich_ap1r2_el2::write(r.ich_ap1r[2]);
+        ich_ap1r3_el2::write(r.ich_ap1r[3]);
+    }
 }
 
 void save_pauth(PauthKeys& k) {

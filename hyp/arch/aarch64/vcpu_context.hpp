@@ -31,7 +31,9 @@ struct El1Regs {
     u64 cntv_ctl, cntv_cval; // its virtual timer
     u64 cntp_ctl, cntp_cval; // its EL1 physical timer
     u64 vmpidr;              // what the guest reads as MPIDR_EL1
-    u64 ich_vmcr, ich_ap1r0; // its virtual CPU interface: PMR, BPR, enables; active priorities
+    u64 ich_vmcr;            // its virtual CPU interface: PMR, BPR, enables
+    u64 ich_ap0r[4];         // its active priorities, Group 0 then 1 (as many as the core has: vcpu.cpp)
+    u64 ich_ap1r[4];
 };
 
 /// MTE state of a vCPU of a VM with MTE: tag-check fault status (EL1, EL0),
