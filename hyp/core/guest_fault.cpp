@@ -3,6 +3,7 @@
 
 #include "arch.hpp"
 #include "format.hpp"
+#include "log_limit.hpp"
 
 namespace tessera {
 
@@ -18,9 +19,10 @@ void on_guest_abort(Vcpu& v, Ipa ipa, u64 va, u64 pc, bool instruction, bool wri
         vm_stop(vm, StopReason::fault, 0, why);
         return;
     }
-    log("vm %s: vcpu %u: %s of IPA %#llx (VA %#llx, PC %#llx) outside its memory; injecting external abort", vm.name(),
-        v.index, what, static_cast<unsigned long long>(ipa.raw()), static_cast<unsigned long long>(va),
-        static_cast<unsigned long long>(pc));
+    if (guest_may_log(vm))
+        log("vm %s: vcpu %u: %s of IPA %#llx (VA %#llx, PC %#llx) outside its memory; injecting external abort",
+            vm.name(), v.index, what, static_cast<unsigned long long>(ipa.raw()), static_cast<unsigned long long>(va),
+            static_cast<unsigned long long>(pc));
     v.abort_vector = arch::inject_external_abort(v, va, instruction, write);
 }
 

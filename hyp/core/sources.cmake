@@ -13,6 +13,7 @@ set(TESSERA_CORE_SOURCES
     format.cpp
     guest_fault.cpp
     hypercall.cpp
+    log_limit.cpp
     mmio.cpp
     page_alloc.cpp
     progress.cpp

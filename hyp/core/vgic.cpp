@@ -421,7 +421,9 @@ void vgic_send_sgi(Vcpu& from, u64 sgi1r) {
     }
 }
 
-bool vgicd_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
+namespace {
+
+bool vgicd_access_locked(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
     Vm& vm = *v.vm;
     // The identification registers are constants: read first, without the lock.
     if (!write && size == 4) {
@@ -502,7 +504,7 @@ bool vgicd_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
     }
 }
 
-bool vgicr_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value) {
+bool vgicr_access_locked(Vcpu& v, u64 offset, unsigned size, bool write, u64& value) {
     Vm& vm = *v.vm;
     const u64 index = offset / VGICR_STRIDE;
     if (index >= vm.desc->vcpu_count) return false;
@@ -536,6 +538,52 @@ bool vgicr_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value) {
         if (!write) value = 0; // CTLR (no LPIs), STATUSR, PROPBASER…: RAZ/WI
         return true;
     }
+}
+
+/// A write to ISPENDR or ISENABLER (`set` at `base`, 32 interrupts from
+/// `first`) may give a vCPU an interrupt to take now: each target is told,
+/// after the vGIC's lock — woken if it waits in WFI, its core kicked if it
+/// runs there (it may be asleep in native WFI, which only a virtual
+/// interrupt ends).
+void tell_targets(Vm& vm, Vcpu* only, u32 first, u32 set) {
+    for (u32 bits = set; bits != 0; bits &= bits - 1) {
+        const u32 intid = first + static_cast<u32>(__builtin_ctz(bits));
+        if (intid >= VGIC_NR_IRQS) break;
+        if (only != nullptr) {
+            notify(*only);
+            return; // (one redistributor's SGIs and PPIs: one vCPU)
+        }
+        if (intid < 32) continue; // (the distributor's private bank is RAZ/WI)
+        Vcpu* target = nullptr;
+        {
+            LockGuard guard(vm.vgic.lock);
+            target = &spi_target(vm, intid);
+        }
+        notify(*target);
+    }
+}
+
+/// The set-enable and set-pending registers, as offsets in the distributor
+/// or the SGI frame: [0x100, 0x180) and [0x200, 0x280).
+bool sets_something(u64 off) { return (off >= 0x100 && off < 0x180) || (off >= 0x200 && off < 0x280); }
+
+} // namespace
+
+bool vgicd_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
+    const bool ok = vgicd_access_locked(v, off, size, write, value);
+    if (ok && write && size == 4 && sets_something(off) && value != 0)
+        tell_targets(*v.vm, nullptr, static_cast<u32>((off & 0x7f) * 8), static_cast<u32>(value));
+    return ok;
+}
+
+bool vgicr_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value) {
+    const bool ok = vgicr_access_locked(v, offset, size, write, value);
+    const u64 index = offset / VGICR_STRIDE;
+    const u64 off = offset % VGICR_STRIDE;
+    if (ok && write && size == 4 && off >= 0x10000 && sets_something(off - 0x10000) && value != 0 &&
+        index < v.vm->desc->vcpu_count)
+        tell_targets(*v.vm, &v.vm->vcpus[index], 0, static_cast<u32>(value));
+    return ok;
 }
 
 } // namespace tessera

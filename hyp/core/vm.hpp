@@ -7,6 +7,7 @@
 #include "console.hpp"
 #include "cpu_features.hpp"
 #include "layout.hpp"
+#include "log_limit.hpp"
 #include "model_device.hpp"
 #include "pgtable.hpp"
 #include "sched_queue.hpp"
@@ -79,6 +80,7 @@ struct Vm {
     u8 model_count = 0;
     u8 sve_vq = 0;            ///< its SVE vector length in 128-bit granules (0: none)
     u32 unknown_sysreg = ~0u; ///< encoding of the last unemulated register it used (said once)
+    LogLimit log_limit;       ///< the lines its guest may cause (log_limit.hpp)
     u16 id = 0;
     u16 vmid = 0;
     std::atomic<VmState> state{VmState::running}; ///< (any core)

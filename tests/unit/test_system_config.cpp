@@ -358,6 +358,48 @@ TEST_F(SystemConfigTest, PackedImageReadsBackAndCatchesCorruption) {
     EXPECT_THROW(inspect_image(image), std::runtime_error);
 }
 
+// Hostile numbers and shapes are errors at their line, never a crash or a
+// wrapped sum: a list as a key, sizes whose sum wraps, an empty image, a
+// kernel header whose text_offset is near 2^64; and an image whose packed
+// offsets point past its end is refused by inspect.
+TEST_F(SystemConfigTest, HostileNumbersAndShapesAreErrorsNotCrashes) {
+    auto errors = load(std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1, ? [x, y] : z}\n");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0], "4: vm 'a': a key that is not a name");
+
+    errors = load(std::string(kHead) + "  - {name: a, image: guest.bin, memory: 256M, cores: 1}\n"
+                                       "  - {name: b, image: guest.bin, memory: 17179869183G, cores: 2}\n");
+    ASSERT_FALSE(errors.empty());
+    EXPECT_NE(errors[0].find("5: vm 'b'"), std::string::npos) << errors[0];
+
+    std::ofstream(dir_ / "empty.bin").flush();
+    errors = load(std::string(kHead) + "  - {name: a, image: empty.bin, memory: 2M, cores: 1}\n");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0], "4: vm 'a': image 'empty.bin' is empty");
+
+    std::string kernel(4096, '\0');
+    const uint64_t huge = ~0ull - (1ull << 20);
+    std::memcpy(kernel.data() + 8, &huge, 8); // text_offset
+    std::memcpy(kernel.data() + 56, "ARM\x64", 4);
+    std::ofstream(dir_ / "wrap.img") << kernel;
+    errors = load(std::string(kHead) + "  - {name: a, linux: {kernel: wrap.img}, memory: 64M, cores: 1}\n");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].find("has a header whose text_offset"), std::string::npos) << errors[0];
+}
+
+TEST_F(SystemConfigTest, APackedOffsetPastTheEndIsRefusedNotFollowed) {
+    SystemConfig sys;
+    ASSERT_TRUE(load(std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1}\n", &sys).empty());
+    std::vector<ConfigError> errors;
+    std::vector<uint8_t> image = pack_system(sys, fake_hypervisor(), errors);
+    ASSERT_TRUE(errors.empty());
+    for (const uint64_t at : {uint64_t{~0ull - 8}, uint64_t{~0ull / 2}, uint64_t{image.size()}}) {
+        std::vector<uint8_t> bad = image;
+        std::memcpy(bad.data() + tessera::sysimg::IMAGE_RES2_FIELD, &at, 8);
+        EXPECT_THROW(inspect_image(bad), std::runtime_error) << at;
+    }
+}
+
 /// An arm64 Image of `file_size` bytes whose header says it takes `image_size` once running.
 std::string fake_kernel(uint64_t image_size, size_t file_size = 4096) {
     std::string k(file_size, '\0');

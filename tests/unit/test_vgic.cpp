@@ -227,6 +227,37 @@ TEST(Vgic, SpiAffinityRouting) {
 
 // An injection wakes the target blocked in WFI (queued on its core), kicks
 // the core of a running target, and leaves a vCPU that is off alone.
+// A guest that sets an SPI pending through GICD_ISPENDR (or enables a
+// pending one) tells its target: woken from WFI if it sleeps, its core
+// kicked if it runs (it may sleep in native WFI, which only a virtual
+// interrupt ends); likewise GICR_ISPENDR0 for the redistributor's vCPU.
+TEST(Vgic, SetPendingThroughTheDistributorWakesItsTarget) {
+    FakeSystem sys({{"smp", {1, 2}}});
+    Vcpu& v0 = sys.vcpu(0, 0);
+    Vcpu& v1 = sys.vcpu(0, 1);
+    ASSERT_EQ(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, FakeSystem::RAM_IPA, 0), 0u);
+    ASSERT_EQ(FakeSystem::run(2), &v1);
+    gicd_write(v0, 0x0000, 2);            // CTLR: group 1 on
+    gicd_write(v0, 0x6100 + 8 * 8, 1, 8); // IROUTER40: vCPU 1
+    gicd_write(v0, 0x0104, 1u << 8);      // ISENABLER1: SPI 40
+    arch::fake::machine().core = 2;
+    vcpu_wait_for_interrupt(v1, 0, 0);
+    ASSERT_EQ(v1.state, VcpuState::blocked);
+    ASSERT_EQ(FakeSystem::run(2), nullptr);
+    arch::fake::machine().core = 1;
+    gicd_write(v0, 0x0204, 1u << 8); // ISPENDR1: SPI 40
+    EXPECT_EQ(v1.state, VcpuState::runnable);
+    EXPECT_EQ(FakeSystem::run(2), &v1);
+    EXPECT_EQ(pick(v1, 4), Ids{40});
+    // Running on core 2: kicked, from core 1.
+    arch::fake::machine().core = 1;
+    const unsigned k2 = arch::fake::machine().kicks[2];
+    gicd_write(v0, 0x0204, 1u << 9); // SPI 41: not enabled, routed to vCPU 0
+    EXPECT_EQ(arch::fake::machine().kicks[2], k2);
+    gicr_write(v0, VGICR_STRIDE + 0x10000 + 0x200, 1u << 5); // vCPU 1's ISPENDR0: SGI 5
+    EXPECT_EQ(arch::fake::machine().kicks[2], k2 + 1);
+}
+
 TEST(Vgic, InjectionWakesABlockedVcpuAndKicksARunningOne) {
     FakeSystem sys({{"smp", {1, 2, 2}}});
     Vcpu& v0 = sys.vcpu(0, 0);

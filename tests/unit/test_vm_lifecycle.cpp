@@ -6,6 +6,7 @@
 #include <string>
 
 #include "fake_system.hpp"
+#include "guest_fault.hpp"
 #include "mmio.hpp"
 #include "vgic.hpp"
 #include "vpl011.hpp"
@@ -180,3 +181,33 @@ TEST(VmLifecycle, MmioRoutesToTheDeviceModels) {
 }
 
 } // namespace
+
+// A guest looping on stray accesses gets its external abort every time, but
+// causes at most LOG_BURST lines a second on the shared console; the next
+// second's first line says how many were left out. Another VM's lines are
+// not counted against it.
+TEST(VmLifecycle, GuestCausedLinesAreLimitedPerVm) {
+    FakeSystem sys({{"noisy", {1}}, {"other", {2}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    auto lines = [](const std::string& what) {
+        size_t n = 0;
+        for (size_t at = FakeSystem::console().find(what); at != std::string::npos;
+             at = FakeSystem::console().find(what, at + 1))
+            ++n;
+        return n;
+    };
+    arch::fake::machine().ticks = 1;
+    for (u64 i = 0; i < 1000; ++i) {
+        v.ctx.regs.elr = FakeSystem::RAM_IPA + 8 * i; // (never its abort vector: a fresh stray access each time)
+        on_guest_abort(v, Ipa(0x5000'0000), 0x5000'0000, v.ctx.regs.elr, false, false);
+    }
+    EXPECT_EQ(lines("vm noisy: vcpu 0: read of IPA 0x50000000"), LOG_BURST);
+    EXPECT_EQ(sys.vm(0).state, VmState::running);
+    on_guest_abort(sys.vcpu(1, 0), Ipa(0x5000'0000), 0x5000'0000, 0x4000'0000, true, false);
+    EXPECT_EQ(lines("vm other: vcpu 0: instruction fetch of IPA 0x50000000"), 1u);
+    arch::fake::machine().ticks += arch::us_to_ticks(1'000'000);
+    v.ctx.regs.elr = FakeSystem::RAM_IPA + 0x10'0000;
+    on_guest_abort(v, Ipa(0x5000'0000), 0x5000'0000, v.ctx.regs.elr, false, false);
+    EXPECT_TRUE(has("vm noisy: 990 more lines about it were left out (at most 10 a second)"));
+    EXPECT_EQ(lines("vm noisy: vcpu 0: read of IPA 0x50000000"), LOG_BURST + 1);
+}

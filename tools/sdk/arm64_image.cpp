@@ -27,6 +27,10 @@ uint64_t linux_min_memory(const Arm64Header& kernel, uint64_t kernel_file_size, 
     // The hypervisor reserves image_size (or the file's size when the header
     // gives none) and copies the whole file: whichever is larger must fit.
     const uint64_t kernel_size = std::max(kernel.image_size, kernel_file_size);
+    // A header's numbers are the file's to choose: past what any VM can have
+    // (512 GiB of guest-physical space), no sum is made of them.
+    constexpr uint64_t ANY_VM = 1ull << 39;
+    if (kernel.text_offset > ANY_VM || kernel_size > ANY_VM || initrd_size > ANY_VM) return UINT64_MAX;
     const uint64_t kernel_end = LINUX_DTB_SPACE + kernel.text_offset + kernel_size;
     const uint64_t initrd_space = (initrd_size + LINUX_INITRD_ALIGN - 1) / LINUX_INITRD_ALIGN * LINUX_INITRD_ALIGN;
     // initrd_address() also keeps the first 4 MiB for the device tree and a

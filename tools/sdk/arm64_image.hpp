@@ -26,6 +26,7 @@ std::string read_arm64_header(const uint8_t* data, size_t size, Arm64Header& out
 /// initrd_address() (vm_dtb.hpp): the device tree in the first 2 MiB, the
 /// kernel at 2 MiB + text_offset, the initramfs at the top of RAM, 2 MiB
 /// aligned, above the kernel's end; and never below LINUX_MIN_RAM.
+/// UINT64_MAX if the header's numbers are beyond any VM (512 GiB).
 uint64_t linux_min_memory(const Arm64Header& kernel, uint64_t kernel_file_size, uint64_t initrd_size);
 
 } // namespace tessera::sdk

@@ -92,6 +92,10 @@ public:
     /// Every key of `map` must be one of `known`.
     void keys(const YAML::Node& map, std::initializer_list<const char*> known, const std::string& where) {
         for (auto it = map.begin(); it != map.end(); ++it) {
+            if (!it->first.IsScalar()) { // (`? [a, b] : c`: a list or a map as a key)
+                error(it->first, where + "a key that is not a name");
+                continue;
+            }
             const auto key = it->first.as<std::string>();
             if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
                 std::string list;
@@ -174,6 +178,12 @@ void check_payload(Checker& c, const VmConfig& vm, const std::string& where, con
     const uint64_t initrd_size = vm.initrd.empty() ? 0 : fs::file_size(vm.initrd, ec);
     if (ec) return; // unreadable: packing names the file
     const uint64_t need = linux_min_memory(header, kernel_size, initrd_size);
+    if (need == UINT64_MAX) {
+        c.error(vm.image_line, where + "kernel '" + kernel + "' has a header whose text_offset (" +
+                                   std::to_string(header.text_offset) + ") or image_size (" +
+                                   std::to_string(header.image_size) + ") no VM could hold");
+        return;
+    }
     if (vm.memory < need) {
         const uint64_t need_mib = (need + (1ull << 20) - 1) >> 20;
         c.error(vm.memory_line, where + size_text(vm.memory) + " of memory is too small for its kernel" +
@@ -316,6 +326,9 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
         if (out.empty()) {
             files_found = false;
             c.error(f, where + what + " '" + name + "' not found (next to the system file or in the search path)");
+        } else if (std::error_code ec; fs::file_size(out, ec) == 0 && !ec) {
+            files_found = false; // (nothing to run: the board would refuse the whole image)
+            c.error(f, where + what + " '" + name + "' is empty");
         }
         return name;
     };
@@ -376,7 +389,8 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
                 c.error(n["base"], where + "base must be 2 MiB aligned");
         }
     }
-    if (vm.base + vm.memory > IPA_LIMIT) c.error(n, where + "memory ends beyond the 512 GiB guest-physical space");
+    if (vm.base > IPA_LIMIT || vm.memory > IPA_LIMIT - vm.base) // (as a difference: no sum to wrap)
+        c.error(n, where + "memory ends beyond the 512 GiB guest-physical space");
 
     uint64_t v = 1;
     if (n["vcpus"] && c.integer(n["vcpus"], 1, MAX_VCPUS, v, where + "vcpus")) vm.vcpus = static_cast<unsigned>(v);
@@ -484,12 +498,12 @@ void check_system(Checker& c, const SystemConfig& sys) {
                                                    std::to_string(it->second->device_lines.at(k)) + ")");
             }
         }
-        memory += vm.memory;
-        if (memory > sys.memory) {
+        memory += vm.memory < sys.memory ? vm.memory : sys.memory; // (no sum of sizes can wrap)
+        if (memory > sys.memory || vm.memory >= sys.memory) {
             c.error(vm.line, "vm '" + vm.name + "': the VMs up to here need " + std::to_string(memory >> 20) +
                                  " MiB with the hypervisor's " + std::to_string(HYPERVISOR_RESERVE >> 20) +
                                  " MiB, but the board has " + std::to_string(sys.memory >> 20) + " MiB");
-            memory -= vm.memory; // report each VM that does not fit once
+            memory -= vm.memory < sys.memory ? vm.memory : sys.memory; // report each VM that does not fit once
         }
         for (unsigned k : vm.cores) {
             if (k < per_core.size() && ++per_core[k] == MAX_VCPUS_PER_CORE + 1) {

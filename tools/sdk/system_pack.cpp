@@ -288,7 +288,8 @@ sysimg::Header packed_header(const std::vector<uint8_t>& image, uint64_t& at) {
     (void)image_size_of(image);
     at = get64(image, sysimg::IMAGE_RES2_FIELD);
     if (at == 0) throw std::runtime_error("a hypervisor image with no packed system");
-    if (at + sizeof(Header) > image.size())
+    // (Every bound is checked as a difference: a hostile image's numbers must not wrap a sum.)
+    if (at > image.size() || sizeof(Header) > image.size() - at)
         throw std::runtime_error("truncated: no system description where the header says");
     Header h{};
     std::memcpy(&h, image.data() + at, sizeof h);
@@ -296,7 +297,7 @@ sysimg::Header packed_header(const std::vector<uint8_t>& image, uint64_t& at) {
     if (h.version != sysimg::VERSION) throw std::runtime_error("a description format this SDK does not read");
     if (h.total_size < sizeof h || h.header_size != sizeof h)
         throw std::runtime_error("a description header that does not add up");
-    if (at + h.total_size > image.size()) throw std::runtime_error("truncated: the description is cut short");
+    if (h.total_size > image.size() - at) throw std::runtime_error("truncated: the description is cut short");
     if (sysimg::blob_crc(image.data() + at, h, crc32_of) != h.crc32)
         throw std::runtime_error("CRC-32 mismatch: the description is corrupt");
     return h;

@@ -60,7 +60,7 @@ void on_sysreg_trap(Vcpu& v, u32 iss) {
     case SysregKind::unknown: break;
     }
     const u32 encoding = iss & SYSREG_ENCODING_BITS;
-    if (v.vm->unknown_sysreg != encoding) {
+    if (v.vm->unknown_sysreg != encoding && guest_may_log(*v.vm)) {
         v.vm->unknown_sysreg = encoding; // (said once, not on every retry of a loop)
         char name[24];
         sysreg_name(a, name, sizeof name);

@@ -176,7 +176,8 @@ void transport_fail(Transport& t, const char* why) {
     if (t.broken) return;
     t.broken = true;
     t.status |= STATUS_NEEDS_RESET;
-    log("vm %s: %s: %s; the device stops until its driver resets it", t.vm->name(), t.ops->name, why);
+    if (guest_may_log(*t.vm))
+        log("vm %s: %s: %s; the device stops until its driver resets it", t.vm->name(), t.ops->name, why);
     transport_interrupt(t, IRQ_CONFIG);
 }
 
