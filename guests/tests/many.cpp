@@ -1,4 +1,4 @@
-// many.cpp — every vCPU of a big VM (256 on one core in the test) makes progress and reports it.
+// many.cpp — every vCPU of a big VM (three of them, 256 vCPUs on one core in the test) makes progress and reports it.
 //
 // The workers spin without ever sleeping until vCPU 0 says go, so only the
 // hypervisor's time slices let the others run; then each works, and they

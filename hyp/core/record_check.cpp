@@ -29,7 +29,8 @@ const char* check_vm_record(const sysimg::VmRecord& r) {
         r.ram_size > IPA_LIMIT - r.ram_ipa || r.ram_ipa >= IPA_LIMIT) {
         return "VM RAM below the virtual devices, not 2 MiB aligned, or past the 39-bit IPA space";
     }
-    if (r.vcpu_count > MAX_VCPUS_PER_CORE) return "more than 256 vCPUs in a VM";
+    if (r.vcpu_count > vplat::MAX_VCPUS_PER_VM)
+        return "more than 123 vCPUs in a VM (their redistributors would cover the UART)";
     if (r.dtb.size == 0 && r.initrd.size != 0) return "an initramfs without a device tree";
     if (r.priority >= PRIORITY_LEVELS) return "a priority over 15";
     if (r.sve_vq > 16) return "an SVE vector length over 2048 bits";

@@ -174,18 +174,19 @@ void bits_write(Vcpu& v, u32 first, BitReg kind, u32 value) {
     }
 }
 
-/// IPRIORITYR (byte per interrupt) from `first`, `size` bytes.
-u64 prio_read(Vcpu& v, u32 first, unsigned size) {
+/// IPRIORITYR (byte per interrupt) from `first`, `size` bytes, none at or
+/// past `limit` (a redistributor's reach ends at INTID 32: never an SPI's).
+u64 prio_read(Vcpu& v, u32 first, unsigned size, u32 limit) {
     u64 out = 0;
-    for (unsigned i = 0; i < size; ++i) {
+    for (unsigned i = 0; i < size && first + i < limit; ++i) {
         const VirqState* s = irq(v, first + i);
         if (s != nullptr) out |= static_cast<u64>(s->priority) << (8 * i);
     }
     return out;
 }
 
-void prio_write(Vcpu& v, u32 first, unsigned size, u64 value) {
-    for (unsigned i = 0; i < size; ++i) {
+void prio_write(Vcpu& v, u32 first, unsigned size, u64 value, u32 limit) {
+    for (unsigned i = 0; i < size && first + i < limit; ++i) {
         VirqState* s = irq(v, first + i);
         if (s != nullptr) s->priority = static_cast<u8>(value >> (8 * i));
     }
@@ -213,9 +214,9 @@ void cfg_write(Vcpu& v, u32 first, u32 value) {
 bool private_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
     if (off >= 0x400 && off < 0x420) {
         if (write)
-            prio_write(v, static_cast<u32>(off - 0x400), size, value);
+            prio_write(v, static_cast<u32>(off - 0x400), size, value, 32);
         else
-            value = prio_read(v, static_cast<u32>(off - 0x400), size);
+            value = prio_read(v, static_cast<u32>(off - 0x400), size, 32);
         return true;
     }
     if (size != 4) return false;
@@ -437,7 +438,8 @@ bool vgicd_access_locked(Vcpu& v, u64 off, unsigned size, bool write, u64& value
     LockGuard guard(vm.vgic.lock);
     if (off >= 0x6100 && off < 0x6100 + 8 * VGIC_NR_SPIS) { // IROUTER<n>, n = 32..
         const u64 n = (off - 0x6100) / 8;
-        if (size == 8) {
+        const bool high = (off & 4) != 0;
+        if (size == 8 && !high) {
             if (write) {
                 vm.vgic.route[n] = value & (0xff'00ff'ffffull | IROUTER_IRM);
                 bump(vm);
@@ -446,13 +448,28 @@ bool vgicd_access_locked(Vcpu& v, u64 off, unsigned size, bool write, u64& value
             }
             return true;
         }
+        if (size == 4) { // either 32-bit half, as the architecture allows
+            u64& r = vm.vgic.route[n];
+            if (write) {
+                const u64 merged = high ? (r & 0xffff'ffffull) | (value << 32) : (r & ~0xffff'ffffull) | value;
+                r = merged & (0xff'00ff'ffffull | IROUTER_IRM);
+                bump(vm);
+            } else {
+                value = high ? r >> 32 : r & 0xffff'ffff;
+            }
+            return true;
+        }
         return false;
+    }
+    if (off >= 0x400 && off < 0x420) { // IPRIORITYR of SGIs and PPIs: in the redistributors (ARE), RAZ/WI here
+        if (!write) value = 0;
+        return true;
     }
     if (off >= 0x420 && off < 0x400 + VGIC_NR_IRQS) { // IPRIORITYR, SPIs only
         if (write)
-            prio_write(v, static_cast<u32>(off - 0x400), size, value);
+            prio_write(v, static_cast<u32>(off - 0x400), size, value, VGIC_NR_IRQS);
         else
-            value = prio_read(v, static_cast<u32>(off - 0x400), size);
+            value = prio_read(v, static_cast<u32>(off - 0x400), size, VGIC_NR_IRQS);
         return true;
     }
     if (size != 4) return false;

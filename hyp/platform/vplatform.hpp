@@ -18,6 +18,9 @@ inline constexpr uint64_t GICR = 0x080a'0000;       ///< redistributor of vCPU 0
 inline constexpr uint64_t GICR_STRIDE = 0x2'0000;   ///< RD_base + SGI_base frames per vCPU
 inline constexpr uint64_t GICR_SGI_BASE = 0x1'0000; ///< the SGI_base frame within a redistributor
 inline constexpr uint64_t UART = 0x0900'0000;       ///< PL011
+/// The most vCPUs a VM can have: its redistributor frames must end before
+/// the UART (123 frames of 128 KiB from GICR), as on QEMU's own virt board.
+inline constexpr unsigned MAX_VCPUS_PER_VM = static_cast<unsigned>((UART - GICR) / GICR_STRIDE);
 inline constexpr uint64_t UART_SIZE = 0x1000;
 inline constexpr uint32_t UART_INTID = 33;        ///< SPI 1
 inline constexpr uint64_t WATCHDOG = 0x090f'0000; ///< an SP805 watchdog (a page QEMU virt leaves free)

@@ -64,6 +64,10 @@ TEST(RecordCheck, VcpusPriorityAndBudget) {
     auto r = good();
     r.vcpu_count = 65535;
     EXPECT_NE(check_vm_record(r), nullptr);
+    r.vcpu_count = 124; // its redistributors would reach the UART
+    EXPECT_NE(check_vm_record(r), nullptr);
+    r.vcpu_count = 123;
+    EXPECT_EQ(check_vm_record(r), nullptr);
     r = good();
     r.priority = 200;
     EXPECT_NE(check_vm_record(r), nullptr);

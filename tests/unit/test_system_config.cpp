@@ -90,7 +90,7 @@ TEST_F(SystemConfigTest, EachMistakeIsNamedWithItsLine) {
     std::string all;
     for (const auto& e : errors) all += e + "\n";
     EXPECT_NE(all.find("6: vm 'a': memory must be a size such as 2M, 256M or 1G, not '2X'"), std::string::npos) << all;
-    EXPECT_NE(all.find("7: vm 'a': vcpus must be between 1 and 256, not 300"), std::string::npos) << all;
+    EXPECT_NE(all.find("7: vm 'a': vcpus must be between 1 and 123, not 300"), std::string::npos) << all;
     EXPECT_NE(all.find("9: vm 'a': base below 0x40000000 overlaps the virtual GIC and UART"), std::string::npos) << all;
     EXPECT_NE(all.find("10: vm 'a': budget of 5 us per 2 us cannot be met"), std::string::npos) << all;
 }
@@ -110,11 +110,14 @@ TEST_F(SystemConfigTest, BrokenYamlSaysWhere) {
 
 TEST_F(SystemConfigTest, MoreThan256VcpusOnACoreAreRefused) {
     std::string text = kHead;
-    text += "  - {name: a, image: guest.bin, memory: 2M, vcpus: 200, cores: 1}\n";
-    text += "  - {name: b, image: guest.bin, memory: 2M, vcpus: 100, cores: 1}\n";
+    text += "  - {name: a, image: guest.bin, memory: 2M, vcpus: 123, cores: 1}\n";
+    text += "  - {name: b, image: guest.bin, memory: 2M, vcpus: 123, cores: 1}\n";
+    text += "  - {name: c, image: guest.bin, memory: 2M, vcpus: 11, cores: 1}\n";
+    text += "  - {name: d, image: guest.bin, memory: 2M, vcpus: 124, cores: 2}\n";
     const auto errors = load(text);
-    ASSERT_EQ(errors.size(), 1u);
-    EXPECT_EQ(errors[0], "5: vm 'b': core 1 would carry more than 256 vCPUs");
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[0], "6: vm 'c': core 1 would carry more than 256 vCPUs");
+    EXPECT_EQ(errors[1], "7: vm 'd': vcpus must be between 1 and 123, not 124");
 }
 
 TEST(ParseSize, UnitsAndMistakes) {

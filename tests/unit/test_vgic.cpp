@@ -221,8 +221,11 @@ TEST(Vgic, SpiAffinityRouting) {
     vgic_inject(v2, 40);
     EXPECT_EQ(pick(v0, 4), Ids{40});
 
-    u64 value = 2;
-    EXPECT_FALSE(vgicd_access(v0, router, 4, true, value));
+    u64 value = 2; // a 32-bit write of the low half (the architecture allows it): vCPU 2
+    EXPECT_TRUE(vgicd_access(v0, router, 4, true, value));
+    done(v0, 40);
+    vgic_inject(v0, 40);
+    EXPECT_EQ(pick(v2, 4), Ids{40});
 }
 
 // An injection wakes the target blocked in WFI (queued on its core), kicks
@@ -256,6 +259,26 @@ TEST(Vgic, SetPendingThroughTheDistributorWakesItsTarget) {
     EXPECT_EQ(arch::fake::machine().kicks[2], k2);
     gicr_write(v0, VGICR_STRIDE + 0x10000 + 0x200, 1u << 5); // vCPU 1's ISPENDR0: SGI 5
     EXPECT_EQ(arch::fake::machine().kicks[2], k2 + 1);
+}
+
+// Access widths the GICv3 architecture allows answer as hardware would, and
+// a redistributor's registers reach its own SGIs and PPIs only: a 64-bit
+// IPRIORITYR write at its last word leaves SPI 32-35 alone.
+TEST(Vgic, ArchitecturalWidthsAndTheRedistributorsReach) {
+    FakeSystem sys({{"duo", {1, 2}}});
+    Vcpu& v0 = sys.vcpu(0, 0);
+    gicd_write(v0, 0x0420, 0x5050'5050); // SPIs 32-35: priority 0x50
+    gicr_write(v0, 0x10000 + 0x41c, 0x1111'1111'2222'2222ull, 8);
+    EXPECT_EQ(gicd(v0, 0x0420), 0x5050'5050u);
+    EXPECT_EQ(gicr(v0, 0x10000 + 0x41c), 0x2222'2222u); // PPIs 28-31 took it
+    // GICD_IROUTER: a 32-bit half at a time, and the whole.
+    gicd_write(v0, 0x6100 + 8 * 8, 1);     // IROUTER40, low half: Aff0 = 1
+    gicd_write(v0, 0x6100 + 8 * 8 + 4, 0); // high half
+    EXPECT_EQ(gicd(v0, 0x6100 + 8 * 8, 8), 1u);
+    EXPECT_EQ(gicd(v0, 0x6100 + 8 * 8 + 4), 0u);
+    // The private bank's IPRIORITYR in the distributor: RAZ/WI at any width.
+    gicd_write(v0, 0x0404, 0x7f, 1);
+    EXPECT_EQ(gicd(v0, 0x0404, 1), 0u);
 }
 
 TEST(Vgic, InjectionWakesABlockedVcpuAndKicksARunningOne) {

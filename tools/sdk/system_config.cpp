@@ -77,7 +77,7 @@ constexpr uint64_t RAM_WINDOW = tessera::vplat::RAM_BASE;               // below
 constexpr uint64_t FLASH_WINDOW_END = tessera::vplat::FLASH_WINDOW_END; // flash regions go below
 constexpr uint64_t FIRMWARE_IMAGE_OFFSET = tessera::vplat::FIRMWARE_IMAGE_OFFSET; // after the device tree
 constexpr unsigned MAX_PRIORITY = 15;
-constexpr unsigned MAX_VCPUS = 256;
+constexpr unsigned MAX_VCPUS = tessera::vplat::MAX_VCPUS_PER_VM; // (123: the redistributors end before the UART)
 
 /// Collects errors against one file; every check says where.
 class Checker {
