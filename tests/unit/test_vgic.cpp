@@ -55,6 +55,56 @@ using Ids = std::vector<u32>;
 
 // A pending SGI reaches a list register only while enabled (GICR_ISENABLER0 /
 // ICENABLER0, read back); an SPI also needs the distributor's group enable.
+// The fast path of an entry skips the list registers while the VM's vGIC
+// generation is the one at which the vCPU's last look found nothing
+// (vgic_sync_lrs_on_entry). So every change that can give it an interrupt
+// must move the generation, and the next look must then find it: an
+// injection, a device's line, a set-enable, a set-pending, the group enable,
+// a route, a list register written back still pending.
+TEST(Vgic, EveryChangeThatGivesWorkEndsTheQuietLook) {
+    FakeSystem sys({{"vm", {1}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    Vm& vm = sys.vm(0);
+    auto quiet = [&] { return vm.vgic.generation.load() == v.vgic.quiet_at; };
+    gicd_write(v, GICD_CTLR, ENABLE_G1);
+    gicr_write(v, GICR_ISENABLER0, 1u << 5);
+    gicd_write(v, GICD_ISENABLER + 4, (1u << 8) | (1u << 9));
+    EXPECT_EQ(pick(v, 4), Ids{});
+    ASSERT_TRUE(quiet());
+
+    vgic_inject(v, 5); // an SGI or PPI
+    EXPECT_FALSE(quiet());
+    EXPECT_EQ(pick(v, 4), Ids{5});
+    done(v, 5);
+    EXPECT_EQ(pick(v, 4), Ids{});
+    ASSERT_TRUE(quiet());
+
+    vgic_set_line(vm, 41, true); // a device's level line
+    EXPECT_FALSE(quiet());
+    EXPECT_EQ(pick(v, 4), Ids{41});
+    vgic_set_line(vm, 41, false);
+    done(v, 41);
+    EXPECT_EQ(pick(v, 4), Ids{});
+    ASSERT_TRUE(quiet());
+
+    gicd_write(v, GICD_ISPENDR + 4, 1u << 8); // set-pending by the guest: SPI 40
+    EXPECT_FALSE(quiet());
+    EXPECT_EQ(pick(v, 4), Ids{40});
+    // Written back still pending (the guest had not taken it): looked at again.
+    vgic_writeback(v, LrEntry{40, 0, true, false, false});
+    EXPECT_FALSE(quiet());
+    EXPECT_EQ(pick(v, 4), Ids{40});
+    done(v, 40);
+    EXPECT_EQ(pick(v, 4), Ids{});
+
+    vgic_inject(v, 42); // pending, but not enabled: no work yet ...
+    EXPECT_EQ(pick(v, 4), Ids{});
+    ASSERT_TRUE(quiet());
+    gicd_write(v, GICD_ISENABLER + 4, 1u << 10); // ... until it is enabled
+    EXPECT_FALSE(quiet());
+    EXPECT_EQ(pick(v, 4), Ids{42});
+}
+
 TEST(Vgic, EnableGatesDelivery) {
     FakeSystem sys({{"vm", {1}}});
     Vcpu& v = sys.vcpu(0, 0);
