@@ -26,7 +26,8 @@ void leave_boot(PerCore& core, El2Table& table) {
         // all have, nothing executes the boot code any more.
         unsigned online = 0;
         for (unsigned i = 0; i < g_core_count; ++i) online += g_cores[i].online.load(std::memory_order_acquire) ? 1 : 0;
-        while (g_past_boot.load(std::memory_order_acquire) < online) asm volatile("yield");
+        if (!wait_until([&] { return g_past_boot.load(std::memory_order_acquire) >= online; }, 1'000'000))
+            panic("a core did not leave its boot code within 1 s");
         // The boot-only parts are whole pages at the ends of the code and of
         // the read-only data (link.ld).
         const u64 code = addr(__text_end) - addr(__boot_code_start);
