@@ -6,6 +6,7 @@
 #include "types.hpp"
 
 namespace tessera {
+struct LrEntry;
 struct PerCore;
 struct Vcpu;
 struct Vm;
@@ -59,6 +60,17 @@ void zero_memory(void* p, u64 size);
 
 /// Makes `v`'s data visible to a guest that starts with its MMU and caches off.
 void clean_dcache_to_poc(const void* p, u64 size);
+
+/// Puts `e` into a free list register of `v` — the vCPU loaded on this core
+/// and in EL2 here, between its exit and its entry — so that its entry needs
+/// no pick. False if none is free. (What is placed stays until the vCPU's
+/// next exit, or lrs_drain().)
+[[nodiscard]] bool lr_place(Vcpu& v, const LrEntry& e);
+
+/// Hands what lr_place() put in the list registers of the vCPU loaded on
+/// `core` back to the vGIC model: before a scheduling decision may run
+/// another vCPU there, or stop this one. On `core`.
+void lrs_drain(PerCore& core);
 
 /// Interrupts `core` so that it reschedules (e.g. its vCPU was stopped).
 void kick_core(unsigned core);

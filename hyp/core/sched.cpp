@@ -132,6 +132,7 @@ bool nothing_to_decide(PerCore& core) {
 void let_go_of_stopped(PerCore& core) {
     Vcpu* cur = core.current.load(std::memory_order_relaxed); // (this core writes it)
     if (cur == nullptr || is(*cur, VcpuState::runnable) || is(*cur, VcpuState::blocked)) return;
+    arch::lrs_drain(core);
     LockGuard guard(core.queue_lock);
     const u64 now = arch::now_ticks();
     if (Budget* b = budget_of(*cur)) b->charge(now, now - core.run_start);
@@ -189,6 +190,9 @@ namespace {
 /// The scheduling decision itself, when the quick look found one to make:
 /// kept out of schedule() so that the common exit pays none of its frame.
 [[noreturn, gnu::noinline]] void decide_and_run(PerCore& core) {
+    // The vGIC model must hold everything before the decision may run
+    // another vCPU here (or a restart reset this one).
+    arch::lrs_drain(core);
     for (;;) {
         // Restarts and watchdogs due (outside the lock: a restart queues its vCPU 0); most cores have none.
         if (core.health_at.load(std::memory_order_relaxed) != 0) {

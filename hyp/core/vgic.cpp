@@ -59,6 +59,27 @@ void notify(Vcpu& v) {
     if (s == VcpuState::runnable && v.core != arch::this_core()) arch::kick_core(v.core);
 }
 
+/// An interrupt for the vCPU that is in EL2 on this very core (its own exit:
+/// a self-IPI, its timer), which had nothing else waiting, goes straight into
+/// a free list register: its entry needs no pick, and nobody a kick. Edge and
+/// forwarded interrupts only (a level one's line is resampled by the pick).
+/// The vGIC's generation stays: nothing waits for `v` outside its list
+/// registers, and no other vCPU has anything new (lock held).
+bool place_now(Vcpu& v, VirqState& s, u32 intid) {
+    const PerCore& core = g_cores[v.core];
+    if (core.loaded != &v || core.current.load(std::memory_order_relaxed) != &v || v.core != arch::this_core()) {
+        return false;
+    }
+    const bool group_on = intid < 32 || (v.vm->vgic.ctlr & GICD_CTLR_ENABLE_G1) != 0;
+    if (v.vm->vgic.generation.load(std::memory_order_relaxed) != v.vgic.quiet_at || !(s.edge || s.hw) || s.in_lr ||
+        s.pending || s.active || !s.enabled || !group_on) {
+        return false;
+    }
+    if (!arch::lr_place(v, LrEntry{intid, s.priority, true, false, s.hw})) return false;
+    s.in_lr = true;
+    return true;
+}
+
 void pend(VirqState& s) {
     if (!s.edge && !s.hw) s.soft = true;
     if (s.in_lr)
@@ -303,6 +324,7 @@ void vgic_inject(Vcpu& target, u32 intid, bool hw) {
         VirqState* s = irq(*dest, intid);
         if (s == nullptr) return;
         s->hw = hw;
+        if (place_now(*dest, *s, intid)) return;
         pend(*s);
         mark(*dest, intid);
         bump(vm);
@@ -360,7 +382,10 @@ unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more) {
         out[k] = LrEntry{best.at[k].intid, s.priority, s.pending, s.active, s.hw};
         s.pending = false;
     }
-    if (n == 0) v.vgic.quiet_at = generation;
+    // All that waits is now in list registers: until the next change
+    // (which bumps the generation; so does handing back one that still
+    // waits), the next entry has nothing to pick.
+    if (!more) v.vgic.quiet_at = generation;
     return n;
 }
 
@@ -380,7 +405,9 @@ bool vgic_block_unless_pending(Vcpu& v) {
 void vgic_writeback(Vcpu& v, const LrEntry& e) {
     LockGuard guard(v.vm->vgic.lock);
     VirqState* s = irq(v, e.intid);
-    if (s == nullptr) return;
+    // (Not in a list register by the model's account: the vGIC was reset
+    // since — a restart — and what the register held is forgotten.)
+    if (s == nullptr || !s->in_lr) return;
     s->in_lr = false;
     s->active = e.active;
     if (s->edge || s->hw) {

@@ -365,6 +365,75 @@ TEST(Vgic, InjectionWakesABlockedVcpuAndKicksARunningOne) {
     EXPECT_EQ(arch::fake::machine().kicks[2], k2 + 1);
 }
 
+// The list-register fast path: an interrupt for the vCPU that is in EL2 on
+// this very core (its timer, its self-IPI), with nothing else waiting for
+// it, goes straight into a free list register: no pick at its entry, no
+// kick. Every other case takes the slow way (the model, a pick at entry, a
+// kick): another core's vCPU, a vCPU not loaded, something else waiting, no
+// register free, a disabled interrupt. A scheduling decision hands what was
+// placed back to the model, still pending.
+TEST(Vgic, AnInterruptForTheVcpuInEl2HereGoesStraightToAListRegister) {
+    FakeSystem sys({{"smp", {1, 2}}});
+    Vcpu& v0 = sys.vcpu(0, 0);
+    Vcpu& v1 = sys.vcpu(0, 1);
+    auto& m = arch::fake::machine();
+    ASSERT_EQ(FakeSystem::run(1), &v0);
+    g_cores[1].loaded = &v0; // (run_vcpu's doing on the hardware)
+    gicr_write(v0, GICR_ISENABLER0, (1u << 2) | (1u << 3) | (1u << VGIC_VTIMER_INTID));
+    gicr_write(v1, GICR_ISENABLER0, 1u << 2);
+    ASSERT_EQ(pick(v0, 4), Ids{}); // its last look found nothing
+    const unsigned kicks = m.kicks[1];
+
+    m.core = 1;
+    vgic_inject(v0, VGIC_VTIMER_INTID, true); // its timer, in its exit
+    ASSERT_EQ(m.placed.size(), 1u);
+    EXPECT_EQ(m.placed[0].entry.intid, VGIC_VTIMER_INTID);
+    EXPECT_TRUE(m.placed[0].entry.pending);
+    EXPECT_TRUE(m.placed[0].entry.hw);
+    vgic_inject(v0, 2); // a self-IPI: the next register
+    ASSERT_EQ(m.placed.size(), 2u);
+    EXPECT_EQ(v0.lrs_used, 2u);
+    EXPECT_EQ(m.kicks[1], kicks);
+    EXPECT_EQ(pick(v0, 4), Ids{}); // nothing left for the entry to pick
+
+    vgic_inject(v0, 2); // again, while in a register: latched in the model
+    vgic_inject(v0, 4); // not enabled
+    m.core = 0;
+    vgic_inject(v0, 3); // from another core: kicked
+    EXPECT_EQ(m.kicks[1], kicks + 1);
+    m.core = 1;
+    vgic_inject(v1, 2); // a vCPU not loaded here
+    EXPECT_EQ(m.placed.size(), 2u);
+    EXPECT_EQ(pick(v0, 4), Ids{3}); // the slow way: picked at entry
+    EXPECT_EQ(pick(v1, 4), Ids{2});
+
+    vcpu_yield(v0); // a decision to make: what was placed goes back first
+    ASSERT_EQ(FakeSystem::run(1), &v0);
+    EXPECT_TRUE(m.placed.empty());
+    EXPECT_EQ(v0.lrs_used, 0u);
+    vgic_writeback(v0, LrEntry{3, 0, false, false, false});
+    EXPECT_EQ(pick(v0, 4), (Ids{2, VGIC_VTIMER_INTID}));
+
+    // Something else waiting for it (from another core): the slow way.
+    for (const u32 id : {2u, VGIC_VTIMER_INTID}) vgic_writeback(v0, LrEntry{id, 0, false, false, false});
+    ASSERT_EQ(pick(v0, 4), Ids{});
+    m.core = 0;
+    vgic_inject(v0, 3);
+    m.core = 1;
+    vgic_inject(v0, VGIC_VTIMER_INTID, true);
+    EXPECT_TRUE(m.placed.empty());
+
+    // No register free: the slow way.
+    ASSERT_EQ(pick(v0, 4), (Ids{3, VGIC_VTIMER_INTID}));
+    for (const u32 id : {3u, VGIC_VTIMER_INTID}) vgic_writeback(v0, LrEntry{id, 0, false, false, false});
+    ASSERT_EQ(pick(v0, 4), Ids{});
+    m.lr_count = 1;
+    vgic_inject(v0, 2);
+    vgic_inject(v0, 3);
+    EXPECT_EQ(m.placed.size(), 1u);
+    EXPECT_EQ(pick(v0, 4), Ids{3});
+}
+
 // WFI does not block while an enabled interrupt is pending; a pending but
 // disabled one does not keep the vCPU awake.
 TEST(Vgic, WfiBlocksOnlyWithoutAnEnabledPendingInterrupt) {

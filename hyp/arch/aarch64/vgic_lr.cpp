@@ -1,6 +1,7 @@
 // vgic_lr.cpp (aarch64) — ICH_LR<n>_EL2 encode/decode and the per-entry flush and sync.
 #include "vgic_lr.hpp"
 
+#include "sched.hpp"
 #include "sysreg.hpp"
 
 namespace tessera::arch {
@@ -51,22 +52,19 @@ u64 encode(const LrEntry& e) {
     return lr;
 }
 
-/// The list registers this board has (all cores alike), read once.
-constinit unsigned g_lr_count = 0;
-
 } // namespace
 
-unsigned vgic_lr_count() {
-    if (g_lr_count == 0) {
-        const unsigned n = static_cast<unsigned>(ich_vtr_el2::read() & 0x1f) + 1;
-        g_lr_count = n < MAX_LRS ? n : MAX_LRS;
-    }
-    return g_lr_count;
+constinit unsigned g_lr_count = 0;
+
+void vgic_lrs_init_core() {
+    const unsigned n = static_cast<unsigned>(ich_vtr_el2::read() & 0x1f) + 1;
+    g_lr_count = n < MAX_LRS ? n : MAX_LRS; // (every core alike: written with the same value)
+    ich_hcr_el2::write(ICH_HCR_EN);
 }
 
-void vgic_lrs_init_core() { ich_hcr_el2::write(ICH_HCR_EN); }
-
 void vgic_load_lrs(Vcpu& v) {
+    // What lr_place() put there goes back first: the pick orders it among the rest.
+    if (v.lrs_used != 0) vgic_save_lrs(v);
     LrEntry picked[MAX_LRS];
     bool more = false;
     const unsigned n = vgic_pick(v, picked, vgic_lr_count(), more);
@@ -85,14 +83,28 @@ void vgic_save_lrs(Vcpu& v) {
         ich_hcr_el2::write(ICH_HCR_EN);
         v.lr_underflow = false;
     }
+    // An empty one (ICH_ELRSR_EL2: the guest has finished it) is left as it
+    // is: its state field says invalid, which is all the hardware reads.
+    const u64 empty = ich_elrsr_el2::read();
     for (unsigned i = 0; i < v.lrs_used; ++i) {
         const u64 lr = read_lr(i);
         const u8 prio = static_cast<u8>(lr >> 48);
         vgic_writeback(v, LrEntry{static_cast<u32>(lr & 0xffff'ffff), prio, (lr & LR_PENDING) != 0,
                                   (lr & LR_ACTIVE) != 0, (lr & LR_HW) != 0});
-        write_lr(i, 0);
+        if ((empty >> i & 1) == 0) write_lr(i, 0);
     }
     v.lrs_used = 0;
+}
+
+bool lr_place(Vcpu& v, const LrEntry& e) {
+    if (v.lrs_used >= vgic_lr_count()) return false;
+    write_lr(v.lrs_used, encode(e));
+    ++v.lrs_used;
+    return true;
+}
+
+void lrs_drain(PerCore& core) {
+    if (core.loaded != nullptr) vgic_sync_lrs_on_exit(*core.loaded);
 }
 
 } // namespace tessera::arch

@@ -5,10 +5,15 @@
 
 namespace tessera::arch {
 
-/// Number of list registers this core implements (ICH_VTR_EL2.ListRegs + 1).
-unsigned vgic_lr_count();
+/// The list registers the board's cores have (ICH_VTR_EL2.ListRegs + 1, at
+/// most 8), as vgic_lrs_init_core() read them.
+extern constinit unsigned g_lr_count;
 
-/// A core's virtual CPU interface on (ICH_HCR_EL2.En), once at its start: it
+/// Number of list registers this core implements (ICH_VTR_EL2.ListRegs + 1).
+inline unsigned vgic_lr_count() { return g_lr_count; }
+
+/// A core's virtual CPU interface on (ICH_HCR_EL2.En) and its list
+/// registers counted, once at its start, before any vCPU runs there: it
 /// stays on, and load and save write the register only for the underflow request.
 void vgic_lrs_init_core();
 

@@ -6,6 +6,7 @@
 
 #include "arch.hpp"
 #include "fake_arch.hpp"
+#include "sched.hpp"
 #include "vm.hpp"
 
 namespace tessera::arch {
@@ -31,6 +32,8 @@ void reset() {
     m.sve_vq = 0;
     m.mte = false;
     m.ticks_per_zeroed_mib = 0;
+    m.lr_count = 4;
+    m.placed.clear();
 }
 
 } // namespace fake
@@ -60,6 +63,29 @@ void zero_memory(void* p, u64 size) {
 void clean_dcache_to_poc(const void*, u64) {}
 
 void kick_core(unsigned core) { ++fake::machine().kicks[core]; }
+
+bool lr_place(Vcpu& v, const LrEntry& e) {
+    if (v.lrs_used >= fake::machine().lr_count) return false;
+    fake::machine().placed.push_back({&v, e});
+    ++v.lrs_used;
+    return true;
+}
+
+void lrs_drain(PerCore& core) {
+    Vcpu* v = core.loaded;
+    if (v == nullptr || v->lrs_used == 0) return;
+    auto& placed = fake::machine().placed;
+    // As the hardware would hand them back before the guest ran: still pending.
+    for (auto it = placed.begin(); it != placed.end();) {
+        if (it->vcpu != v) {
+            ++it;
+            continue;
+        }
+        vgic_writeback(*v, it->entry);
+        it = placed.erase(it);
+    }
+    v->lrs_used = 0;
+}
 
 void idle_wait() { throw fake::Idled{fake::machine().core}; }
 

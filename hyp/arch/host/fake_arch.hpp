@@ -9,6 +9,7 @@
 
 #include "addr.hpp"
 #include "types.hpp"
+#include "vgic.hpp"
 
 namespace tessera {
 struct Vcpu;
@@ -47,6 +48,12 @@ struct Machine {
     unsigned sve_vq = 0;                 ///< the board's longest SVE vector, in 128-bit granules (0: no SVE)
     bool mte = false;                    ///< the board has MTE with tag memory
     u64 ticks_per_zeroed_mib = 0; ///< the counter moves on this much per MiB zero_memory() writes (a scrub's time)
+    unsigned lr_count = 4;        ///< list registers lr_place() may fill per vCPU
+    struct Placed {
+        Vcpu* vcpu;
+        LrEntry entry;
+    };
+    std::vector<Placed> placed; ///< what lr_place() put in list registers, until lrs_drain()
     /// Called by wait_event(): a test lets "another core" act while this one waits.
     std::function<void()> on_wait;
 };
