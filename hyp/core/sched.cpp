@@ -132,6 +132,7 @@ bool nothing_to_decide(PerCore& core) {
 void let_go_of_stopped(PerCore& core) {
     Vcpu* cur = core.current.load(std::memory_order_relaxed); // (this core writes it)
     if (cur == nullptr || is(*cur, VcpuState::runnable) || is(*cur, VcpuState::blocked)) return;
+    core.deciding = true; // (the decision that follows ends it)
     arch::lrs_drain(core);
     LockGuard guard(core.queue_lock);
     const u64 now = arch::now_ticks();
@@ -191,7 +192,8 @@ namespace {
 /// kept out of schedule() so that the common exit pays none of its frame.
 [[noreturn, gnu::noinline]] void decide_and_run(PerCore& core) {
     // The vGIC model must hold everything before the decision may run
-    // another vCPU here (or a restart reset this one).
+    // another vCPU here (or a restart reset this one), and keep it.
+    core.deciding = true;
     arch::lrs_drain(core);
     for (;;) {
         // Restarts and watchdogs due (outside the lock: a restart queues its vCPU 0); most cores have none.
@@ -207,7 +209,10 @@ namespace {
             core.current.store(next, std::memory_order_release); // vm_reset waits for it to change
             arch::set_core_timer(next_decision(core, next, now));
         }
-        if (next != nullptr) arch::run_vcpu(core, *next);
+        if (next != nullptr) {
+            core.deciding = false;
+            arch::run_vcpu(core, *next);
+        }
         // Nothing to run: sleep, do not spin (a spinning core steals the
         // others' time under emulation and burns power on a chip).
         arch::idle_wait();

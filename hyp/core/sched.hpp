@@ -35,7 +35,11 @@ struct PerCore {
     u64 slice_end = 0;  ///< counter value at which the current vCPU's slice ends
     u64 run_start = 0;  ///< counter value when the current vCPU was last charged
     bool yield = false; ///< the current vCPU asked to give way (WFE)
-    u16 assigned = 0;   ///< vCPUs that live on this core (> 1: WFI/WFE trap)
+    /// A scheduling decision is under way (from its list-register drain to
+    /// the vCPU it enters): no interrupt may go straight to a list register
+    /// now (vgic.cpp), only while the current vCPU's exit is handled.
+    bool deciding = false;
+    u16 assigned = 0; ///< vCPUs that live on this core (> 1: WFI/WFE trap)
     u64 mpidr = 0;
     u64 stack_top = 0;
     u32 index = 0;

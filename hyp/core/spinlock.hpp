@@ -1,16 +1,18 @@
 // spinlock.hpp — a test-and-set lock with an RAII guard, built on compiler atomics.
 #pragma once
 
+#include "cpu_relax.hpp"
 #include "types.hpp"
 
 namespace tessera {
 
 class Spinlock {
 public:
-    /// Takes the lock, spinning until it is free.
+    /// Takes the lock, spinning until it is free. (Each turn of the wait
+    /// tells the core it only waits: arch::cpu_relax().)
     void lock() {
         while (__atomic_exchange_n(&held_, 1u, __ATOMIC_ACQUIRE) != 0) {
-            while (__atomic_load_n(&held_, __ATOMIC_RELAXED) != 0) {}
+            while (__atomic_load_n(&held_, __ATOMIC_RELAXED) != 0) arch::cpu_relax();
         }
     }
     /// Takes the lock if it becomes free within `spins` tries; for the panic

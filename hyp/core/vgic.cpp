@@ -59,17 +59,16 @@ void notify(Vcpu& v) {
     if (s == VcpuState::runnable && v.core != arch::this_core()) arch::kick_core(v.core);
 }
 
-/// An interrupt for the vCPU that is in EL2 on this very core (its own exit:
-/// a self-IPI, its timer), which had nothing else waiting, goes straight into
+/// An interrupt for the vCPU whose exit this very core is handling (a
+/// self-IPI, its timer), which had nothing else waiting, goes straight into
 /// a free list register: its entry needs no pick, and nobody a kick. Edge and
 /// forwarded interrupts only (a level one's line is resampled by the pick).
 /// The vGIC's generation stays: nothing waits for `v` outside its list
 /// registers, and no other vCPU has anything new (lock held).
 bool place_now(Vcpu& v, VirqState& s, u32 intid) {
+    if (v.core != arch::this_core()) return false; // (first: the rest is that core's own state)
     const PerCore& core = g_cores[v.core];
-    if (core.loaded != &v || core.current.load(std::memory_order_relaxed) != &v || v.core != arch::this_core()) {
-        return false;
-    }
+    if (core.deciding || core.loaded != &v || core.current.load(std::memory_order_relaxed) != &v) return false;
     const bool group_on = intid < 32 || (v.vm->vgic.ctlr & GICD_CTLR_ENABLE_G1) != 0;
     if (v.vm->vgic.generation.load(std::memory_order_relaxed) != v.vgic.quiet_at || !(s.edge || s.hw) || s.in_lr ||
         s.pending || s.active || !s.enabled || !group_on) {
@@ -316,6 +315,7 @@ void vgic_reset(Vm& vm) {
 }
 
 void vgic_inject(Vcpu& target, u32 intid, bool hw) {
+    if (intid >= VGIC_NR_IRQS) return; // (before spi_target reads a route it does not have)
     Vm& vm = *target.vm;
     Vcpu* dest = &target;
     {

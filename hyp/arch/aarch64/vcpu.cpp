@@ -194,6 +194,7 @@ u64 take_sync_exception(Vcpu& v, u64 esr) {
 void unload(PerCore& core) {
     Vcpu* prev = core.loaded;
     if (prev == nullptr) return;
+    lrs_drain(core); // (what lr_place() put there is its, not the next vCPU's)
     // A vCPU that was reset meanwhile keeps its fresh state.
     if (!prev->reload.load(std::memory_order_acquire)) {
         save_el1(prev->ctx.el1);

@@ -54,17 +54,22 @@ u64 encode(const LrEntry& e) {
 
 } // namespace
 
-constinit unsigned g_lr_count = 0;
+constinit std::atomic<unsigned> g_lr_count{0};
 
 void vgic_lrs_init_core() {
     const unsigned n = static_cast<unsigned>(ich_vtr_el2::read() & 0x1f) + 1;
-    g_lr_count = n < MAX_LRS ? n : MAX_LRS; // (every core alike: written with the same value)
+    // (Every core writes the same value: relaxed is enough, and no reader sees 0 once its core has started.)
+    g_lr_count.store(n < MAX_LRS ? n : MAX_LRS, std::memory_order_relaxed);
     ich_hcr_el2::write(ICH_HCR_EN);
 }
 
 void vgic_load_lrs(Vcpu& v) {
-    // What lr_place() put there goes back first: the pick orders it among the rest.
-    if (v.lrs_used != 0) vgic_save_lrs(v);
+    // What lr_place() put there goes back first: the pick orders it among
+    // the rest. (The ISB: ICH_ELRSR_EL2 must see EL2's own LR writes.)
+    if (v.lrs_used != 0) {
+        isb();
+        vgic_save_lrs(v);
+    }
     LrEntry picked[MAX_LRS];
     bool more = false;
     const unsigned n = vgic_pick(v, picked, vgic_lr_count(), more);
@@ -104,7 +109,10 @@ bool lr_place(Vcpu& v, const LrEntry& e) {
 }
 
 void lrs_drain(PerCore& core) {
-    if (core.loaded != nullptr) vgic_sync_lrs_on_exit(*core.loaded);
+    if (core.loaded != nullptr && core.loaded->lrs_used != 0) {
+        isb(); // (ICH_ELRSR_EL2 must see lr_place()'s writes)
+        vgic_save_lrs(*core.loaded);
+    }
 }
 
 } // namespace tessera::arch

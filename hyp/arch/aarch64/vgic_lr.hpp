@@ -1,16 +1,18 @@
 // vgic_lr.hpp (aarch64) — moving virtual interrupts between the vGIC model and the ICH list registers.
 #pragma once
 
+#include <atomic>
+
 #include "vm.hpp"
 
 namespace tessera::arch {
 
 /// The list registers the board's cores have (ICH_VTR_EL2.ListRegs + 1, at
 /// most 8), as vgic_lrs_init_core() read them.
-extern constinit unsigned g_lr_count;
+extern constinit std::atomic<unsigned> g_lr_count;
 
 /// Number of list registers this core implements (ICH_VTR_EL2.ListRegs + 1).
-inline unsigned vgic_lr_count() { return g_lr_count; }
+inline unsigned vgic_lr_count() { return g_lr_count.load(std::memory_order_relaxed); }
 
 /// A core's virtual CPU interface on (ICH_HCR_EL2.En) and its list
 /// registers counted, once at its start, before any vCPU runs there: it
