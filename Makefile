@@ -8,7 +8,7 @@ TARGET_BUILD := build/aarch64
 HOST_BUILD := build/host
 RUNNER := $(HOST_BUILD)/tools/runner/tessera-qemu-run
 
-.PHONY: all setup build run test bench bench-breakdown format clean
+.PHONY: all setup build run test bench bench-breakdown fuzz format clean
 
 all: build
 
@@ -65,6 +65,14 @@ bench: build
 # instruction of a traced run attributed to its function (docs/benchmarks.md).
 bench-breakdown: build
 	@python3 scripts/bench_breakdown.py $(RUNNER) $(TARGET_BUILD)
+
+# The fuzzers for longer than `make test` gives them (20 s each): FUZZ_SECONDS
+# each, one after the other; a crash stops it (docs/security.md).
+FUZZ_SECONDS ?= 600
+fuzz: build
+	@bash tests/fuzz/build.sh $(HOST_BUILD)/fuzz
+	@for f in system_file packed_sdk packed_boot vm_layout vgic; do \
+		bash tests/fuzz/run.sh $$f $(FUZZ_SECONDS) $(HOST_BUILD)/fuzz $(TARGET_BUILD) || exit 1; done
 
 format:
 	@git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' | xargs clang-format -i

@@ -14,9 +14,10 @@ export DEBIAN_FRONTEND=noninteractive
 
 packages=(make cmake g++ g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
           qemu-system-arm device-tree-compiler libfdt-dev libgtest-dev
-          libcli11-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev libssl-dev libbearssl-dev clang-format clang-tidy git cpio gzip
+          libcli11-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev libssl-dev libbearssl-dev clang-format clang-tidy clang libclang-rt-14-dev git cpio gzip
           python3 python3-cryptography gdb-multiarch u-boot-qemu u-boot-tools)
-# (python3 drives the console tests on a pseudo-terminal, and with
+# (clang with its libFuzzer runtime builds the fuzzers of tests/fuzz;
+# python3 drives the console tests on a pseudo-terminal, and with
 # python3-cryptography checks the security kernel's signatures; gdb-multiarch is
 # the debugger of docs/guest-kit.md; U-Boot for QEMU and its tools make the
 # firmware-guest test.)

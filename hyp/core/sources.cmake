@@ -29,3 +29,15 @@ set(TESSERA_CORE_SOURCES
     vpl011.cpp
     vsp805.cpp)
 list(TRANSFORM TESSERA_CORE_SOURCES PREPEND ${CMAKE_CURRENT_LIST_DIR}/)
+
+# The core as a host library (tests/unit, tests/fuzz): the core, the boot's
+# Linux layout, the fake architecture and the virtio module.
+set(TESSERA_CORE_HOST_SOURCES ${TESSERA_CORE_SOURCES}
+    ${CMAKE_CURRENT_LIST_DIR}/../boot/linux_dtb.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/../arch/host/arch_host.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/../arch/host/arch_mem.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/../modules/virtio/virtqueue.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/../modules/virtio/virtio_mmio.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/../modules/virtio/virtio_net.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/../modules/virtio/virtio_net_init.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/../modules/virtio/virtio_console.cpp)

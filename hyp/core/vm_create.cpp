@@ -70,21 +70,38 @@ const char* vm_layout(Vm& vm) {
 }
 
 /// Gives `vm` the board's devices its description names: their registers
-/// in its stage-2 (device memory, never executable), their interrupts
-/// routed to the core of its vCPU 0.
-void give_devices(Vm& vm, PageAllocator& alloc) {
+/// in its stage-2 (device memory, never executable). Returns why it cannot
+/// have them, or nullptr; what it got is released again by drop_devices().
+const char* give_devices(Vm& vm, PageAllocator& alloc) {
     const VmDesc& d = *vm.desc;
     for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) {
         if ((d.devices & (1u << i)) == 0) continue;
         const board::Device& dev = board::DEVICES[i];
-        if (device_owner(i) != nullptr) {
-            arch::panic("vm %s: device %s already belongs to vm %s", d.name, dev.name, device_owner(i)->name());
-        }
+        if (device_owner(i) != nullptr) return "a device it names belongs to another VM";
         const MapAttrs attrs{true, true, false, MapAttrs::Mem::device};
-        if (Status s = vm.stage2.map(Ipa(dev.base), PhysAddr(dev.base), dev.size, attrs, alloc); s != Status::ok) {
-            arch::panic("vm %s: stage-2 map of device %s: %s", d.name, dev.name, status_name(s));
+        if (vm.stage2.map(Ipa(dev.base), PhysAddr(dev.base), dev.size, attrs, alloc) != Status::ok) {
+            return "a device's registers cannot be mapped in its address space";
         }
         set_device_owner(i, &vm);
+    }
+    return nullptr;
+}
+
+/// A refused VM lets go of the devices give_devices() gave it: another VM
+/// naming one is then judged on its own description, not on this one's.
+void drop_devices(const Vm& vm) {
+    for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) {
+        if (device_owner(i) == &vm) set_device_owner(i, nullptr);
+    }
+}
+
+/// Routes the interrupts of the devices `vm` owns to the core of its vCPU
+/// 0, once nothing can refuse it any more.
+void route_devices(const Vm& vm) {
+    const VmDesc& d = *vm.desc;
+    for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) {
+        if (device_owner(i) != &vm) continue;
+        const board::Device& dev = board::DEVICES[i];
         arch::route_device_irq(dev.intid, d.cores[0]);
         log("vm %s: owns device %s (%#llx, INTID %u)", d.name, dev.name, static_cast<unsigned long long>(dev.base),
             dev.intid);
@@ -94,49 +111,53 @@ void give_devices(Vm& vm, PageAllocator& alloc) {
 /// Gives `vm` its flash region, if its description has one: pages of its
 /// own, erased (0xff) then holding the description's contents, mapped
 /// read-only (or, if writable, read-write: RAM-backed flash whose writes last
-/// until the board powers off) and never executable.
-void give_flash(Vm& vm, PageAllocator& alloc) {
+/// until the board powers off) and never executable. Returns why it cannot
+/// have it, or nullptr.
+const char* give_flash(Vm& vm, PageAllocator& alloc) {
     const VmDesc& d = *vm.desc;
-    if (d.flash_size == 0) return;
+    if (d.flash_size == 0) return nullptr;
     auto mem = alloc.alloc(d.flash_size);
-    if (!mem.ok())
-        arch::panic("vm %s: no memory for its %llu KiB flash", d.name,
-                    static_cast<unsigned long long>(d.flash_size / KiB));
+    if (!mem.ok()) return "the board has no free memory for its flash";
     auto* bytes = static_cast<u8*>(arch::phys_to_ptr(mem.value()));
     memset(bytes, 0xff, d.flash_size);
     memcpy(bytes, d.flash.begin, d.flash.size());
     arch::clean_dcache_to_poc(bytes, d.flash_size);
     const MapAttrs attrs{true, d.flash_writable, false, MapAttrs::Mem::normal};
-    if (Status s = vm.stage2.map(d.flash_ipa, mem.value(), d.flash_size, attrs, alloc); s != Status::ok)
-        arch::panic("vm %s: stage-2 map of its flash: %s", d.name, status_name(s));
+    if (vm.stage2.map(d.flash_ipa, mem.value(), d.flash_size, attrs, alloc) != Status::ok)
+        return "its flash cannot be mapped at its guest-physical address";
     log("vm %s: flash %llu KiB at IPA %#llx, %s", d.name, static_cast<unsigned long long>(d.flash_size / KiB),
         static_cast<unsigned long long>(d.flash_ipa.raw()), d.flash_writable ? "writable" : "read-only");
+    return nullptr;
 }
 
 /// A VM whose system file gives it SVE gets it at the longest vector length
 /// the board has up to the one asked for, and a save area per vCPU, used
 /// only once that vCPU runs an SVE instruction (vcpu.cpp). Without SVE on
-/// the board, the feature stays hidden and the VM runs on.
-void give_sve(Vm& vm, PageAllocator& alloc) {
+/// the board, the feature stays hidden and the VM runs on. Returns why it
+/// cannot have it, or nullptr.
+const char* give_sve(Vm& vm, PageAllocator& alloc) {
     const VmDesc& d = *vm.desc;
-    if (d.sve_vq == 0) return;
+    if (d.sve_vq == 0) return nullptr;
     const unsigned vq = arch::sve_vector_granules(d.sve_vq);
     if (vq == 0) {
         log("vm %s: the board has no SVE: the VM runs without it", d.name);
-        return;
+        return nullptr;
     }
     const u64 each = align_up(sve_state_bytes(vq), 16);
     auto mem = alloc.alloc(each * d.vcpu_count);
-    if (!mem.ok()) arch::panic("vm %s: no memory for the SVE state of %u vCPUs", d.name, d.vcpu_count);
+    if (!mem.ok()) return "the board has no free memory for its vCPUs' SVE state";
     auto* area = static_cast<u8*>(arch::phys_to_ptr(mem.value()));
     for (u16 i = 0; i < d.vcpu_count; ++i) vm.vcpus[i].sve_state = area + i * each;
     vm.sve_vq = static_cast<u8>(vq);
     vm.cpu.sve = true;
     log("vm %s: SVE with %u-bit vectors", d.name, vq * 128);
+    return nullptr;
 }
 
 /// Checks what only the boot can check about `vm` and gives it its RAM,
-/// stage-2 table, devices and flash. Returns why it cannot run, or nullptr.
+/// stage-2 table, devices, flash and SVE state. Returns why it cannot run,
+/// or nullptr: a description's numbers, however hostile, refuse this VM
+/// alone (tests/fuzz/fuzz_packed_boot.cpp holds it to that).
 const char* accept(Vm& vm, PageAllocator& alloc) {
     const VmDesc& d = *vm.desc;
     for (u16 i = 0; i < d.vcpu_count; ++i) {
@@ -151,8 +172,14 @@ const char* accept(Vm& vm, PageAllocator& alloc) {
     const MapAttrs ram_attrs{true, true, true, MapAttrs::Mem::normal};
     if (Status s = vm.stage2.map(d.ram_ipa, vm.ram_pa, vm.ram.size, ram_attrs, alloc); s != Status::ok)
         return "its RAM cannot be mapped at its guest-physical address";
-    give_devices(vm, alloc);
-    give_flash(vm, alloc);
+    const char* why = give_devices(vm, alloc);
+    if (why == nullptr) why = give_flash(vm, alloc);
+    if (why == nullptr) why = give_sve(vm, alloc);
+    if (why != nullptr) {
+        drop_devices(vm);
+        return why;
+    }
+    route_devices(vm);
     return nullptr;
 }
 
@@ -200,7 +227,6 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
                 vm.budget[v.core].period = arch::us_to_ticks(d.period_us);
             }
         }
-        give_sve(vm, alloc);
         if (d.mte) {
             vm.cpu.mte = arch::board_has_mte();
             if (vm.cpu.mte)

@@ -22,6 +22,8 @@ ELSEWHERE = {
     "make test": ".ci/run runs it",
     "make bench": ".ci/run runs it after make test",
     "make bench-breakdown": "system.bench_breakdown runs its script with --check",
+    "make fuzz": "the fuzz.* tests run each fuzzer for 20 s",
+    "make fuzz FUZZ_SECONDS=3600": "the fuzz.* tests run each fuzzer for 20 s",
 }
 
 

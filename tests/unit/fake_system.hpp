@@ -32,6 +32,7 @@ struct VmSpec {
     Blob initrd{};
     FailurePolicy failure{}; ///< default: stopped on failure
     u32 devices = 0;         ///< the board's devices it owns (bit i: board::DEVICES[i])
+    u64 flash_size = 0;      ///< a flash region of this size at IPA 0 (0: none)
 };
 
 /// The fake machine with `cores` cores and the VMs of `specs`, each with
@@ -63,6 +64,7 @@ public:
                                     s.dtb, Ipa(RAM_IPA), s.ram, static_cast<u16>(s.cores.size()), s.cores.data(),
                                     s.priority, s.budget_us, s.period_us, s.devices});
             descs_.back().failure = s.failure;
+            descs_.back().flash_size = s.flash_size;
         }
         vms_create(SystemDesc{descs_.data(), static_cast<u16>(descs_.size()), channels_.data(),
                               static_cast<u16>(channels_.size())},

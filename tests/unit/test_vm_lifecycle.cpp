@@ -13,6 +13,7 @@
 
 using namespace tessera;
 using tessera::test::FakeSystem;
+using tessera::test::VmSpec;
 namespace hv = tessera::abi;
 
 namespace {
@@ -37,6 +38,27 @@ TEST(VmLifecycle, StopOneVmLeavesTheOthersRunning) {
     EXPECT_EQ(FakeSystem::run(1), &sys.vcpu(2, 0));
     EXPECT_EQ(FakeSystem::run(2), &sys.vcpu(1, 0));
     EXPECT_FALSE(has("powering off"));
+}
+
+// A VM whose flash the board cannot hold is refused alone (the board used to
+// panic), says why, and lets go of the device it was given first: a VM after
+// it naming that device gets it. A VM naming a device another VM already
+// owns is refused alone too (another panic before).
+TEST(VmLifecycle, AVmTheBoardCannotServeIsRefusedAloneAndLetsGoOfItsDevices) {
+    VmSpec flash_hog{"flash-hog", {2}};
+    flash_hog.devices = 1u << 0;
+    flash_hog.flash_size = 1ull << 32; // (4 GiB of flash: the board has 64 MiB)
+    VmSpec owner{"owner", {1}};
+    owner.devices = 1u << 0;
+    VmSpec greedy{"greedy", {2}};
+    greedy.devices = 1u << 0;
+    FakeSystem sys({flash_hog, owner, greedy});
+    EXPECT_EQ(sys.vm(0).state, VmState::failed);
+    EXPECT_TRUE(has("vm flash-hog: refused at boot: the board has no free memory for its flash"));
+    EXPECT_EQ(sys.vm(1).state, VmState::running);
+    EXPECT_EQ(device_owner(0), &sys.vm(1));
+    EXPECT_EQ(sys.vm(2).state, VmState::failed);
+    EXPECT_TRUE(has("vm greedy: refused at boot: a device it names belongs to another VM"));
 }
 
 // The last VM to stop powers the machine off, after the verdict line; a VM

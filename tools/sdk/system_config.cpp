@@ -192,13 +192,20 @@ void check_payload(Checker& c, const VmConfig& vm, const std::string& where, con
     }
 }
 
+/// Whether a file is at `p`: false, not an exception, for a name the system
+/// cannot look up (too long, say: a system file's name is anyone's text).
+bool file_there(const fs::path& p) {
+    std::error_code ec;
+    return fs::exists(p, ec);
+}
+
 /// Finds `name` next to the system file, then in the search directories.
 std::string resolve(const std::string& name, const fs::path& dir, const std::vector<std::string>& search) {
     const fs::path p(name);
-    if (p.is_absolute()) return fs::exists(p) ? p.string() : "";
-    if (fs::exists(dir / p)) return (dir / p).string();
+    if (p.is_absolute()) return file_there(p) ? p.string() : "";
+    if (file_there(dir / p)) return (dir / p).string();
     for (const auto& s : search) {
-        if (fs::exists(fs::path(s) / p)) return (fs::path(s) / p).string();
+        if (file_there(fs::path(s) / p)) return (fs::path(s) / p).string();
     }
     return "";
 }
