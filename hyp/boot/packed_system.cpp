@@ -6,6 +6,7 @@
 #include "arch.hpp"
 #include "arch_mem.hpp"
 #include "board.hpp"
+#include "checked_range.hpp"
 #include "layout.hpp"
 #include "record_check.hpp"
 #include "string.hpp"
@@ -19,7 +20,7 @@ namespace tessera {
 
 namespace {
 
-bool range_ok(const sysimg::Range& r, u64 total) { return r.offset <= total && r.size <= total - r.offset; }
+bool range_ok(const sysimg::Range& r, u64 total) { return fits_within(r.offset, r.size, total); }
 
 Blob blob_of(const u8* base, const sysimg::Range& r) {
     return r.size == 0 ? Blob{} : Blob{base + r.offset, base + r.offset + r.size};
@@ -119,9 +120,11 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
         if (r.devices >> board::DEVICE_COUNT != 0) return "a VM record names a device this board does not have";
         if (const char* why = check_vm_record(r); why != nullptr) return why;
         for (u16 k = 0; k < r.vcpu_count; ++k) {
+            // (A core this board lacks refuses the VM alone at boot; one no
+            // board of this hypervisor has, the description.)
             const u8 core = blob[r.cores.offset + k];
-            if (core < TESSERA_MAX_CORES && ++per_core[core] > MAX_VCPUS_PER_CORE)
-                return "more than 256 vCPUs on a core";
+            if (core >= TESSERA_MAX_CORES) return "a vCPU on a core past the hypervisor's 8";
+            if (++per_core[core] > MAX_VCPUS_PER_CORE) return "more than 256 vCPUs on a core";
         }
         const u8* name = blob + sizeof h + i * sizeof r; // the record's own bytes stay mapped
         new (&vms[i]) VmDesc{reinterpret_cast<const char*>(name),

@@ -7,6 +7,7 @@
 #include <initializer_list>
 
 #include "arch.hpp"
+#include "checked_range.hpp"
 #include "format.hpp"
 #include "manifest.hpp"
 #include "rom_key.hpp"
@@ -144,7 +145,7 @@ const char* check(const u8* blob, u64 mapped, BootVerdict& out) {
         __builtin_memcpy(&p, parts + i * sizeof p, sizeof p);
         if (i == 0 && (p.offset != 0 || p.size != records_end))
             return "the manifest's first part is not the description's records";
-        if (p.offset < next_free || p.offset > h.total_size || p.size > h.total_size - p.offset)
+        if (p.offset < next_free || !fits_within(p.offset, p.size, h.total_size))
             return refuse("the manifest's part %u (at %#llx, %llu bytes) overlaps another or lies outside the "
                           "description",
                           i, ull(p.offset), ull(p.size));

@@ -7,6 +7,7 @@
 #include "arch.hpp"
 #include "board.hpp"
 #include "channel.hpp"
+#include "checked_range.hpp"
 #include "failover.hpp"
 #include "image_header.hpp"
 #include "sched.hpp"
@@ -17,11 +18,6 @@ namespace tessera {
 
 namespace {
 
-/// Whether [offset, offset + size) lies in a RAM of `ram` bytes. Written so
-/// that no sum can wrap around: every number comes from the packed image,
-/// which a CRC does not make trustworthy.
-constexpr bool fits(u64 offset, u64 size, u64 ram) { return offset <= ram && size <= ram - offset; }
-
 /// Decides where the image, initramfs and device tree go in the VM's RAM and
 /// checks that they fit without overlapping: every byte vm_load() copies
 /// lands in the VM's own RAM. Returns why the VM cannot run, or nullptr.
@@ -30,7 +26,7 @@ const char* vm_layout(Vm& vm) {
     const u64 ram = vm.ram.size;
     if (d.dtb.size() == 0) {
         vm.kernel_ipa = vm.ram.base;
-        if (!fits(0, d.image.size(), ram)) return "image larger than its memory";
+        if (!fits_within(0, d.image.size(), ram)) return "image larger than its memory";
         // (Only a device tree says where an initramfs goes.)
         if (d.initrd.size() != 0) return "an initramfs without a device tree";
         return nullptr;
@@ -39,7 +35,7 @@ const char* vm_layout(Vm& vm) {
         // The QEMU virt convention for firmware (U-Boot reads its tree at the
         // start of RAM): the tree, then the image 2 MiB up, entered with x0 = tree.
         constexpr u64 at = vplat::FIRMWARE_IMAGE_OFFSET;
-        if (d.dtb.size() > at || !fits(at, d.image.size(), ram) || d.initrd.size() != 0)
+        if (d.dtb.size() > at || !fits_within(at, d.image.size(), ram) || d.initrd.size() != 0)
             return "image and device tree do not fit in its memory";
         vm.dtb_ipa = vm.ram.base;
         vm.kernel_ipa = vm.ram.base + at;
@@ -52,7 +48,8 @@ const char* vm_layout(Vm& vm) {
     const arm64::ImageHeader header = arm64::read_header(d.image.begin);
     const u64 text_offset = header.text_offset;
     const u64 kernel_size = header.image_size > d.image.size() ? header.image_size : d.image.size();
-    if (d.dtb.size() > 2 * MiB || !fits(2 * MiB, text_offset, ram) || !fits(2 * MiB + text_offset, kernel_size, ram)) {
+    if (d.dtb.size() > 2 * MiB || !fits_within(2 * MiB, text_offset, ram) ||
+        !fits_within(2 * MiB + text_offset, kernel_size, ram)) {
         return "kernel and device tree do not fit in its memory";
     }
     vm.dtb_ipa = vm.ram.base;
@@ -63,7 +60,8 @@ const char* vm_layout(Vm& vm) {
     const u64 at = vm.initrd_ipa.raw() - vm.ram.base.raw(); // (wraps when below RAM: then it does not fit)
     const u64 kernel_at = 2 * MiB + text_offset;
     const bool clear_of_kernel = at >= kernel_at + kernel_size || at + d.initrd.size() <= kernel_at;
-    if (vm.initrd_ipa < vm.ram.base || !fits(at, d.initrd.size(), ram) || at < d.dtb.size() || !clear_of_kernel) {
+    if (vm.initrd_ipa < vm.ram.base || !fits_within(at, d.initrd.size(), ram) || at < d.dtb.size() ||
+        !clear_of_kernel) {
         return "its initramfs does not fit beside the kernel (see its device tree's linux,initrd-start)";
     }
     return nullptr;
@@ -176,7 +174,11 @@ const char* accept(Vm& vm, PageAllocator& alloc) {
     if (why == nullptr) why = give_flash(vm, alloc);
     if (why == nullptr) why = give_sve(vm, alloc);
     if (why != nullptr) {
+        // Refused: no device is its any more, and no table reaches its
+        // devices or anything else (channels and a partner's devices skip a
+        // VM without a stage-2 root). The pages stay spent: boot allocates once.
         drop_devices(vm);
+        vm.stage2 = Stage2Table{};
         return why;
     }
     route_devices(vm);
@@ -194,17 +196,24 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
     bool any_refused = false;
     for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) set_device_owner(i, nullptr);
 
+    // Every VM's vCPU objects first, before any VM's RAM: a large VM early
+    // in the description must not leave a later one without its vCPUs (the
+    // description's check bounds them: 256 per core, 8 cores).
     for (u16 id = 0; id < sys.vm_count; ++id) {
         const VmDesc& d = sys.vms[id];
         Vm& vm = *new (&g_vms.vms[id]) Vm();
+        auto vcpu_mem = alloc.alloc(sizeof(Vcpu) * d.vcpu_count);
+        if (!vcpu_mem.ok()) arch::panic("vm %s: no memory for %u vCPUs", d.name, d.vcpu_count);
+        vm.vcpus = static_cast<Vcpu*>(arch::phys_to_ptr(vcpu_mem.value()));
+    }
+    for (u16 id = 0; id < sys.vm_count; ++id) {
+        const VmDesc& d = sys.vms[id];
+        Vm& vm = g_vms.vms[id];
         vm.desc = &d;
         vm.id = id;
         vm.vmid = static_cast<u16>(id + 1); // VMID 0 is never given to a guest
         vm.standby.store(d.failure.standby, std::memory_order_relaxed);
         vm.ram = IpaRange{d.ram_ipa, align_up(d.ram_size, PAGE_SIZE)};
-        auto vcpu_mem = alloc.alloc(sizeof(Vcpu) * d.vcpu_count);
-        if (!vcpu_mem.ok()) arch::panic("vm %s: no memory for %u vCPUs", d.name, d.vcpu_count);
-        vm.vcpus = static_cast<Vcpu*>(arch::phys_to_ptr(vcpu_mem.value()));
         for (u16 i = 0; i < d.vcpu_count; ++i) {
             Vcpu& v = *new (&vm.vcpus[i]) Vcpu();
             v.vm = &vm;

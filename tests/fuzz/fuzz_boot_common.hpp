@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "arch_mem.hpp"
+#include "checked_range.hpp"
 #include "console.hpp"
 #include "fake_arch.hpp"
 #include "fuzz_common.hpp"
@@ -38,9 +39,9 @@ inline PageAllocator fresh_board() {
     return alloc;
 }
 
-/// `size` bytes at `at` lie inside `ram` (no sum that could wrap).
+/// `size` bytes at `at` lie inside `ram`.
 inline bool inside(const IpaRange& ram, Ipa at, u64 size) {
-    return at >= ram.base && at.raw() - ram.base.raw() <= ram.size && size <= ram.size - (at.raw() - ram.base.raw());
+    return fits_inside(at.raw(), size, ram.base.raw(), ram.size);
 }
 
 /// Every VM created and not refused keeps what was loaded for it in its RAM.
@@ -53,9 +54,9 @@ inline void check_created_vms() {
         require(inside(vm.ram, vm.kernel_ipa, d.image.size()), "an image loaded outside its VM's RAM");
         if (d.dtb.size() != 0) {
             require(inside(vm.ram, vm.dtb_ipa, d.dtb.size()), "a device tree loaded outside its VM's RAM");
-            if (d.initrd.size() != 0) {
-                require(inside(vm.ram, vm.initrd_ipa, d.initrd.size()), "an initramfs loaded outside its VM's RAM");
-            }
+        }
+        if (d.initrd.size() != 0) {
+            require(inside(vm.ram, vm.initrd_ipa, d.initrd.size()), "an initramfs loaded outside its VM's RAM");
         }
     }
 }

@@ -15,9 +15,11 @@ mkdir -p "$dir/corpus/$name" "$root/tests/fuzz/corpus/$name"
 rm -rf "$dir/seeds/$name"
 python3 "$root/tests/fuzz/seeds.py" "$name" "$dir/seeds/$name" "$target"
 # Every regression input first, one by one: each must pass as it is.
-"$dir/fuzz_$name" -runs=0 "$root/tests/fuzz/corpus/$name" 2>&1 | tail -n 3
+"$dir/fuzz_$name" -runs=0 -artifact_prefix="$dir/crash-$name-" "$root/tests/fuzz/corpus/$name" 2>&1 | tail -n 60
 # Then new inputs for SECONDS (-timeout: an input that takes 10 s is a hang).
-# (TESSERA_FUZZ_SEED: make test fixes it, so that a run is what the last one was; 0 is random.)
+# (TESSERA_FUZZ_SEED: make test fixes it, so that CI's runs draw the same inputs in the same order — as far as 20 s
+# and the inputs a local run kept get them; 0 is random.)
 "$dir/fuzz_$name" -max_total_time="$seconds" -seed="${TESSERA_FUZZ_SEED:-0}" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 \
-    -artifact_prefix="$dir/crash-$name-" "$dir/corpus/$name" "$root/tests/fuzz/corpus/$name" "$dir/seeds/$name" 2>&1 | tail -n 25
+    -artifact_prefix="$dir/crash-$name-" "$dir/corpus/$name" "$root/tests/fuzz/corpus/$name" "$dir/seeds/$name" 2>&1 |
+    sed -e '/^#/d' -e '/Uses: /d' | tail -n 60

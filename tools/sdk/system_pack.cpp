@@ -12,6 +12,7 @@
 
 #include "arm64_image.hpp"
 #include "board.hpp"
+#include "checked_range.hpp"
 #include "system_image.hpp"
 #include "vm_dtb.hpp"
 
@@ -289,7 +290,7 @@ sysimg::Header packed_header(const std::vector<uint8_t>& image, uint64_t& at) {
     at = get64(image, sysimg::IMAGE_RES2_FIELD);
     if (at == 0) throw std::runtime_error("a hypervisor image with no packed system");
     // (Every bound is checked as a difference: a hostile image's numbers must not wrap a sum.)
-    if (at > image.size() || sizeof(Header) > image.size() - at)
+    if (!fits_within(at, sizeof(Header), image.size()))
         throw std::runtime_error("truncated: no system description where the header says");
     Header h{};
     std::memcpy(&h, image.data() + at, sizeof h);
@@ -297,7 +298,8 @@ sysimg::Header packed_header(const std::vector<uint8_t>& image, uint64_t& at) {
     if (h.version != sysimg::VERSION) throw std::runtime_error("a description format this SDK does not read");
     if (h.total_size < sizeof h || h.header_size != sizeof h)
         throw std::runtime_error("a description header that does not add up");
-    if (h.total_size > image.size() - at) throw std::runtime_error("truncated: the description is cut short");
+    if (!fits_within(at, h.total_size, image.size()))
+        throw std::runtime_error("truncated: the description is cut short");
     if (sysimg::blob_crc(image.data() + at, h, crc32_of) != h.crc32)
         throw std::runtime_error("CRC-32 mismatch: the description is corrupt");
     return h;
@@ -315,7 +317,7 @@ std::string inspect_signature(const std::vector<uint8_t>& image, uint64_t at, co
         return "signature: none (UNSIGNED - development only)\n";
     }
     const uint64_t m_at = at + h.total_size;
-    if (h.manifest_size < sysimg::manifest_bytes(1) || m_at > image.size() || h.manifest_size > image.size() - m_at)
+    if (h.manifest_size < sysimg::manifest_bytes(1) || !fits_within(m_at, h.manifest_size, image.size()))
         throw std::runtime_error("a manifest that does not fit the image");
     const uint8_t* m = image.data() + m_at;
     sysimg::ManifestHeader mh{};
@@ -337,7 +339,7 @@ std::string inspect_signature(const std::vector<uint8_t>& image, uint64_t at, co
     for (uint32_t i = 0; i < mh.part_count; ++i) {
         sysimg::ManifestPart p{};
         std::memcpy(&p, m + sizeof mh + i * sizeof p, sizeof p);
-        if (p.offset > h.total_size || p.size > h.total_size - p.offset)
+        if (!fits_within(p.offset, p.size, h.total_size))
             throw std::runtime_error("a signed part outside the description");
         const Digest d = part_digest(image.data() + at, Range{p.offset, p.size});
         if (std::memcmp(d.data(), p.sha256, d.size()) != 0) {
@@ -359,7 +361,7 @@ std::string inspect_image(const std::vector<uint8_t>& image, const PublicKey* si
     const Header h = packed_header(image, at);
     const uint64_t size = image_size_of(image);
     const uint8_t* blob = image.data() + at;
-    auto inside = [&](const Range& r) { return r.offset <= h.total_size && r.size <= h.total_size - r.offset; };
+    auto inside = [&](const Range& r) { return fits_within(r.offset, r.size, h.total_size); };
 
     if (h.vm_count > (h.total_size - sizeof h) / sizeof(VmRecord))
         throw std::runtime_error("more VM records than the description holds");

@@ -8,6 +8,7 @@
 // about its rings harms only its own device.
 #pragma once
 
+#include "checked_range.hpp"
 #include "types.hpp"
 
 namespace tessera::virtio {
@@ -20,7 +21,7 @@ struct GuestRam {
 
     /// Where [ipa, ipa + len) is, if wholly inside this RAM; nullptr otherwise.
     [[nodiscard]] u8* at(u64 ipa, u64 len) const {
-        if (ipa < base || len > size || ipa - base > size - len) return nullptr;
+        if (!fits_inside(ipa, len, base, size)) return nullptr;
         return host + (ipa - base);
     }
 };
