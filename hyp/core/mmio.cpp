@@ -25,6 +25,10 @@ bool mmio_claims(const Vm& vm, Ipa ipa) {
 }
 
 MmioResult mmio_emulate(Vcpu& v, Ipa ipa, unsigned size, bool write, u64& value) {
+    // A device's registers are read and written at their own alignment: a
+    // misaligned access (a guest mapping a device as normal memory) reaches
+    // no register, and gets the bus error a real one would.
+    if ((ipa.raw() & (size - 1)) != 0) return mmio_claims(*v.vm, ipa) ? MmioResult::misaligned : MmioResult::no_device;
     bool ok = false;
     if (IpaRange{Ipa(VGICD_IPA), VGICD_SIZE}.contains(ipa)) {
         ok = vgicd_access(v, ipa - Ipa(VGICD_IPA), size, write, value);

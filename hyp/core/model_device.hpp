@@ -18,6 +18,7 @@ enum class MmioResult : u8 {
     retry,      ///< emulated in part: the guest repeats the access (bounded work per exit)
     no_device,  ///< nothing is there: a stray access
     bad_access, ///< a device is there, but not with this width
+    misaligned, ///< a device is there, but the access is not aligned to its size: a bus error, as on hardware
 };
 
 struct ModelDevice {

@@ -182,6 +182,12 @@ TEST(VmLifecycle, MmioRoutesToTheDeviceModels) {
     EXPECT_EQ(value, (1ull << 32) | (1u << 8) | (1u << 4)); // vCPU 1's GICR_TYPER: affinity 1, Last
     EXPECT_EQ(mmio_emulate(v, Ipa(VPL011_IPA + 0xfe0), 4, false, value), MmioResult::done);
     EXPECT_EQ(value, 0x11u); // UARTPeriphID0
+    // Misaligned for its size: no register is reached (a bus error for the guest).
+    value = 0;
+    EXPECT_EQ(mmio_emulate(v, Ipa(VGICD_IPA + 0xffe8 + 2), 4, false, value), MmioResult::misaligned);
+    EXPECT_EQ(mmio_emulate(v, Ipa(VGICR_IPA + VGICR_STRIDE + 0xc), 8, false, value), MmioResult::misaligned);
+    EXPECT_EQ(mmio_emulate(v, Ipa(VGICD_IPA + 0x401), 1, true, value), MmioResult::done); // (a byte: always aligned)
+    EXPECT_EQ(mmio_emulate(v, Ipa(0x4800'0002), 2, false, value), MmioResult::no_device);
     value = 'M';
     EXPECT_EQ(mmio_emulate(v, Ipa(VPL011_IPA), 1, true, value), MmioResult::done);
     value = '\n';

@@ -72,7 +72,8 @@ void on_sysreg_trap(Vcpu& v, u32 iss) {
 
 /// A data abort, perhaps on an emulated device: decode the access from the
 /// syndrome (ISV: size, register, sign extension) and let the device model
-/// there answer — one lookup. False if no device is there (a stray access).
+/// there answer — one lookup. False if no device is there, or the access is
+/// not aligned to its size: the caller gives the guest an external abort.
 bool on_mmio(Vcpu& v, Ipa ipa, u32 iss, bool write) {
     const bool isv = (iss >> 24) & 1;
     if (!isv) {
@@ -93,7 +94,7 @@ bool on_mmio(Vcpu& v, Ipa ipa, u32 iss, bool write) {
         if (size < 8) value &= (1ull << (8 * size)) - 1;
     }
     const MmioResult r = mmio_emulate(v, ipa, size, write, value);
-    if (r == MmioResult::no_device) return false;
+    if (r == MmioResult::no_device || r == MmioResult::misaligned) return false; // (an external abort: a bus error)
     if (r == MmioResult::retry) return true; // (the same access again: the device takes its next share)
     if (r != MmioResult::done) {
         char why[96];
