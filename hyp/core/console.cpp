@@ -83,6 +83,7 @@ struct ConsoleRows {
         put('\n');
         open = nullptr;
         s.len_ = 0;
+        s.col_ = 0;
         if (&s != focus) restore_focus();
     }
 };
@@ -134,38 +135,149 @@ void log_force(const char* fmt, ...) {
 void ConsoleStream::write(const char* tag, const char* bytes, usize n) {
     LockGuard guard(g_rows.lock);
     tag_ = tag;
-    for (usize i = 0; i < n; ++i) {
-        const char c = bytes[i];
-        if (c == '\r') {
-            cr_ = true; // wait: "\r\n" ends the row, a lone '\r' redraws it
-            continue;
+    for (usize i = 0; i < n; ++i) take(bytes[i]);
+}
+
+namespace {
+bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7f'; }
+} // namespace
+
+// A guest's bytes reach the user's terminal only as far as a serial line's
+// text and a shell's line editing need: printable text, '\r' and '\n', tab,
+// backspace and the cursor's moves within its own row (never into the
+// row's tag: a guest cannot write over "[vm]" to forge another source),
+// colours, erasing to the end of the row or screen, and the cursor-position
+// query. Anything else — other controls, BEL, sequences that move the
+// cursor to another row or set the terminal's title or clipboard — is
+// shown as text ("^G", "^[[2A"), not obeyed.
+void ConsoleStream::take(char c) {
+    if (esc_len_ > 0) {
+        sequence(c);
+        return;
+    }
+    if (c == '\x1b') {
+        esc_[esc_len_++] = c;
+        return;
+    }
+    if (c == '\b') {
+        if (col_ > 0) {
+            --col_;
+            emit(c);
         }
-        if (c == '\n') {
-            cr_ = false;
-            g_rows.finish_row(*this);
-            continue;
+        return;
+    }
+    if (c == '\r' || c == '\n') {
+        col_ = 0; // (either way the next byte is at the row's start)
+        emit(c);
+        return;
+    }
+    if (c == '\t') {
+        ++col_; // (at least one column: counting fewer than the terminal moves is the safe side)
+        emit(c);
+        return;
+    }
+    if (is_control(c)) {
+        col_ += 2;
+        emit('^');
+        emit(static_cast<char>(c ^ 0x40));
+        return;
+    }
+    if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++col_; // (a UTF-8 continuation byte moves nothing)
+    emit(c);
+}
+
+/// The next byte of a control sequence: judged once its final byte arrives.
+void ConsoleStream::sequence(char c) {
+    if (esc_len_ == 1) {
+        if (c == '[') {
+            esc_[esc_len_++] = c;
+            return;
         }
-        if (cr_) {
-            // The guest returns to the row's start to redraw it (a shell's
-            // line editor does): keep the tag, forget what the row held.
-            cr_ = false;
-            len_ = 0;
-            if (g_rows.open == this) {
-                g_rows.put('\r');
-                g_rows.put_tag(tag_);
-            }
+        shown_as_text(); // ESC and anything but a CSI (OSC, charsets, …)
+        take(c);
+        return;
+    }
+    const bool param = (c >= '0' && c <= '9') || c == ';' || c == '?';
+    if (param && esc_len_ < sizeof esc_ - 1) {
+        esc_[esc_len_++] = c;
+        return;
+    }
+    if (param || c < 0x40 || c > 0x7e) { // too long, or not a final byte
+        shown_as_text();
+        take(c);
+        return;
+    }
+    // "ESC [ params final": the parameter (1 if none) for the cursor's moves.
+    u64 n = 0;
+    bool plain = true; // digits only
+    for (u8 i = 2; i < esc_len_; ++i) {
+        if (esc_[i] < '0' || esc_[i] > '9') plain = false;
+        n = n * 10 + static_cast<u64>(esc_[i] - '0');
+    }
+    if (esc_len_ == 2) n = 1;
+    bool obeyed = false;
+    switch (c) {
+    case 'm':                        // colours
+    case 'K':                        // erase in the row
+    case 'J': obeyed = true; break;  // erase below (the cursor is on the last row)
+    case 'C': obeyed = plain; break; // forward (not counted: the terminal stops at its edge)
+    case 'D':
+        obeyed = plain && n <= col_; // back, but not into the tag
+        if (obeyed) col_ -= n;
+        break;
+    case 'n': obeyed = esc_len_ == 3 && esc_[2] == '6'; break; // where is the cursor? (the terminal answers)
+    default: break;
+    }
+    esc_[esc_len_++] = c;
+    if (!obeyed) {
+        shown_as_text();
+        return;
+    }
+    for (u8 i = 0; i < esc_len_; ++i) emit(esc_[i]);
+    esc_len_ = 0;
+}
+
+/// The sequence received so far, shown instead of obeyed: ESC as "^[".
+void ConsoleStream::shown_as_text() {
+    const u8 len = esc_len_;
+    esc_len_ = 0;
+    col_ += 1u + len;
+    emit('^');
+    emit('[');
+    for (u8 i = 1; i < len; ++i) emit(esc_[i]);
+}
+
+/// One byte the filter lets through: into the row, and onto the screen.
+void ConsoleStream::emit(char c) {
+    if (c == '\r') {
+        cr_ = true; // wait: "\r\n" ends the row, a lone '\r' redraws it
+        return;
+    }
+    if (c == '\n') {
+        cr_ = false;
+        g_rows.finish_row(*this);
+        return;
+    }
+    if (cr_) {
+        // The guest returns to the row's start to redraw it (a shell's
+        // line editor does): keep the tag, forget what the row held.
+        cr_ = false;
+        len_ = 0;
+        if (g_rows.open == this) {
+            g_rows.put('\r');
+            g_rows.put_tag(tag_);
         }
-        if (len_ == CAPACITY) g_rows.finish_row(*this); // overlong: go on in a new row
-        g_rows.open_row(*this);
-        g_rows.put(c);
-        row_[len_++] = c;
-        static constexpr char QUERY[] = "\x1b[6n";
-        query_ = c == QUERY[query_] ? static_cast<u8>(query_ + 1) : (c == QUERY[0] ? 1 : 0);
-        if (query_ == sizeof QUERY - 1) {
-            query_ = 0;
-            len_ -= sizeof QUERY - 1; // shown once; a row shown again must not ask again
-            g_rows.asked(*this);
-        }
+    }
+    if (len_ == CAPACITY) g_rows.finish_row(*this); // overlong: go on in a new row
+    g_rows.open_row(*this);
+    g_rows.put(c);
+    row_[len_++] = c;
+    static constexpr char QUERY[] = "\x1b[6n";
+    query_ = c == QUERY[query_] ? static_cast<u8>(query_ + 1) : (c == QUERY[0] ? 1 : 0);
+    if (query_ == sizeof QUERY - 1) {
+        query_ = 0;
+        len_ -= sizeof QUERY - 1; // shown once; a row shown again must not ask again
+        g_rows.asked(*this);
     }
 }
 
@@ -175,11 +287,17 @@ void ConsoleStream::write_lines(const char* tag, const char* bytes, usize n) {
     for (usize i = 0; i < n; ++i) {
         const char c = bytes[i];
         if (c == '\r') continue;
-        if (c == '\n' || len_ == CAPACITY) {
+        if (c == '\n' || len_ >= CAPACITY - 1) {
             g_rows.finish_row(*this);
             if (c == '\n') continue;
         }
-        row_[len_++] = c;
+        // Whole lines of text: every control (ESC, BEL, backspace, tab) is shown, not obeyed.
+        if (is_control(c)) {
+            row_[len_++] = '^';
+            row_[len_++] = static_cast<char>(c ^ 0x40);
+        } else {
+            row_[len_++] = c;
+        }
     }
 }
 

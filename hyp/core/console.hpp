@@ -48,11 +48,18 @@ public:
 
 private:
     friend struct ConsoleRows;
+    void take(char c);
+    void sequence(char c);
+    void shown_as_text();
+    void emit(char c);
     const char* tag_ = "";
     char row_[CAPACITY]{};
     usize len_ = 0;
+    usize col_ = 0;   ///< the cursor's column in the row, after its tag: nothing moves it left of 0
     bool cr_ = false; ///< a carriage return waits: the row is redrawn unless '\n' follows
     u8 query_ = 0;    ///< how much of a cursor-position query ("ESC [ 6 n") was just written
+    char esc_[12]{};  ///< a control sequence being received ("ESC [ params final"), judged when whole
+    u8 esc_len_ = 0;
 };
 
 /// What the keyboard mux needs to know about the VMs (implemented by the

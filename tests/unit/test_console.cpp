@@ -71,6 +71,27 @@ TEST_F(ConsoleTest, BackspaceAndEscapesPassThrough) {
     EXPECT_EQ(g_out, "[a] / # lx\b \b\x1b[Js\r\n");
 }
 
+// A guest's terminal controls: what a shell's line editing needs is obeyed;
+// anything that could reach past its own row — the tag before it, the rows
+// above, the terminal's title or bell — is shown as text instead.
+TEST_F(ConsoleTest, AGuestCannotMoveIntoItsTagOrOtherRows) {
+    ConsoleStream a;
+    put(a, "a", "ab\b\b\b\bX\n"); // two backspaces reach the row's start, two more do nothing
+    EXPECT_EQ(g_out, "[a] ab\b\bX\r\n");
+    g_out.clear();
+    put(a, "a", "abc\x1b[3D\x1b[4Dtessera] forged\n"); // back 3 is the row's start; 4 more is the tag
+    EXPECT_EQ(g_out, "[a] abc\x1b[3D^[[4Dtessera] forged\r\n");
+    g_out.clear();
+    put(a, "a", "\x1b[2A\x1b[1;1Hx\x1b]0;title\x07y\x07\n"); // up, home, a title, the bell
+    EXPECT_EQ(g_out, "[a] ^[[2A^[[1;1Hx^[]0;title^Gy^G\r\n");
+    g_out.clear();
+    put(a, "a", "\x1b[1;31mred\x1b[0m\x1b[K\x1b[J\x1b[6n\n"); // colours, erasing, the cursor query
+    EXPECT_EQ(g_out, "[a] \x1b[1;31mred\x1b[0m\x1b[K\x1b[J\x1b[6n\r\n");
+    g_out.clear();
+    a.write_lines("a", "hi\x1b[2J\b\tthere\n", 16); // the hypercall console: text only
+    EXPECT_EQ(g_out, "[a] hi^[[2J^H^Ithere\r\n");
+}
+
 TEST_F(ConsoleTest, BlankRowsKeepTheirTag) {
     ConsoleStream a;
     put(a, "a", "\n\n");
