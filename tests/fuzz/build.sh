@@ -3,6 +3,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 dir="${1:-$root/build/fuzz}"
-test -f "$dir/CMakeCache.txt" || cmake -S "$root/tests/fuzz" -B "$dir" --log-level=WARNING \
+# (Configured every time: quick once it has been, and a configure that failed is done again.)
+cmake -S "$root/tests/fuzz" -B "$dir" --log-level=WARNING \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_RULE_MESSAGES=OFF >/dev/null
 cmake --build "$dir" -j "$(nproc)" -- --no-print-directory -s

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -11,8 +13,15 @@
 #include "system_config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    // load_system() reads a path (images are found beside it): one file per fuzzing process.
-    static const std::string path = "/tmp/tessera-fuzz-" + std::to_string(getpid()) + ".yaml";
+    // load_system() reads a path, and finds images beside it: a directory of
+    // this process's own, empty but for the input, removed when it ends.
+    static const std::string path = [] {
+        char dir[] = "/tmp/tessera-fuzz-XXXXXX";
+        if (mkdtemp(dir) == nullptr) std::abort();
+        static const std::string made = dir;
+        std::atexit([] { std::filesystem::remove_all(made); });
+        return made + "/system.yaml";
+    }();
     {
         std::ofstream f(path, std::ios::binary | std::ios::trunc);
         f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
