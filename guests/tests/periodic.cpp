@@ -6,6 +6,7 @@
 // deadline — also one missed because the task could not even start in time.
 #include "gic.hpp"
 #include "kit.hpp"
+#include "releases.hpp"
 
 using tessera::u32;
 using tessera::u64;
@@ -44,22 +45,11 @@ int main() {
     kit::gic::enable(VTIMER, 0);
     kit::gic::irq_on();
 
-    const u64 start = 5 * period;
     u64 worst = 0;
-    u64 missed = 0;
-    for (u64 i = 0; i < RELEASES; ++i) {
-        const u64 release = start + i * period;
-        if (kit::counter() > release + period) { // this release's deadline passed already
-            ++missed;
-            continue;
-        }
-        const u64 before = g_fired;
-        asm volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(release), "r"(1ull));
-        while (g_fired == before) asm volatile("wfi");
+    const u64 missed = releases::run(5 * period, period, RELEASES, g_fired, [&] {
         if (g_latency > worst) worst = g_latency;
         for (const u64 t = kit::counter(); kit::counter() - t < work;) {}
-        if (kit::counter() > release + period) ++missed;
-    }
+    });
     kit::gic::irq_off();
     kit::print("%llu releases, %llu deadlines missed, worst release latency %llu us\n",
                static_cast<unsigned long long>(RELEASES), static_cast<unsigned long long>(missed),

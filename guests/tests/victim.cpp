@@ -5,6 +5,7 @@
 // back and the secret's state; fails on any miss.
 #include "gic.hpp"
 #include "kit.hpp"
+#include "releases.hpp"
 
 using tessera::u32;
 using tessera::u64;
@@ -53,23 +54,13 @@ int main() {
     kit::gic::enable(SGI, 0);
     kit::gic::irq_on();
 
-    const u64 start = 5 * period;
-    u64 missed = 0, secret_broken = 0;
-    for (u64 i = 0; i < RELEASES; ++i) {
-        const u64 release = start + i * period;
-        if (kit::counter() > release + period) { // this release's deadline passed already
-            ++missed;
-            continue;
-        }
-        const u64 before = g_fired;
-        asm volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(release), "r"(1ull));
-        while (g_fired == before) asm volatile("wfi");
+    u64 secret_broken = 0;
+    const u64 missed = releases::run(5 * period, period, RELEASES, g_fired, [&] {
         const u64 sgis = g_sgis;
         kit::gic::send_sgi(SGI, 0);
         while (g_sgis == sgis) asm volatile("wfi");
         if (!secret_intact()) ++secret_broken;
-        if (kit::counter() > release + period) ++missed;
-    }
+    });
     kit::gic::irq_off();
     kit::print("%llu releases, %llu deadlines missed, %llu of %llu SGIs back, secret %s\n",
                static_cast<unsigned long long>(RELEASES), static_cast<unsigned long long>(missed),

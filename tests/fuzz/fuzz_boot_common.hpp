@@ -2,40 +2,18 @@
 // whatever the hypervisor copied for it (image or kernel, device tree, initramfs) lies inside its own RAM.
 #pragma once
 
-#include <memory>
-
-#include "arch_mem.hpp"
 #include "checked_range.hpp"
-#include "console.hpp"
-#include "fake_arch.hpp"
+#include "fake_system.hpp"
 #include "fuzz_common.hpp"
-#include "page_alloc.hpp"
-#include "sched.hpp"
 #include "vm.hpp"
 
 namespace tessera::fuzz {
 
-inline constexpr u64 FAKE_RAM = 0x8000'0000;
-inline constexpr u64 FAKE_RAM_SIZE = 48 * MiB;
-
-/// A fresh fake board of 4 cores, its RAM the hypervisor's pool.
+/// A fresh fake board of 4 cores, as the unit tests make one; its RAM the
+/// hypervisor's pool.
 inline PageAllocator fresh_board() {
-    arch::fake::reset();
-    console_init([](char) {});
-    static bool ram = false; // (one allocation for the whole run: the pool reuses it)
-    if (!ram) arch::fake_ram_init(PhysAddr(FAKE_RAM), FAKE_RAM_SIZE);
-    ram = true;
     PageAllocator alloc{};
-    (void)alloc.add_range({PhysAddr(FAKE_RAM), FAKE_RAM_SIZE});
-    g_core_count = 4;
-    for (unsigned i = 0; i < MAX_CORES; ++i) {
-        std::destroy_at(&g_cores[i]);
-        std::construct_at(&g_cores[i]);
-        g_cores[i].index = i;
-        g_cores[i].online = i < 4;
-    }
-    std::destroy_at(&g_vms);
-    std::construct_at(&g_vms);
+    tessera::test::FakeSystem::fresh_board(4, alloc);
     return alloc;
 }
 

@@ -43,22 +43,7 @@ public:
 
     explicit FakeSystem(std::vector<VmSpec> specs, unsigned cores = 4, std::vector<ChannelDesc> channels = {})
         : specs_(std::move(specs)), channels_(std::move(channels)) {
-        g_channels = ChannelTable{};
-        arch::fake::reset();
-        g_console.clear();
-        console_init([](char c) { g_console += c; });
-        arch::fake_ram_init(PhysAddr(FAKE_RAM), FAKE_RAM_SIZE);
-        alloc_ = PageAllocator{};
-        (void)alloc_.add_range({PhysAddr(FAKE_RAM), FAKE_RAM_SIZE});
-        g_core_count = cores;
-        for (unsigned i = 0; i < MAX_CORES; ++i) {
-            std::destroy_at(&g_cores[i]);
-            std::construct_at(&g_cores[i]);
-            g_cores[i].index = i;
-            g_cores[i].online = i < cores;
-        }
-        std::destroy_at(&g_vms);
-        std::construct_at(&g_vms);
+        fresh_board(cores, alloc_);
         for (const VmSpec& s : specs_) {
             descs_.push_back(VmDesc{s.name, s.image.size() != 0 ? s.image : Blob{IMAGE, IMAGE + sizeof IMAGE}, s.initrd,
                                     s.dtb, Ipa(RAM_IPA), s.ram, static_cast<u16>(s.cores.size()), s.cores.data(),
@@ -69,6 +54,33 @@ public:
         vms_create(SystemDesc{descs_.data(), static_cast<u16>(descs_.size()), channels_.data(),
                               static_cast<u16>(channels_.size())},
                    alloc_);
+    }
+
+    /// A fresh fake board before any VM exists: `cores` cores online, no
+    /// channels or VMs, the console kept in console(), the fake machine reset,
+    /// and its RAM the hypervisor's pool in `alloc` (also for the fuzzers,
+    /// which create VMs from a description themselves).
+    static void fresh_board(unsigned cores, PageAllocator& alloc) {
+        g_channels = ChannelTable{};
+        arch::fake::reset();
+        g_console.clear();
+        console_init([](char c) { g_console += c; });
+        static const bool ram = [] { // (once: what a VM had is never read before it is written)
+            arch::fake_ram_init(PhysAddr(FAKE_RAM), FAKE_RAM_SIZE);
+            return true;
+        }();
+        (void)ram;
+        alloc = PageAllocator{};
+        (void)alloc.add_range({PhysAddr(FAKE_RAM), FAKE_RAM_SIZE});
+        g_core_count = cores;
+        for (unsigned i = 0; i < MAX_CORES; ++i) {
+            std::destroy_at(&g_cores[i]);
+            std::construct_at(&g_cores[i]);
+            g_cores[i].index = i;
+            g_cores[i].online = i < cores;
+        }
+        std::destroy_at(&g_vms);
+        std::construct_at(&g_vms);
     }
 
     Vm& vm(unsigned i) { return g_vms.vms[i]; }
