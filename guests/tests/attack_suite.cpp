@@ -15,14 +15,126 @@ namespace vplat = tessera::vplat;
 namespace {
 
 constexpr u64 RAM = 0x4000'0000, RAM_SIZE = 2ull << 20; // tests/system/systems/test_attack_suite.yaml
-constexpr u64 EC_UNKNOWN = 0x00, EC_IABT = 0x21, EC_DABT = 0x25;
+constexpr u64 EC_UNKNOWN = 0x00, EC_SVC32 = 0x11, EC_IABT = 0x21, EC_DABT = 0x25;
 
 /// The last synchronous exception the scenario took (EC, ~0: none) and how many.
 volatile u64 g_ec = ~0ull;
 volatile u64 g_count = 0;
 
+} // namespace
+
+// A 32-bit process: T32 code run in AArch32 User mode by el0_t32_run(entry),
+// which returns the r0 it passes to SVC (~0 if it took another exception).
+// The kit's identity map lets User mode execute the kernel's RAM, not read
+// it: the T32 code below touches only registers (and, when allowed, its UART).
+extern "C" u64 el0_t32_run(u64 entry);
+extern "C" char el0_t32_back[], t32_wfi[], t32_mmio_in_it[], t32_debug_read[];
+extern "C" u64 el0_saved[13];
+u64 el0_saved[13];
+asm(R"(
+    .text
+    .balign 4
+    .global el0_t32_run
+el0_t32_run:
+    adrp    x9, el0_saved
+    add     x9, x9, :lo12:el0_saved
+    stp     x19, x20, [x9, #0]
+    stp     x21, x22, [x9, #16]
+    stp     x23, x24, [x9, #32]
+    stp     x25, x26, [x9, #48]
+    stp     x27, x28, [x9, #64]
+    stp     x29, x30, [x9, #80]
+    mov     x10, sp
+    str     x10, [x9, #96]
+    msr     elr_el1, x0
+    mov     x10, #0x1f0             // User mode, AArch32 (M 0b10000), T32 (T), A I F masked
+    msr     spsr_el1, x10
+    mov     x0, #0
+    isb
+    eret
+    .global el0_t32_back
+el0_t32_back:                       // the exception handler resumes EL1 here, x0 the result
+    adrp    x9, el0_saved
+    add     x9, x9, :lo12:el0_saved
+    ldp     x19, x20, [x9, #0]
+    ldp     x21, x22, [x9, #16]
+    ldp     x23, x24, [x9, #32]
+    ldp     x25, x26, [x9, #48]
+    ldp     x27, x28, [x9, #64]
+    ldp     x29, x30, [x9, #80]
+    ldr     x10, [x9, #96]
+    mov     sp, x10
+    ret
+    .balign 4
+    .global t32_wfi
+t32_wfi:                            // (encodings as arm-none-eabi-as gives them)
+    .hword  0xbf30                  // wfi            (16-bit: trapped where vCPUs share a core)
+    .hword  0x2001                  // movs r0, #1
+    .hword  0xdf00                  // svc  #0
+    .balign 4
+    .global t32_mmio_in_it
+t32_mmio_in_it:
+    .hword  0x2209                  // movs r2, #9
+    .hword  0x0612                  // lsls r2, r2, #24
+    .hword  0x3218                  // adds r2, #0x18       (0x09000018: its UART's UARTFR)
+    .hword  0x2000                  // movs r0, #0
+    .hword  0x2800                  // cmp  r0, #0          (Z)
+    .hword  0xbf06                  // itte eq
+    .hword  0x6811                  // ldreq r1, [r2]       (emulated by the hypervisor)
+    .hword  0x3001                  // addeq r0, #1         (runs)
+    .hword  0x3002                  // addne r0, #2         (must not)
+    .hword  0xdf00                  // svc  #0
+    .balign 4
+    .global t32_debug_read
+t32_debug_read:
+    .hword  0xee10, 0x1e10          // mrc  p14, 0, r1, c0, c0, 0   (DBGDIDR)
+    .hword  0x2001                  // movs r0, #1
+    .hword  0xdf00                  // svc  #0
+)");
+
+namespace {
+
+volatile bool g_in_el0 = false;
+
+/// Runs a 32-bit process at `entry` with SCTLR_EL1.nTWI set (its WFI not
+/// trapped to its own kernel: the hypervisor's trap is the one it meets),
+/// its virtual timer's deadline already past (so that WFI wakes at once).
+u64 run_t32(const char* entry) {
+    u64 sctlr = 0;
+    asm volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
+    asm volatile("msr sctlr_el1, %0; msr cntv_cval_el0, xzr; msr cntv_ctl_el0, %1; isb" ::"r"(sctlr | 1ull << 16),
+                 "r"(1ull));
+    g_in_el0 = true;
+    const u64 r0 = el0_t32_run(reinterpret_cast<u64>(entry));
+    asm volatile("msr cntv_ctl_el0, xzr; msr sctlr_el1, %0; isb" ::"r"(sctlr));
+    return r0;
+}
+
+/// Lets User mode reach (or not) the 2 MiB device block that holds its UART:
+/// AP[1] of that block's descriptor in the kit's identity map (level 2,
+/// under level-1 entry 0). Only there: a block User mode may write is one
+/// the kernel may not execute.
+void uart_for_user_mode(bool allow) {
+    u64 ttbr = 0;
+    asm volatile("mrs %0, ttbr0_el1" : "=r"(ttbr));
+    constexpr u64 TABLE_ADDRESS = 0xffff'ffff'f000ull, AP_EL0 = 1ull << 6;
+    auto* level1 = reinterpret_cast<volatile u64*>(ttbr & TABLE_ADDRESS);
+    auto* level2 = reinterpret_cast<volatile u64*>(level1[0] & TABLE_ADDRESS);
+    volatile u64& block = level2[vplat::UART >> 21];
+    block = allow ? block | AP_EL0 : block & ~AP_EL0;
+    asm volatile("dsb ishst; tlbi vmalle1; dsb ish; isb" ::: "memory");
+}
+
 bool on_exception(kit::ExceptionFrame& f, u64 kind) {
     const u64 ec = f.esr >> 26;
+    if (g_in_el0 && kind == 0 && (f.spsr & 0x10) != 0) {
+        // From the 32-bit process: its SVC ends it with its r0; anything else with ~0.
+        g_in_el0 = false;
+        f.x[0] = ec == EC_SVC32 ? (f.x[0] & 0xffff'ffff) : ~0ull;
+        f.elr = reinterpret_cast<u64>(el0_t32_back);
+        f.spsr = 0x3c5; // EL1h, interrupts masked
+        return true;
+    }
     // Only what a scenario may get; anything else (an IRQ, a BRK) fails the
     // VM with the kit's report rather than being stepped over.
     if (kind != 0 || (ec != EC_UNKNOWN && ec != EC_IABT && ec != EC_DABT)) return false;
@@ -218,6 +330,41 @@ const Scenario SCENARIOS[] = {
          }
          return taken == 16 && nothing_pending();
      }},
+    {"a level interrupt left asserted: taken again after each EOI, as a GIC's level input is",
+     [] {
+         // Its UART's transmit interrupt, unmasked and never cleared: the
+         // line stays high. Each end must find it pending again at once
+         // (the EOI maintenance interrupt), not only at some later exit.
+         constexpr u32 UART_TX = 1u << 5;
+         constexpr u64 IMSC = vplat::UART + 0x38;
+         kit::gic::enable(vplat::UART_INTID, 0);
+         write32(IMSC, UART_TX);
+         unsigned taken = 0;
+         for (int round = 0; round < 3; ++round) {
+             u32 id = 1023;
+             for (int poll = 0; poll < 100 && id == 1023; ++poll) id = kit::gic::ack();
+             if (id != vplat::UART_INTID) break;
+             kit::gic::end(id);
+             ++taken;
+         }
+         write32(IMSC, 0); // the line drops: nothing stays pending
+         write32(GICD + 0x180 + 4 * (vplat::UART_INTID / 32), 1u << (vplat::UART_INTID % 32));
+         const bool cleared =
+             (read32(GICD + 0x200 + 4 * (vplat::UART_INTID / 32)) >> (vplat::UART_INTID % 32) & 1) == 0;
+         return taken == 3 && cleared && kit::gic::ack() == 1023;
+     }},
+    // A 32-bit process under it: stepped past its 16-bit instructions
+    // and through its IT blocks, and lent the debug registers as a 64-bit
+    // one is — never a reason to stop the VM.
+    {"a 32-bit process's trapped 16-bit WFI: the next instruction runs", [] { return run_t32(t32_wfi) == 1; }},
+    {"a 16-bit device read inside a 32-bit IT block: the rest keep their own conditions",
+     [] {
+         uart_for_user_mode(true);
+         const bool ok = run_t32(t32_mmio_in_it) == 1;
+         uart_for_user_mode(false);
+         return ok;
+     }},
+    {"a 32-bit process reads the debug ID register DBGDIDR (CP14)", [] { return run_t32(t32_debug_read) == 1; }},
     // The console: controls it prints through its UART reach the terminal
     // only within its own row (the test looks for the row's text).
     {"forge the hypervisor's line on the console",

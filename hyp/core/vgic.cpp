@@ -74,7 +74,7 @@ bool place_now(Vcpu& v, VirqState& s, u32 intid) {
         s.pending || s.active || !s.enabled || !group_on) {
         return false;
     }
-    if (!arch::lr_place(v, LrEntry{intid, s.priority, true, false, s.hw})) return false;
+    if (!arch::lr_place(v, LrEntry{intid, s.priority, true, false, s.hw, false})) return false;
     s.in_lr = true;
     return true;
 }
@@ -379,7 +379,7 @@ unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more) {
     for (unsigned k = 0; k < n; ++k) {
         VirqState& s = *best.at[k].state;
         s.in_lr = true;
-        out[k] = LrEntry{best.at[k].intid, s.priority, s.pending, s.active, s.hw};
+        out[k] = LrEntry{best.at[k].intid, s.priority, s.pending, s.active, s.hw, !s.edge && !s.hw};
         s.pending = false;
     }
     // All that waits is now in list registers: until the next change

@@ -60,9 +60,13 @@ static_assert(VGIC_NR_SPIS <= 64, "Vgic::spi_maybe has a bit per SPI");
 
 /// An interrupt chosen for a list register.
 struct LrEntry {
-    u32 intid;
-    u8 priority;
-    bool pending, active, hw;
+    u32 intid = 0;
+    u8 priority = 0;
+    bool pending = false, active = false, hw = false;
+    /// Level-sensitive and emulated: when the guest ends it, the hardware
+    /// must tell EL2 (an EOI maintenance interrupt), so that a line still
+    /// high makes it pending again, as a level input does on a real GIC.
+    bool level = false;
 };
 
 /// Resets the VM's distributor and every vCPU's redistributor state.

@@ -207,6 +207,46 @@ TEST(Vgic, LevelVersusEdge) {
 // ICC_SGI1R: a target list reaches exactly the vCPUs named (Aff0 bits);
 // IRM (bit 40) reaches all but the sender; a running target's core is kicked
 // (the sender's own is not: it looks again before it enters a guest).
+// An emulated level interrupt goes into its list register asking to be
+// told of its end (the EOI maintenance interrupt), so that a line still high
+// is pending again at once; an edge, an SGI and a forwarded interrupt do
+// not ask (their end needs nothing from EL2).
+TEST(Vgic, OnlyAnEmulatedLevelInterruptAsksToBeToldOfItsEnd) {
+    FakeSystem sys({{"vm", {1}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    Vm& vm = sys.vm(0);
+    gicd_write(v, GICD_CTLR, ENABLE_G1);
+    gicr_write(v, GICR_ISENABLER0, 1u << 3);
+    gicd_write(v, GICD_ISENABLER + 4, (1u << 8) | (1u << 9)); // SPIs 40 (level), 41
+    gicd_write(v, GICD_ICFGR + 8, 2u << (2 * 9));             // 41 edge
+    auto entry = [&](u32 intid) {
+        LrEntry lr[VGIC_MAX_LRS];
+        bool more = false;
+        const unsigned n = vgic_pick(v, lr, VGIC_MAX_LRS, more);
+        EXPECT_EQ(n, 1u);
+        EXPECT_EQ(lr[0].intid, intid);
+        return lr[0];
+    };
+    vgic_set_line(vm, 40, true);
+    EXPECT_TRUE(entry(40).level);
+    done(v, 40); // ended with the line still high: asks again
+    EXPECT_TRUE(entry(40).level);
+    vgic_set_line(vm, 40, false);
+    done(v, 40);
+    gicd_write(v, GICD_ISPENDR + 4, 1u << 8); // pending by the guest's own write: still level
+    EXPECT_TRUE(entry(40).level);
+    done(v, 40);
+    vgic_inject(v, 41);
+    EXPECT_FALSE(entry(41).level);
+    done(v, 41);
+    vgic_inject(v, 3);
+    EXPECT_FALSE(entry(3).level);
+    done(v, 3);
+    vgic_inject(v, VGIC_VTIMER_INTID, true);
+    gicr_write(v, GICR_ISENABLER0, 1u << VGIC_VTIMER_INTID);
+    EXPECT_FALSE(entry(VGIC_VTIMER_INTID).level);
+}
+
 TEST(Vgic, SgiRoutingBetweenVcpus) {
     FakeSystem sys({{"smp", {1, 2, 3}}});
     Vcpu& v0 = sys.vcpu(0, 0);

@@ -7,6 +7,11 @@ const char* esr_class_name(u32 c) {
     switch (c) {
     case 0x00: return "unknown reason";
     case 0x01: return "WFI/WFE";
+    case 0x03:
+    case 0x04: return "CP15 access (AArch32)";
+    case 0x05:
+    case 0x06:
+    case 0x0c: return "CP14 access (AArch32)";
     case 0x07: return "FP/SIMD access";
     case 0x0e: return "illegal execution state";
     case 0x15: return "SVC (AArch64)";

@@ -8,6 +8,11 @@ namespace tessera::arch {
 namespace ec {
 inline constexpr u32 unknown = 0x00;
 inline constexpr u32 wfx = 0x01;
+inline constexpr u32 cp15_mcr = 0x03;  ///< MCR/MRC to CP15, from a 32-bit process
+inline constexpr u32 cp15_mcrr = 0x04; ///< MCRR/MRRC to CP15
+inline constexpr u32 cp14_mcr = 0x05;  ///< MCR/MRC to CP14 (debug)
+inline constexpr u32 cp14_ldc = 0x06;  ///< LDC/STC to CP14
+inline constexpr u32 cp14_mrrc = 0x0c; ///< MRRC to CP14
 inline constexpr u32 hvc64 = 0x16;
 inline constexpr u32 smc64 = 0x17;
 inline constexpr u32 sysreg = 0x18;

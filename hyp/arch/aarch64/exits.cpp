@@ -1,4 +1,5 @@
 // exits.cpp (aarch64) — decoding a guest's exit to EL2 and dispatching it to the core.
+#include "aarch32.hpp"
 #include "arch.hpp"
 #include "esr.hpp"
 #include "format.hpp"
@@ -21,6 +22,67 @@
 namespace tessera::arch {
 
 namespace {
+
+/// Steps the guest past the instruction that trapped: 4 bytes, or 2 for a
+/// 16-bit T32 one of a 32-bit process (ESR_EL2.IL), and on through its IT
+/// block, as if it had run.
+void step_over(Vcpu& v, u64 esr) {
+    GuestRegs& g = v.ctx.regs;
+    g.elr += 2 + ((esr >> 24) & 2);
+    if (aarch32::from_aarch32(g.spsr)) [[unlikely]]
+        g.spsr = aarch32::it_advance(g.spsr);
+}
+
+/// Whether a trapped instruction of a 32-bit process fails its condition
+/// (ISS.CV and COND; with CV clear, its IT block's): the core may trap one
+/// anyway, and it must then do nothing. Always false for AArch64.
+bool condition_fails(const Vcpu& v, u64 esr) {
+    const u64 spsr = v.ctx.regs.spsr;
+    if (!aarch32::from_aarch32(spsr)) return false;
+    const u32 cond = (esr >> 24 & 1) != 0 ? static_cast<u32>(esr >> 20) & 0xf : aarch32::it_condition(spsr);
+    return !aarch32::condition_passed(cond, spsr);
+}
+
+/// An instruction the guest may not run: an undefined instruction for it,
+/// said once on the console (not on every retry of a loop).
+void refuse(Vcpu& v, u32 encoding, const char* what) {
+    if (v.vm->unknown_sysreg != encoding && guest_may_log(*v.vm)) {
+        v.vm->unknown_sysreg = encoding;
+        log("vm %s: vCPU %u: %s at PC %#llx is not emulated: undefined instruction", v.vm->name(), v.index, what,
+            static_cast<unsigned long long>(v.ctx.regs.elr));
+    }
+    inject_undefined(v);
+}
+
+/// A 32-bit process's coprocessor access that trapped (EC 0x03–0x06, 0x0C).
+/// The debug registers (CP14) and the PMU's (CP15 c9 with CRm 12–14, c14
+/// with CRm 8–15, 64-bit c9) are lent on first use and the access retried, as
+/// for AArch64; anything else, or a trap once lent, is an undefined
+/// instruction for the process — never a reason to stop its VM.
+void on_coproc_trap(Vcpu& v, u64 esr) {
+    if (condition_fails(v, esr)) {
+        step_over(v, esr);
+        return;
+    }
+    const u32 c = esr_ec(esr);
+    const u32 crn = static_cast<u32>(esr >> 10) & 0xf, crm = static_cast<u32>(esr >> 1) & 0xf;
+    if (c == ec::cp14_mcr || c == ec::cp14_ldc || c == ec::cp14_mrrc) {
+        if (!v.ctx.debug.owned) {
+            debug_claim(v.ctx.debug);
+            mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
+            return;
+        }
+    } else if (c == ec::cp15_mcrr ? crm == 9 : (crn == 9 && crm >= 12) || (crn == 14 && crm >= 8)) {
+        if (!v.ctx.pmu.owned) {
+            pmu_claim(v.ctx.pmu);
+            mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
+            return;
+        }
+    }
+    char what[48];
+    format_to(what, sizeof what, "%s (ISS %#x)", esr_class_name(c), esr_iss(esr));
+    refuse(v, static_cast<u32>(esr), what);
+}
 
 /// A trapped system register access (EC 0x18), sorted by its exact encoding
 /// (sysreg_trap.cpp). ID registers read the VM's view; PMU and debug
@@ -59,22 +121,19 @@ void on_sysreg_trap(Vcpu& v, u32 iss) {
     }
     case SysregKind::unknown: break;
     }
-    const u32 encoding = iss & SYSREG_ENCODING_BITS;
-    if (v.vm->unknown_sysreg != encoding && guest_may_log(*v.vm)) {
-        v.vm->unknown_sysreg = encoding; // (said once, not on every retry of a loop)
-        char name[24];
-        sysreg_name(a, name, sizeof name);
-        log("vm %s: vCPU %u: %s of %s at PC %#llx is not emulated: undefined instruction", v.vm->name(), v.index,
-            a.read ? "MRS" : "MSR", name, static_cast<unsigned long long>(v.ctx.regs.elr));
-    }
-    inject_undefined(v);
+    char name[24];
+    sysreg_name(a, name, sizeof name);
+    char what[32];
+    format_to(what, sizeof what, "%s of %s", a.read ? "MRS" : "MSR", name);
+    refuse(v, iss & SYSREG_ENCODING_BITS, what);
 }
 
 /// A data abort, perhaps on an emulated device: decode the access from the
 /// syndrome (ISV: size, register, sign extension) and let the device model
 /// there answer — one lookup. False if no device is there, or the access is
 /// not aligned to its size: the caller gives the guest an external abort.
-bool on_mmio(Vcpu& v, Ipa ipa, u32 iss, bool write) {
+bool on_mmio(Vcpu& v, Ipa ipa, u64 esr, bool write) {
+    const u32 iss = esr_iss(esr);
     const bool isv = (iss >> 24) & 1;
     if (!isv) {
         if (!mmio_claims(*v.vm, ipa)) return false;
@@ -111,7 +170,7 @@ bool on_mmio(Vcpu& v, Ipa ipa, u32 iss, bool write) {
         if (!sixty_four) value &= 0xffff'ffff;
         v.ctx.regs.x[rt] = value;
     }
-    v.ctx.regs.elr += 4;
+    step_over(v, esr);
     return true;
 }
 
@@ -155,11 +214,20 @@ void dispatch_sync(Vcpu& v, u64 esr) {
         handle_hypercall(v);
         return;
     case ec::sysreg: on_sysreg_trap(v, iss); return;
+    case ec::cp15_mcr:
+    case ec::cp15_mcrr:
+    case ec::cp14_mcr:
+    case ec::cp14_ldc:
+    case ec::cp14_mrrc: on_coproc_trap(v, esr); return;
     case ec::sve: sve_first_use(v); return;
     case ec::sme: inject_undefined(v); return; // SME is hidden: as on a core without it
     case ec::wfx:                              // trapped only on a core that vCPUs share (ISS.TI: 0 WFI, 1 WFE)
-        v.ctx.regs.elr += 4;
-        if (iss & 1)
+        if (condition_fails(v, esr)) {
+            step_over(v, esr);
+            return;
+        }
+        step_over(v, esr);
+        if ((iss & 1) != 0)
             vcpu_yield(v);
         else
             wait_for_interrupt(v);
@@ -170,7 +238,7 @@ void dispatch_sync(Vcpu& v, u64 esr) {
         const Ipa ipa((hpfar_el2::read() >> 4) << 12 | (far & 0xfff));
         const bool instruction = esr_ec(esr) == ec::iabt_lower;
         const bool write = !instruction && (iss & (1u << 6)) && !(iss & (1u << 7)); // WnR, not a table walk
-        if (!instruction && on_mmio(v, ipa, iss, write)) return;
+        if (!instruction && on_mmio(v, ipa, esr, write)) return;
         on_guest_abort(v, ipa, far, v.ctx.regs.elr, instruction, write);
         return;
     }

@@ -12,6 +12,7 @@ constexpr u64 LR_PENDING = 1ull << 62;
 constexpr u64 LR_ACTIVE = 1ull << 63;
 constexpr u64 LR_HW = 1ull << 61;
 constexpr u64 LR_GROUP1 = 1ull << 60;
+constexpr u64 LR_EOI = 1ull << 41; // (with HW 0) a maintenance interrupt when the guest deactivates it
 constexpr unsigned MAX_LRS = 8;
 constexpr u64 ICH_HCR_EN = 1ull << 0;
 constexpr u64 ICH_HCR_UIE = 1ull << 1; // maintenance interrupt when at most one LR is in use
@@ -49,6 +50,10 @@ u64 encode(const LrEntry& e) {
     // A forwarded physical interrupt: the guest's deactivation of the virtual
     // one deactivates the physical one too (pINTID = vINTID).
     if (e.hw) lr |= LR_HW | static_cast<u64>(e.intid) << 32;
+    // An emulated level interrupt: its EOI exits to EL2 (ICH_MISR_EL2.EOI),
+    // where the write-back resamples the line; one still high is pending
+    // again at once, not only at the vCPU's next exit for another reason.
+    if (e.level && !e.hw) lr |= LR_EOI;
     return lr;
 }
 
@@ -89,14 +94,16 @@ void vgic_save_lrs(Vcpu& v) {
         v.lr_underflow = false;
     }
     // An empty one (ICH_ELRSR_EL2: the guest has finished it) is left as it
-    // is: its state field says invalid, which is all the hardware reads.
+    // is: its state field says invalid, which is all the hardware reads —
+    // unless it asked for the EOI maintenance interrupt, which stays
+    // asserted (ICH_EISR_EL2) until the register is cleared.
     const u64 empty = ich_elrsr_el2::read();
     for (unsigned i = 0; i < v.lrs_used; ++i) {
         const u64 lr = read_lr(i);
         const u8 prio = static_cast<u8>(lr >> 48);
         vgic_writeback(v, LrEntry{static_cast<u32>(lr & 0xffff'ffff), prio, (lr & LR_PENDING) != 0,
-                                  (lr & LR_ACTIVE) != 0, (lr & LR_HW) != 0});
-        if ((empty >> i & 1) == 0) write_lr(i, 0);
+                                  (lr & LR_ACTIVE) != 0, (lr & LR_HW) != 0, false});
+        if ((empty >> i & 1) == 0 || (lr & LR_EOI) != 0) write_lr(i, 0);
     }
     v.lrs_used = 0;
 }
