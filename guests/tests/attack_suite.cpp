@@ -201,6 +201,23 @@ const Scenario SCENARIOS[] = {
      [] {
          return takes(EC_DABT, [] { asm volatile("ldp x0, x1, [%0]" ::"r"(RAM + RAM_SIZE) : "x0", "x1", "memory"); });
      }},
+    {"AT S1E1R whose stage-1 walk leaves its RAM: the fault in PAR_EL1, as AT reports one",
+     [] {
+         // TTBR1 (the upper half: 32-bit VA, 4 KiB granule) with its root
+         // table at an IPA the VM does not have; then the kit's TCR again.
+         u64 tcr = 0, par = 0;
+         asm volatile("mrs %0, tcr_el1" : "=r"(tcr));
+         constexpr u64 EPD1 = 1ull << 23, T1SZ = 0x3full << 16, TG1 = 3ull << 30;
+         const u64 upper = (tcr & ~(EPD1 | T1SZ | TG1)) | 32ull << 16 | 2ull << 30;
+         const bool quiet = takes(~0ull, [&] {
+             asm volatile("msr ttbr1_el1, %1; msr tcr_el1, %2; isb; at s1e1r, %3; isb; mrs %0, par_el1\n\t"
+                          "msr tcr_el1, %4; msr ttbr1_el1, xzr; isb; tlbi vmalle1; dsb nsh; isb"
+                          : "=&r"(par)
+                          : "r"(opaque(0x7000'0000)), "r"(upper), "r"(0xffff'ffff'0000'0000ull), "r"(tcr)
+                          : "memory");
+         });
+         return quiet && (par & 1) != 0 && (par >> 8 & 3) == 3; // F; S and PTW: stage 2, on the walk
+     }},
     {"read a redistributor frame of a vCPU it does not have",
      [] { return takes(EC_DABT, [] { (void)read32(GICR + vplat::GICR_STRIDE); }); }},
     // The virtual GIC: what a GICv3 gives such an access.
@@ -347,10 +364,10 @@ const Scenario SCENARIOS[] = {
              kit::gic::end(id);
              ++taken;
          }
-         write32(IMSC, 0); // the line drops: nothing stays pending
-         write32(GICD + 0x180 + 4 * (vplat::UART_INTID / 32), 1u << (vplat::UART_INTID % 32));
-         const bool cleared =
-             (read32(GICD + 0x200 + 4 * (vplat::UART_INTID / 32)) >> (vplat::UART_INTID % 32) & 1) == 0;
+         write32(IMSC, 0);                                     // the line drops: nothing stays pending
+         constexpr u64 WORD = 4ull * (vplat::UART_INTID / 32); // its bit's word in ICENABLER, ISPENDR
+         write32(GICD + 0x180 + WORD, 1u << (vplat::UART_INTID % 32));
+         const bool cleared = (read32(GICD + 0x200 + WORD) >> (vplat::UART_INTID % 32) & 1) == 0;
          return taken == 3 && cleared && kit::gic::ack() == 1023;
      }},
     // A 32-bit process under it: stepped past its 16-bit instructions

@@ -1,6 +1,7 @@
 // exits.cpp (aarch64) — decoding a guest's exit to EL2 and dispatching it to the core.
 #include "aarch32.hpp"
 #include "arch.hpp"
+#include "at_walk.hpp"
 #include "esr.hpp"
 #include "format.hpp"
 #include "gicv3.hpp"
@@ -237,8 +238,12 @@ void dispatch_sync(Vcpu& v, u64 esr) {
         const u64 far = far_el2::read();
         const Ipa ipa((hpfar_el2::read() >> 4) << 12 | (far & 0xfff));
         const bool instruction = esr_ec(esr) == ec::iabt_lower;
-        const bool write = !instruction && (iss & (1u << 6)) && !(iss & (1u << 7)); // WnR, not a table walk
-        if (!instruction && on_mmio(v, ipa, esr, write)) return;
+        const bool walk = (iss & (1u << 7)) != 0;                      // S1PTW: its stage-1 walk faulted
+        const bool write = !instruction && (iss & (1u << 6)) && !walk; // WnR, not a table walk
+        // A walk is never a device access to emulate: for an AT it is a
+        // result in PAR_EL1 (ISS.CM), otherwise an external abort.
+        if (!instruction && walk && (iss & (1u << 8)) != 0 && at_walk_fault(v, esr)) return;
+        if (!instruction && !walk && on_mmio(v, ipa, esr, write)) return;
         on_guest_abort(v, ipa, far, v.ctx.regs.elr, instruction, write);
         return;
     }

@@ -50,7 +50,7 @@ struct Machine {
     u64 ticks_per_zeroed_mib = 0; ///< the counter moves on this much per MiB zero_memory() writes (a scrub's time)
     unsigned lr_count = 4;        ///< list registers lr_place() may fill per vCPU
     struct Placed {
-        Vcpu* vcpu;
+        Vcpu* vcpu = nullptr;
         LrEntry entry;
     };
     std::vector<Placed> placed; ///< what lr_place() put in list registers, until lrs_drain()

@@ -1,0 +1,42 @@
+// at_walk.cpp (aarch64) — an AT instruction whose stage-1 walk left the VM's memory: answered in PAR_EL1.
+#include "at_walk.hpp"
+
+#include "arch_mem.hpp"
+#include "checked_range.hpp"
+#include "sysreg.hpp"
+
+namespace tessera::arch {
+
+namespace {
+
+/// The instruction at the guest's PC, read through its own stage 1 (AT
+/// S1E1R at EL2 with its EL1 registers loaded) and its RAM: false if that
+/// is not inside its RAM. The guest's PAR_EL1 is kept.
+bool guest_instruction(const Vcpu& v, u32& insn) {
+    const u64 pc = v.ctx.regs.elr;
+    const u64 saved = par_el1::read();
+    asm volatile("at s1e1r, %0\n\tisb" ::"r"(pc) : "memory");
+    const u64 par = par_el1::read();
+    par_el1::write(saved);
+    if ((par & 1) != 0) return false;
+    const u64 ipa = (par & 0x000f'ffff'ffff'f000ull) | (pc & 0xfff);
+    const Vm& vm = *v.vm;
+    if (!fits_inside(ipa, sizeof insn, vm.ram.base.raw(), vm.ram.size)) return false;
+    insn = *reinterpret_cast<const u32*>(static_cast<const u8*>(phys_to_ptr(vm.ram_pa)) + (ipa - vm.ram.base.raw()));
+    return true;
+}
+
+} // namespace
+
+bool at_walk_fault(Vcpu& v, u64 esr) {
+    u32 insn = 0;
+    // SYS #op1, C7, C8 or C9, #op2, Xt: the AT instructions (the DC ones
+    // are C7 with other CRm; TLBI is C8).
+    if (!guest_instruction(v, insn) || (insn & 0xfff8'f000u) != 0xd508'7000u || ((insn >> 9) & 7) != 4) return false;
+    constexpr u64 PAR_F = 1, PAR_PTW = 1ull << 8, PAR_S = 1ull << 9, PAR_RES1 = 1ull << 11;
+    par_el1::write(PAR_F | (esr & 0x3f) << 1 | PAR_PTW | PAR_S | PAR_RES1);
+    v.ctx.regs.elr += 4;
+    return true;
+}
+
+} // namespace tessera::arch
