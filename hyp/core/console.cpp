@@ -26,7 +26,7 @@ struct ConsoleRows {
     }
     void put_tag(const char* tag) const {
         put('[');
-        for (const char* t = tag; *t != '\0'; ++t) put(*t);
+        for (const char* t = tag; t != nullptr && *t != '\0'; ++t) put(*t);
         put(']');
         put(' ');
     }

@@ -52,7 +52,10 @@ private:
     void sequence(char c);
     void shown_as_text();
     void emit(char c);
-    const char* tag_ = "";
+    // (Set by every write before a row is shown. No "" here: this
+    // constructor runs in boot code too, and a literal would live on the
+    // boot-only pages, unmapped once guests run.)
+    const char* tag_ = nullptr;
     char row_[CAPACITY]{};
     usize len_ = 0;
     usize col_ = 0;   ///< the cursor's column in the row, after its tag: nothing moves it left of 0

@@ -71,6 +71,7 @@ inline constexpr uint32_t VENDOR_HYP_REVISION = 0x8600'ff03; ///< -> x0 = major,
 inline constexpr uint32_t TESSERA_TEST_EL2_WRITE_CODE = 0xc600'fe00; ///< EL2 writes its own code
 inline constexpr uint32_t TESSERA_TEST_EL2_EXEC_DATA = 0xc600'fe01;  ///< EL2 jumps into its data
 inline constexpr uint32_t TESSERA_TEST_EL2_CALL_BOOT = 0xc600'fe02;  ///< EL2 calls its boot-only code
+inline constexpr uint32_t TESSERA_TEST_EL2_READ_BOOT = 0xc600'fe03;  ///< EL2 reads its boot-only data
 
 inline constexpr uint32_t ABI_MAJOR = 0;
 /// 2: MEMORY_PRIVATE; 3: CHANNEL_INFO, CHANNEL_RING; 4: console channels; 5: MEASUREMENT
