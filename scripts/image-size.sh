@@ -1,5 +1,6 @@
 #!/bin/sh
-# image-size.sh NM ELF — print the EL2 image's footprint after each link.
+# image-size.sh NM ELF [MAX] — print the EL2 image's footprint after each link;
+# with MAX, fail if the resident part (code + rodata + data) is larger.
 #
 # Resident = what stays reachable while guests run: code, read-only data and
 # data of the core. The virtio module (hyp/modules/virtio) and boot-only code
@@ -26,3 +27,7 @@ echo "$(basename "$elf"): EL2 resident $resident bytes (code $((text - mcode)) +
      "virtio module $((mcode + mro)) (code $mcode + rodata $mro); boot-only code $boot (+ rodata $bro); bss $bss;" \
      "stacks $stacks;" \
      "guest payload $payload"
+if [ -n "$3" ] && [ "$resident" -gt "$3" ]; then
+    echo "FAIL: $(basename "$elf"): EL2 resident $resident bytes, more than its bound of $3" >&2
+    exit 1
+fi

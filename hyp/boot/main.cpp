@@ -261,7 +261,8 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     entropy_init(g_board.rng_seed, g_board.rng_seed_len);
     memset(g_board.rng_seed, 0, sizeof g_board.rng_seed); // (kept only inside the generator)
     if (!entropy_seeded())
-        log("warning: the board gives no entropy (no /chosen/rng-seed, no RNDR): guests' random seeds are predictable");
+        log("warning: no entropy (the board gives no /chosen/rng-seed and no RNDR, or this build has no entropy "
+            "module): guests' random seeds are predictable");
     arch::virt_init_core();
     if (g_board.uart_intid >= 32) {
         arch::set_device_irq(g_board.uart_intid, on_console_rx);

@@ -1,15 +1,14 @@
 # sources.cmake — the portable core's sources, listed once: built into the EL2
 # image (hyp/CMakeLists.txt) and, against the fake architecture in
 # hyp/arch/host, into the host library the unit tests link (tests/unit).
-# Runtime sources first, the boot-only ones after: the EL2 image keeps the
-# first copy of an inline function or vtable both use, and the runtime's
+# Four lists, in link order: the runtime core, the runtime optional modules
+# (which the minimal build leaves out: hyp/modules/absent.cpp stands in),
+# then the boot-only parts of each. The EL2 image keeps the first copy of an
+# inline function or vtable that several objects have, and the runtime's
 # must be the one kept (hyp/arch/aarch64/link.ld unmaps the boot-only ones).
-set(TESSERA_CORE_SOURCES
-    channel.cpp
+set(TESSERA_CORE_RUNTIME
     console.cpp
     cpu_features.cpp
-    entropy.cpp
-    failover.cpp
     format.cpp
     guest_fault.cpp
     hypercall.cpp
@@ -21,18 +20,27 @@ set(TESSERA_CORE_SOURCES
     status.cpp
     sysreg_trap.cpp
     vgic.cpp
-    vm.cpp
-    vm_health.cpp
-    vpl011.cpp
-    vsp805.cpp
-    # boot-only
-    channel_create.cpp
-    entropy_seed.cpp
-    failover_prepare.cpp
+    vm.cpp)
+set(TESSERA_CORE_OPTIONAL
+    channel.cpp     # channels between VMs
+    entropy.cpp     # guests' random seeds and TRNG
+    failover.cpp    # failover pairs
+    vm_health.cpp   # restarts, SYSTEM_RESET, the watchdog's expiry
+    vpl011.cpp      # the virtual UART
+    vsp805.cpp)     # the virtual watchdog
+set(TESSERA_CORE_BOOT
     record_check.cpp
     version_counter.cpp
     vm_create.cpp)
-list(TRANSFORM TESSERA_CORE_SOURCES PREPEND ${CMAKE_CURRENT_LIST_DIR}/)
+set(TESSERA_CORE_OPTIONAL_BOOT
+    channel_create.cpp
+    entropy_seed.cpp
+    failover_prepare.cpp)
+foreach(list TESSERA_CORE_RUNTIME TESSERA_CORE_OPTIONAL TESSERA_CORE_BOOT TESSERA_CORE_OPTIONAL_BOOT)
+    list(TRANSFORM ${list} PREPEND ${CMAKE_CURRENT_LIST_DIR}/)
+endforeach()
+set(TESSERA_CORE_SOURCES ${TESSERA_CORE_RUNTIME} ${TESSERA_CORE_OPTIONAL} ${TESSERA_CORE_BOOT}
+    ${TESSERA_CORE_OPTIONAL_BOOT})
 
 # The core as a host library (tests/unit, tests/fuzz): the core, the boot's
 # Linux layout, the fake architecture and the virtio module.

@@ -68,14 +68,12 @@ void on_coproc_trap(Vcpu& v, u64 esr) {
     const u32 c = esr_ec(esr);
     const u32 crn = static_cast<u32>(esr >> 10) & 0xf, crm = static_cast<u32>(esr >> 1) & 0xf;
     if (c == ec::cp14_mcr || c == ec::cp14_ldc || c == ec::cp14_mrrc) {
-        if (!v.ctx.debug.owned) {
-            debug_claim(v.ctx.debug);
+        if (!v.ctx.debug.owned && debug_claim(v.ctx.debug)) {
             mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
             return;
         }
     } else if (c == ec::cp15_mcrr ? crm == 9 : (crn == 9 && crm >= 12) || (crn == 14 && crm >= 8)) {
-        if (!v.ctx.pmu.owned) {
-            pmu_claim(v.ctx.pmu);
+        if (!v.ctx.pmu.owned && pmu_claim(v.ctx.pmu)) {
             mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
             return;
         }
@@ -106,12 +104,12 @@ void on_sysreg_trap(Vcpu& v, u32 iss) {
         }
         v.ctx.regs.elr += 4;
         return;
-    case SysregKind::pmu: // the first PMU access: the counters become this vCPU's; retry it
-        pmu_claim(v.ctx.pmu);
+    case SysregKind::pmu:                 // the first PMU access: the counters become this vCPU's; retry it
+        if (!pmu_claim(v.ctx.pmu)) break; // (a build without PMU lending: undefined)
         mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
         return;
     case SysregKind::debug: // likewise the breakpoints, watchpoints and MDSCR_EL1
-        debug_claim(v.ctx.debug);
+        if (!debug_claim(v.ctx.debug)) break;
         mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
         return;
     case SysregKind::debug_lock: {

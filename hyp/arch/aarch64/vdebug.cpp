@@ -76,12 +76,13 @@ void debug_init() {
 
 u64 debug_mdcr(const DebugRegs& d) { return MDCR_TDRA | MDCR_TDOSA | (d.owned ? 0 : MDCR_TDA); }
 
-void debug_claim(DebugRegs& d) {
+bool debug_claim(DebugRegs& d) {
     const bool locked = d.os_lock;
     d = DebugRegs{};
     d.owned = true;
     d.os_lock = locked;
     debug_load(d);
+    return true;
 }
 
 u64 debug_lock_access(DebugRegs& d, const SysregAccess& a, u64 written) {

@@ -17,7 +17,8 @@ u64 debug_mdcr(const DebugRegs& d);
 
 /// Gives the debug registers to the loaded vCPU on its first access: they
 /// start cleared (as after a reset), the trap is lifted, and the access is retried.
-void debug_claim(DebugRegs& d);
+/// False in a build without debug-register lending (hyp/modules/absent.cpp).
+[[nodiscard]] bool debug_claim(DebugRegs& d);
 
 /// Emulates an access to OSLAR/OSLSR/OSDLR/DBGPRCR_EL1 or MDRAR_EL1; returns
 /// the value a read gives.

@@ -33,12 +33,13 @@ void pmu_init_core() {
 
 u64 pmu_mdcr(const PmuRegs& pmu) { return (pmu.owned ? 0 : MDCR_TPM | MDCR_TPMCR) | g_counters; }
 
-void pmu_claim(PmuRegs& pmu) {
+bool pmu_claim(PmuRegs& pmu) {
     pmu = PmuRegs{};
     pmu.owned = true;
     pmu_load(pmu);
     pmcr_el0::write(PMCR_P | PMCR_C); // counters from zero, as after reset
     isb();
+    return true;
 }
 
 void pmu_save(PmuRegs& pmu) {

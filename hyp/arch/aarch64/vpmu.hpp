@@ -16,7 +16,9 @@ u64 pmu_mdcr(const PmuRegs& pmu);
 
 /// Gives the counters to the loaded vCPU on its first PMU access: they start
 /// from their reset state, the trap is lifted, and the access is retried.
-void pmu_claim(PmuRegs& pmu);
+/// False in a build without PMU lending (hyp/modules/absent.cpp): the
+/// access is then an undefined instruction.
+[[nodiscard]] bool pmu_claim(PmuRegs& pmu);
 
 /// Saves the live counters of an owning vCPU that leaves its core.
 void pmu_save(PmuRegs& pmu);
