@@ -1,6 +1,8 @@
 // console_rx.cpp — keystrokes on the physical console, to the VM that has the focus (resident: runs on every key).
 #include "console_rx.hpp"
 
+#include "boot_only.hpp"
+
 #include "arch.hpp"
 #include "console.hpp"
 #include "pl011.hpp"
@@ -41,7 +43,7 @@ constinit VmTargets g_targets;
 
 } // namespace
 
-void console_rx_start() { console_input_start(g_targets); }
+TESSERA_BOOT_ONLY void console_rx_start() { console_input_start(g_targets); }
 
 void on_console_rx() {
     char c = 0;

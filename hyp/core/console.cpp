@@ -1,6 +1,8 @@
 // console.cpp — the physical console: tagged rows that never mix, shown as they are typed; the keyboard mux.
 #include "console.hpp"
 
+#include "boot_only.hpp"
+
 #include "spinlock.hpp"
 
 namespace tessera {
@@ -397,7 +399,7 @@ void command(char c) {
 
 } // namespace
 
-void console_init(PutcFn putc) {
+TESSERA_BOOT_ONLY void console_init(PutcFn putc) {
     {
         LockGuard mux(g_mux_lock);
         g_targets = nullptr;

@@ -1,6 +1,8 @@
 // cpu_features.cpp — the ID register fields a guest may see, and the value every other field reads as.
 #include "cpu_features.hpp"
 
+#include "boot_only.hpp"
+
 namespace tessera {
 
 namespace {
@@ -91,8 +93,8 @@ bool has_pauth(const u64* hw) {
     return (isar1 & (f(4) | f(8) | f(24) | f(28))) != 0 || (isar2 & (f(8) | f(12))) != 0;
 }
 
-bool has_sve(const u64* hw) { return id_field(hw[idreg::AA64PFR0 - idreg::FIRST], 32) != 0; }
+TESSERA_BOOT_ONLY bool has_sve(const u64* hw) { return id_field(hw[idreg::AA64PFR0 - idreg::FIRST], 32) != 0; }
 
-bool has_mte(const u64* hw) { return id_field(hw[idreg::AA64PFR1 - idreg::FIRST], 8) >= 2; }
+TESSERA_BOOT_ONLY bool has_mte(const u64* hw) { return id_field(hw[idreg::AA64PFR1 - idreg::FIRST], 8) >= 2; }
 
 } // namespace tessera

@@ -1,6 +1,8 @@
 // entropy.cpp — fresh random bytes for guests: ChaCha20's key stream (BearSSL) under a never-repeated nonce.
 #include "entropy.hpp"
 
+#include "boot_only.hpp"
+
 #include <atomic>
 
 #include "arch.hpp"
@@ -20,7 +22,7 @@ constinit std::atomic<u64> g_draws{0}; ///< the nonce of the next draw: no two d
 } // namespace
 
 namespace detail {
-void entropy_set_key(const u8 (&key)[32], bool seeded) {
+TESSERA_BOOT_ONLY void entropy_set_key(const u8 (&key)[32], bool seeded) {
     memcpy(g_key, key, sizeof g_key);
     g_seeded = seeded;
     g_draws.store(0, std::memory_order_relaxed); // (a new key: nonces start again)

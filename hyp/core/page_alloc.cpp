@@ -1,6 +1,8 @@
 // page_alloc.cpp — boot-time allocator of physical pages.
 #include "page_alloc.hpp"
 
+#include "boot_only.hpp"
+
 namespace tessera {
 
 Status PageAllocator::insert(PhysRange r) {
@@ -22,7 +24,7 @@ void PageAllocator::remove_at(usize i) {
     --count_;
 }
 
-Status PageAllocator::add_range(PhysRange r) {
+TESSERA_BOOT_ONLY Status PageAllocator::add_range(PhysRange r) {
     const u64 base = align_up(r.base.raw(), PAGE_SIZE);
     const u64 end = align_down(r.end().raw(), PAGE_SIZE);
     if (end <= base) return Status::ok;

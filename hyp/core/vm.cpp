@@ -1,6 +1,8 @@
 // vm.cpp — VMs at run time: loading and restarting, stopping, device interrupts, the memory audit.
 #include "vm.hpp"
 
+#include "boot_only.hpp"
+
 #include "arch.hpp"
 #include "board.hpp"
 #include "entropy.hpp"
@@ -66,7 +68,7 @@ void vm_stop_vcpus(Vm& vm) {
     }
 }
 
-void vm_refuse(Vm& vm, const char* why) {
+TESSERA_BOOT_ONLY void vm_refuse(Vm& vm, const char* why) {
     vm.state.store(VmState::failed, std::memory_order_release);
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i)
         vm.vcpus[i].state.store(VcpuState::stopped, std::memory_order_release);
@@ -179,7 +181,7 @@ void vm_load_finish(Vm& vm) {
     core_enqueue(boot);
 }
 
-void vm_load(Vm& vm) {
+TESSERA_BOOT_ONLY void vm_load(Vm& vm) {
     vm_load_begin(vm);
     (void)vm_scrub(vm, 0, ~0ull);
     vm_load_finish(vm);

@@ -1,6 +1,8 @@
 // gicv3.cpp — distributor and redistributor bring-up and SGIs (GICv3 architecture spec, IHI 0069).
 #include "gicv3.hpp"
 
+#include "boot_only.hpp"
+
 #include "sysreg.hpp"
 #include "vgic_lr.hpp"
 
@@ -42,7 +44,7 @@ u64 sgi1r(Sgi sgi, u64 mpidr) {
 
 } // namespace
 
-void gic_init_distributor(PhysAddr gicd, PhysRange gicr) {
+TESSERA_BOOT_ONLY void gic_init_distributor(PhysAddr gicd, PhysRange gicr) {
     g_gicd = gicd.raw();
     g_gicr = gicr;
     reg32(g_gicd + GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1;
@@ -71,7 +73,7 @@ void gic_set_active_private(u64 mpidr, u32 intid) {
     if (rd != 0 && intid < 32) reg32(rd + SGI_BASE + 0x0300) = 1u << intid; // GICR_ISACTIVER0
 }
 
-bool gic_init_cpu(u64 mpidr) {
+TESSERA_BOOT_ONLY bool gic_init_cpu(u64 mpidr) {
     const u64 rd = redistributor(mpidr);
     if (rd == 0) return false;
     reg32(rd + GICR_WAKER) = reg32(rd + GICR_WAKER) & ~WAKER_PROCESSOR_SLEEP;

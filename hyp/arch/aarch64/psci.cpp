@@ -1,6 +1,8 @@
 // psci.cpp — PSCI calls to the firmware, and powering the machine off.
 #include "psci.hpp"
 
+#include "boot_only.hpp"
+
 #include "arch.hpp"
 #include "sysreg.hpp"
 
@@ -20,7 +22,9 @@ i64 smc_call(u64 fid, u64 a1, u64 a2, u64 a3) {
     return static_cast<i64>(x0);
 }
 
-i64 psci_cpu_on(u64 mpidr, u64 entry, u64 context) { return smc_call(0xc400'0003, mpidr, entry, context); }
+TESSERA_BOOT_ONLY i64 psci_cpu_on(u64 mpidr, u64 entry, u64 context) {
+    return smc_call(0xc400'0003, mpidr, entry, context);
+}
 
 void system_off() {
     smc_call(0x8400'0008);

@@ -1,6 +1,8 @@
 // smp.cpp (aarch64) — inter-core signals, idling, and the halt that follows a panic.
 #include "smp.hpp"
 
+#include "boot_only.hpp"
+
 #include <atomic>
 
 #include "arch.hpp"
@@ -50,7 +52,7 @@ void forward_timer(PerCore& core, u32 intid) {
 }
 } // namespace
 
-void set_device_irq(u32 intid, void (*handler)()) {
+TESSERA_BOOT_ONLY void set_device_irq(u32 intid, void (*handler)()) {
     g_device_intid = intid;
     g_device_handler = handler;
 }
@@ -121,7 +123,7 @@ bool hardware_random(u64& out) {
     return (nzcv & (1ull << 30)) == 0;
 }
 
-void route_device_irq(u32 intid, unsigned core) { gic_enable_spi(intid, g_cores[core].mpidr); }
+TESSERA_BOOT_ONLY void route_device_irq(u32 intid, unsigned core) { gic_enable_spi(intid, g_cores[core].mpidr); }
 
 void move_device_irq(u32 intid, unsigned core) {
     gic_route_spi(intid, g_cores[core].mpidr);

@@ -15,6 +15,8 @@
 // claimed the registers can read after another on the same core.
 #include "vdebug.hpp"
 
+#include "boot_only.hpp"
+
 #include "cpu_features.hpp"
 #include "id_regs.hpp"
 #include "sysreg.hpp"
@@ -68,7 +70,7 @@ void os_lock(bool locked) { asm volatile("msr oslar_el1, %0" ::"r"(u64{locked ? 
 
 } // namespace
 
-void debug_init() {
+TESSERA_BOOT_ONLY void debug_init() {
     const u64 dfr0 = g_id_regs[idreg::AA64DFR0 - idreg::FIRST];
     g_brps = id_field(dfr0, 12) + 1 < DEBUG_POINTS ? id_field(dfr0, 12) + 1 : DEBUG_POINTS;
     g_wrps = id_field(dfr0, 20) + 1 < DEBUG_POINTS ? id_field(dfr0, 20) + 1 : DEBUG_POINTS;

@@ -2,6 +2,8 @@
 // the server's message ring.
 #include "virtio_console.hpp"
 
+#include "boot_only.hpp"
+
 #include "arch.hpp"
 #include "channel_ring.hpp"
 #include "console.hpp"
@@ -154,7 +156,7 @@ constexpr DeviceOps CONSOLE_OPS{"virtio-console", 3, F_VERSION_1, 2, console_con
 
 } // namespace
 
-void console_link_init(ConsoleLink& link, unsigned k, Vm& linux_vm, u32 intid) {
+TESSERA_BOOT_ONLY void console_link_init(ConsoleLink& link, unsigned k, Vm& linux_vm, u32 intid) {
     Channel& ch = g_channels.channels[k];
     transport_init(link.dev, CONSOLE_OPS, linux_vm, link.lock, &link, intid);
     link.k = k;

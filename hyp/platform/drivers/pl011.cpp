@@ -1,6 +1,8 @@
 // pl011.cpp — the Arm PL011 UART, transmit side (PL011 TRM, DDI 0183).
 #include "pl011.hpp"
 
+#include "boot_only.hpp"
+
 namespace tessera::pl011 {
 
 namespace {
@@ -21,7 +23,7 @@ constinit u64 g_base = 0;
 volatile u32& reg(u64 off) { return *reinterpret_cast<volatile u32*>(g_base + off); }
 } // namespace
 
-void init(u64 base) {
+TESSERA_BOOT_ONLY void init(u64 base) {
     g_base = base;
     // Firmware normally configured the line; only switch it on if it did not.
     if (!(reg(CR) & CR_UARTEN)) reg(CR) = CR_UARTEN | CR_TXE | CR_RXE;
@@ -39,7 +41,7 @@ bool getc(char& c) {
     return true;
 }
 
-void enable_rx_interrupt() {
+TESSERA_BOOT_ONLY void enable_rx_interrupt() {
     reg(ICR) = INT_RX | INT_RT;
     reg(IMSC) = reg(IMSC) | INT_RX | INT_RT;
 }
