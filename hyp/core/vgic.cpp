@@ -379,7 +379,7 @@ unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more) {
     for (unsigned k = 0; k < n; ++k) {
         VirqState& s = *best.at[k].state;
         s.in_lr = true;
-        out[k] = LrEntry{best.at[k].intid, s.priority, s.pending, s.active, s.hw, !s.edge && !s.hw};
+        out[k] = LrEntry{best.at[k].intid, s.priority, s.pending, s.active, s.hw, !s.edge && !s.hw && s.line};
         s.pending = false;
     }
     // All that waits is now in list registers: until the next change

@@ -63,9 +63,11 @@ struct LrEntry {
     u32 intid = 0;
     u8 priority = 0;
     bool pending = false, active = false, hw = false;
-    /// Level-sensitive and emulated: when the guest ends it, the hardware
-    /// must tell EL2 (an EOI maintenance interrupt), so that a line still
-    /// high makes it pending again, as a level input does on a real GIC.
+    /// Level-sensitive, emulated, its device's line high: when the guest
+    /// ends it, the hardware must tell EL2 (an EOI maintenance interrupt),
+    /// so that a line still high makes it pending again, as a level input
+    /// does on a real GIC. (One pending only by software, such as a
+    /// channel's doorbell, needs no word: a line that rises later kicks.)
     bool level = false;
 };
 

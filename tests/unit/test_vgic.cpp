@@ -207,10 +207,12 @@ TEST(Vgic, LevelVersusEdge) {
 // ICC_SGI1R: a target list reaches exactly the vCPUs named (Aff0 bits);
 // IRM (bit 40) reaches all but the sender; a running target's core is kicked
 // (the sender's own is not: it looks again before it enters a guest).
-// An emulated level interrupt goes into its list register asking to be
-// told of its end (the EOI maintenance interrupt), so that a line still high
-// is pending again at once; an edge, an SGI and a forwarded interrupt do
-// not ask (their end needs nothing from EL2).
+// An emulated level interrupt whose line is high goes into its list
+// register asking to be told of its end (the EOI maintenance interrupt), so
+// that a line still high is pending again at once; one pending only by
+// software (ISPENDR, a channel's doorbell), an edge, an SGI and a forwarded
+// interrupt do not ask (their end needs nothing from EL2: each costs an
+// exit).
 TEST(Vgic, OnlyAnEmulatedLevelInterruptAsksToBeToldOfItsEnd) {
     FakeSystem sys({{"vm", {1}}});
     Vcpu& v = sys.vcpu(0, 0);
@@ -233,8 +235,8 @@ TEST(Vgic, OnlyAnEmulatedLevelInterruptAsksToBeToldOfItsEnd) {
     EXPECT_TRUE(entry(40).level);
     vgic_set_line(vm, 40, false);
     done(v, 40);
-    gicd_write(v, GICD_ISPENDR + 4, 1u << 8); // pending by the guest's own write: still level
-    EXPECT_TRUE(entry(40).level);
+    gicd_write(v, GICD_ISPENDR + 4, 1u << 8); // pending by the guest's own write, its line low
+    EXPECT_FALSE(entry(40).level);
     done(v, 40);
     vgic_inject(v, 41);
     EXPECT_FALSE(entry(41).level);

@@ -24,14 +24,23 @@ namespace tessera::arch {
 
 namespace {
 
+constexpr u32 ISS_WNR = 1u << 6, ISS_S1PTW = 1u << 7, ISS_CM = 1u << 8; // a data abort's syndrome
+
 /// Steps the guest past the instruction that trapped: 4 bytes, or 2 for a
 /// 16-bit T32 one of a 32-bit process (ESR_EL2.IL), and on through its IT
 /// block, as if it had run.
-void step_over(Vcpu& v, u64 esr) {
-    GuestRegs& g = v.ctx.regs;
+/// (AArch64 instructions are all 4 bytes: the common case costs one test.)
+[[gnu::noinline]] void step_over_aarch32(GuestRegs& g, u64 esr) {
     g.elr += 2 + ((esr >> 24) & 2);
-    if (aarch32::from_aarch32(g.spsr)) [[unlikely]]
-        g.spsr = aarch32::it_advance(g.spsr);
+    g.spsr = aarch32::it_advance(g.spsr);
+}
+inline void step_over(Vcpu& v, u64 esr) {
+    GuestRegs& g = v.ctx.regs;
+    if (aarch32::from_aarch32(g.spsr)) [[unlikely]] {
+        step_over_aarch32(g, esr);
+        return;
+    }
+    g.elr += 4;
 }
 
 /// Whether a trapped instruction of a 32-bit process fails its condition
@@ -128,20 +137,23 @@ void on_sysreg_trap(Vcpu& v, u32 iss) {
 }
 
 /// A data abort, perhaps on an emulated device: decode the access from the
-/// syndrome (ISV: size, register, sign extension) and let the device model
-/// there answer — one lookup. False if no device is there, or the access is
-/// not aligned to its size: the caller gives the guest an external abort.
-bool on_mmio(Vcpu& v, Ipa ipa, u64 esr, bool write) {
+/// syndrome (ISV: size, direction, register, sign extension) and let the
+/// device model there answer — one lookup. False if no device is there, the
+/// access is not aligned to its size, or it was a stage-1 table walk (never
+/// a device access: ISS.S1PTW, whose aborts have no ISV): the caller deals
+/// with it.
+bool on_mmio(Vcpu& v, Ipa ipa, u64 esr) {
     const u32 iss = esr_iss(esr);
     const bool isv = (iss >> 24) & 1;
     if (!isv) {
-        if (!mmio_claims(*v.vm, ipa)) return false;
+        if ((iss & ISS_S1PTW) != 0 || !mmio_claims(*v.vm, ipa)) return false;
         char why[96];
         format_to(why, sizeof why, "MMIO access at IPA %#llx that cannot be decoded (no ISV; e.g. ldp/stp)",
                   static_cast<unsigned long long>(ipa.raw()));
         vm_stop(*v.vm, StopReason::unhandled_trap, 0, why);
         return true;
     }
+    const bool write = (iss >> 6) & 1; // WnR
     const unsigned size = 1u << ((iss >> 22) & 3);
     const bool sign_extend = (iss >> 21) & 1;
     const unsigned rt = (iss >> 16) & 0x1f;
@@ -231,18 +243,20 @@ void dispatch_sync(Vcpu& v, u64 esr) {
         else
             wait_for_interrupt(v);
         return;
-    case ec::iabt_lower:
     case ec::dabt_lower: {
         const u64 far = far_el2::read();
         const Ipa ipa((hpfar_el2::read() >> 4) << 12 | (far & 0xfff));
-        const bool instruction = esr_ec(esr) == ec::iabt_lower;
-        const bool walk = (iss & (1u << 7)) != 0;                      // S1PTW: its stage-1 walk faulted
-        const bool write = !instruction && (iss & (1u << 6)) && !walk; // WnR, not a table walk
-        // A walk is never a device access to emulate: for an AT it is a
-        // result in PAR_EL1 (ISS.CM), otherwise an external abort.
-        if (!instruction && walk && (iss & (1u << 8)) != 0 && at_walk_fault(v, esr)) return;
-        if (!instruction && !walk && on_mmio(v, ipa, esr, write)) return;
-        on_guest_abort(v, ipa, far, v.ctx.regs.elr, instruction, write);
+        if (on_mmio(v, ipa, esr)) return;
+        // A stage-1 walk that left its memory: for an AT a result in
+        // PAR_EL1 (ISS.CM), otherwise an external abort (a walk reads).
+        const bool walk = (iss & ISS_S1PTW) != 0;
+        if (walk && (iss & ISS_CM) != 0 && at_walk_fault(v, esr)) return;
+        on_guest_abort(v, ipa, far, v.ctx.regs.elr, false, (iss & ISS_WNR) != 0 && !walk);
+        return;
+    }
+    case ec::iabt_lower: {
+        const u64 far = far_el2::read();
+        on_guest_abort(v, Ipa((hpfar_el2::read() >> 4) << 12 | (far & 0xfff)), far, v.ctx.regs.elr, true, false);
         return;
     }
     default: {
