@@ -34,7 +34,7 @@ constexpr u32 ISS_WNR = 1u << 6, ISS_S1PTW = 1u << 7, ISS_CM = 1u << 8; // a dat
     g.elr += 2 + ((esr >> 24) & 2);
     g.spsr = aarch32::it_advance(g.spsr);
 }
-inline void step_over(Vcpu& v, u64 esr) {
+[[gnu::always_inline]] inline void step_over(Vcpu& v, u64 esr) {
     GuestRegs& g = v.ctx.regs;
     if (aarch32::from_aarch32(g.spsr)) [[unlikely]] {
         step_over_aarch32(g, esr);
@@ -218,7 +218,6 @@ void resample_timers(Vcpu& v) {
 void dispatch_sync(Vcpu& v, u64 esr) {
     const u32 iss = esr_iss(esr);
     switch (esr_ec(esr)) {
-    case ec::hvc64: handle_hypercall(v); return; // ELR already points past the hvc
     case ec::smc64:
         // Trapped by HCR_EL2.TSC: ELR points at the smc itself.
         v.ctx.regs.elr += 4;
@@ -271,14 +270,16 @@ void dispatch_sync(Vcpu& v, u64 esr) {
 
 void on_sync(Vcpu& v) {
     const u64 esr = esr_el2::read();
+    if (esr_ec(esr) == ec::hvc64) [[likely]] { // (every hypercall: ELR already points past the hvc)
+        handle_hypercall(v);
+        return;
+    }
     const u64 pc = v.ctx.regs.elr;
     dispatch_sync(v, esr);
     // An exit that keeps the vCPU on the same instruction, again and again,
     // stops its VM with the reason: never a silent loop. (After an HVC the
     // guest already stands past it: a loop of calls is progress.)
-    if (esr_ec(esr) != ec::hvc64) {
-        (void)note_progress(v, pc, [esr] { return esr_class_name(esr_ec(esr)); });
-    }
+    (void)note_progress(v, pc, [esr] { return esr_class_name(esr_ec(esr)); });
 }
 
 } // namespace
