@@ -8,14 +8,35 @@
     b       \target
 .endm
 
-// Its own section: the linker script places it right after the boot entry,
-// so the 2 KiB alignment VBAR_EL2 needs costs the same at every link.
+// Its own section, first in the image: the 2 KiB alignment VBAR_EL2 needs
+// costs no padding (the image loads 2 MiB aligned).
 .section .text.vectors, "ax"
 .align 11
 .global el2_vectors
 el2_vectors:
-    // Current EL with SP_EL0: never used by Tessera.
-    ventry  el2_unexpected, EXIT_SYNC
+    // Current EL with SP_EL0: never taken (EL2 always runs on SP_EL2). The
+    // first slot is the image's start instead: an arm64 Linux Image header
+    // (Documentation/arch/arm64/booting.rst), so any loader that boots Linux
+    // (QEMU -kernel, U-Boot booti) boots Tessera the same way — at EL2, MMU
+    // off, x0 = device tree — then the boot core's first check.
+.global _start
+_start:
+    b       boot_entry                  // code0
+    .long   0                           // code1
+    .quad   TESSERA_TEXT_OFFSET         // text_offset from the 2 MiB aligned RAM base
+    .quad   __image_effective_size      // image_size: image, bss, stacks and boot pool
+    .quad   0x2                         // flags: little endian, 4 KiB pages, near RAM base
+    .quad   0, 0, 0                     // res2..res4
+    .ascii  "ARM\x64"                   // magic
+    .long   0                           // res5: no PE header
+// A loader enters with the EL2 MMU off; once Tessera runs it is on, so an
+// exception that ever landed in this slot is reported, not a second boot.
+boot_entry:
+    mrs     x9, sctlr_el2
+    tbz     x9, #0, boot_core
+    stp     x0, x1, [sp, #-16]!
+    mov     x1, #EXIT_SYNC
+    b       el2_unexpected
     ventry  el2_unexpected, EXIT_IRQ
     ventry  el2_unexpected, EXIT_FIQ
     ventry  el2_unexpected, EXIT_SERROR

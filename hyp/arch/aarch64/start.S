@@ -3,21 +3,10 @@
 
 .section .text.boot, "ax"
 
-// The image starts with an arm64 Linux Image header (Documentation/arch/arm64/
-// booting.rst), so any loader that boots Linux (QEMU -kernel, U-Boot booti)
-// boots Tessera the same way: at EL2, MMU off, x0 = device tree.
-.global _start
-_start:
-    b       boot_core                   // code0
-    .long   0                           // code1
-    .quad   TESSERA_TEXT_OFFSET         // text_offset from the 2 MiB aligned RAM base
-    .quad   __image_effective_size      // image_size: image, bss, stacks and boot pool
-    .quad   0x2                         // flags: little endian, 4 KiB pages, near RAM base
-    .quad   0, 0, 0                     // res2..res4
-    .ascii  "ARM\x64"                   // magic
-    .long   0                           // res5: no PE header
-
-// Boot core: x0 = device tree. Everything before the first C++ call lives here.
+// Boot core: x0 = device tree, from the image's first instruction (the arm64
+// Image header at the start of the vector table, entry.S). Everything before
+// the first C++ call lives here.
+.global boot_core
 boot_core:
     msr     daifset, #0xf
     mov     x19, x0                 // device tree
