@@ -10,6 +10,11 @@ namespace tessera {
 /// Unknown function IDs return SMCCC NOT_SUPPORTED (-1) in x0.
 void handle_hypercall(Vcpu& v);
 
+/// The optional modules' calls (hypercall_optional.cpp: TRNG, a failover
+/// pair's status, the channels): handles `fid` and returns true, or returns
+/// false if it is none of them — always, in the minimal build.
+[[nodiscard]] bool optional_hypercall(Vcpu& v, u32 fid);
+
 /// Extension point for optional modules (the test hooks): handles `fid` and
 /// returns true, or returns false if the module does not know it.
 [[nodiscard]] bool module_hypercall(Vcpu& v, uint32_t fid);

@@ -25,6 +25,7 @@ set(TESSERA_CORE_OPTIONAL
     channel.cpp     # channels between VMs
     entropy.cpp     # guests' random seeds and TRNG
     failover.cpp    # failover pairs
+    hypercall_optional.cpp # the calls of the modules below and above
     vm_health.cpp   # restarts, SYSTEM_RESET, the watchdog's expiry
     vpl011.cpp      # the virtual UART
     vsp805.cpp)     # the virtual watchdog

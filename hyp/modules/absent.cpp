@@ -10,6 +10,7 @@
 #include "console_rx.hpp"
 #include "entropy.hpp"
 #include "failover.hpp"
+#include "hypercall.hpp"
 #include "hypercall_abi.hpp"
 #include "pl011.hpp"
 #include "system_image.hpp"
@@ -49,10 +50,11 @@ void refuse_what_is_absent(const SystemDesc& sys) {
 
 } // namespace
 
+// Their calls: not supported (the caller says so).
+bool optional_hypercall(Vcpu&, u32) { return false; }
+
 // Channels and virtio: none.
 void channels_create(const SystemDesc& sys, PageAllocator&) { refuse_what_is_absent(sys); }
-bool channel_view(const Vm&, unsigned, ChannelView&) { return false; }
-i64 channel_ring(Vcpu&, unsigned) { return abi::PSCI_INVALID_PARAMETERS; }
 namespace virtio {
 void virtio_create(const SystemDesc& sys, PageAllocator&) { refuse_what_is_absent(sys); }
 } // namespace virtio
