@@ -411,7 +411,7 @@ TESSERA_BOOT_ONLY void console_init(PutcFn putc) {
     g_rows.asking = 0;
 }
 
-void console_input_start(ConsoleTargets& targets) {
+TESSERA_BOOT_ONLY void console_input_start(ConsoleTargets& targets) {
     LockGuard guard(g_mux_lock);
     g_targets = &targets;
     g_escape = false;

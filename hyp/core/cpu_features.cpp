@@ -88,7 +88,7 @@ u64 id_register_view(unsigned reg, u64 hw, const CpuPolicy& policy, unsigned ipa
     return v;
 }
 
-bool has_pauth(const u64* hw) {
+TESSERA_BOOT_ONLY bool has_pauth(const u64* hw) {
     const u64 isar1 = hw[idreg::AA64ISAR1 - idreg::FIRST], isar2 = hw[idreg::AA64ISAR2 - idreg::FIRST];
     return (isar1 & (f(4) | f(8) | f(24) | f(28))) != 0 || (isar2 & (f(8) | f(12))) != 0;
 }

@@ -230,7 +230,9 @@ constinit Vm* g_device_owner[board::DEVICE_COUNT]{};
 
 Vm* device_owner(unsigned device) { return __atomic_load_n(&g_device_owner[device], __ATOMIC_ACQUIRE); }
 
-void set_device_owner(unsigned device, Vm* vm) { __atomic_store_n(&g_device_owner[device], vm, __ATOMIC_RELEASE); }
+void set_device_owner(unsigned device, Vm* vm) {
+    __atomic_store_n(&g_device_owner[device], vm, __ATOMIC_RELEASE);
+}
 
 bool device_irq_forward(u32 intid) {
     for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) {

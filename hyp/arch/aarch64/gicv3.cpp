@@ -118,7 +118,7 @@ void gic_end(u32 intid) { icc_eoir1_el1::write(intid); }
 
 void gic_deactivate(u32 intid) { icc_dir_el1::write(intid); }
 
-void gic_enable_spi(u32 intid, u64 mpidr) {
+TESSERA_BOOT_ONLY void gic_enable_spi(u32 intid, u64 mpidr) {
     const u64 n = intid / 32;
     const u32 bit = 1u << (intid % 32);
     reg32(g_gicd + 0x0080 + 4 * n) = reg32(g_gicd + 0x0080 + 4 * n) | bit; // IGROUPR: group 1

@@ -1,6 +1,8 @@
 // vgic_lr.cpp (aarch64) — ICH_LR<n>_EL2 encode/decode and the per-entry flush and sync.
 #include "vgic_lr.hpp"
 
+#include "boot_only.hpp"
+
 #include "sched.hpp"
 #include "sysreg.hpp"
 
@@ -61,7 +63,7 @@ u64 encode(const LrEntry& e) {
 
 constinit std::atomic<unsigned> g_lr_count{0};
 
-void vgic_lrs_init_core() {
+TESSERA_BOOT_ONLY void vgic_lrs_init_core() {
     const unsigned n = static_cast<unsigned>(ich_vtr_el2::read() & 0x1f) + 1;
     // (Every core writes the same value: relaxed is enough, and no reader sees 0 once its core has started.)
     g_lr_count.store(n < MAX_LRS ? n : MAX_LRS, std::memory_order_relaxed);

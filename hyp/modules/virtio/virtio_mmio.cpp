@@ -1,6 +1,8 @@
 // virtio_mmio.cpp — the virtio-mmio version 2 register file: negotiation, status, queues, interrupts.
 #include "virtio_mmio.hpp"
 
+#include "boot_only.hpp"
+
 #include "arch.hpp"
 #include "console.hpp"
 #include "string.hpp"
@@ -149,7 +151,8 @@ void write_register(Transport& t, u64 off, u64 v) {
 
 } // namespace
 
-void transport_init(Transport& t, const DeviceOps& ops, Vm& vm, Spinlock& lock, void* device, u32 intid) {
+TESSERA_BOOT_ONLY void transport_init(Transport& t, const DeviceOps& ops, Vm& vm, Spinlock& lock, void* device,
+                                      u32 intid) {
     t.ops = &ops;
     t.vm = &vm;
     if (vm.stage2.root().raw() != 0) // (a VM refused at boot has no RAM: its device never comes up)
