@@ -4,18 +4,15 @@
 //
 // Each entry point answers as a board without that part would: a device that is not there (an external abort), a
 // register that does not exist (an undefined instruction), a call that is not supported. A packed description that
-// asks for a part this build lacks is refused at boot, saying which.
+// asks for a part this build lacks is refused at boot, saying which (absent_boot.cpp).
 #include "arch.hpp"
-#include "channel.hpp"
 #include "console_rx.hpp"
 #include "entropy.hpp"
 #include "failover.hpp"
 #include "hypercall.hpp"
 #include "hypercall_abi.hpp"
 #include "pl011.hpp"
-#include "system_image.hpp"
 #include "vdebug.hpp"
-#include "virtio_create.hpp"
 #include "vm.hpp"
 #include "vm_health.hpp"
 #include "vpl011.hpp"
@@ -28,36 +25,8 @@ extern "C" void fpsimd_load(const tessera::arch::FpRegs* regs);
 
 namespace tessera {
 
-namespace {
-
-/// Boot: refuses the whole description if any VM or channel needs a part
-/// this build does not have (checked once, from the first creation step).
-void refuse_what_is_absent(const SystemDesc& sys) {
-    for (u16 i = 0; i < sys.vm_count; ++i) {
-        const VmDesc& d = sys.vms[i];
-        if (d.failure.action != sysimg::FAILURE_STOP) {
-            arch::panic("vm %s: on_failure restart or failover needs the health module, which the minimal build "
-                        "leaves out",
-                        d.name);
-        }
-        if (d.sve_vq != 0) arch::panic("vm %s: sve needs the SVE module, which the minimal build leaves out", d.name);
-    }
-    if (sys.channel_count != 0) {
-        arch::panic("channel %s: channels need the channel module, which the minimal build leaves out",
-                    sys.channels[0].name);
-    }
-}
-
-} // namespace
-
 // Their calls: not supported (the caller says so).
 bool optional_hypercall(Vcpu&, u32) { return false; }
-
-// Channels and virtio: none.
-void channels_create(const SystemDesc& sys, PageAllocator&) { refuse_what_is_absent(sys); }
-namespace virtio {
-void virtio_create(const SystemDesc& sys, PageAllocator&) { refuse_what_is_absent(sys); }
-} // namespace virtio
 
 // Restarts and failover: a VM that fails, or asks to be reset, stays stopped.
 RestartClaim vm_health_claim_restart(Vm&, char*, usize) { return RestartClaim::no; }
@@ -67,11 +36,9 @@ bool vm_restart_request(Vm& vm, const char*, bool) {
 }
 void vm_health_changed(Vm&) {}
 void vm_health_run(PerCore&) {}
-void failover_prepare_devices(PageAllocator&) {}
 void failover_partner_ended(Vm&) {}
 
 // Entropy: guests get no seed and no TRNG (the hypercall says NOT_SUPPORTED).
-void entropy_init(const u8*, usize) {}
 bool entropy_seeded() { return false; }
 void entropy_fill(u8*, usize) {}
 
@@ -83,7 +50,6 @@ bool vsp805_access(Vcpu&, u64, unsigned, bool, u64&) { return false; }
 
 // Console input: none; what arrives is read and dropped, so the UART's
 // interrupt does not stay raised.
-void console_rx_start() {}
 void on_console_rx() {
     char c = 0;
     while (pl011::getc(c)) {}
@@ -95,7 +61,6 @@ namespace tessera::arch {
 
 // The PMU and the debug registers: always trapped, never lent (the guest
 // gets an undefined instruction, as on a core without them).
-void pmu_init_core() {}
 u64 pmu_mdcr(const PmuRegs&) {
     constexpr u64 MDCR_TPMCR = 1ull << 5, MDCR_TPM = 1ull << 6;
     return MDCR_TPM | MDCR_TPMCR;
@@ -104,7 +69,6 @@ bool pmu_claim(PmuRegs&) { return false; }
 void pmu_save(PmuRegs&) {}
 void pmu_load(const PmuRegs&) {}
 
-void debug_init() {}
 u64 debug_mdcr(const DebugRegs&) {
     constexpr u64 MDCR_TDOSA = 1ull << 10, MDCR_TDA = 1ull << 9, MDCR_TDRA = 1ull << 11;
     return MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;

@@ -31,6 +31,8 @@ _start:
     .long   0                           // res5: no PE header
 // A loader enters with the EL2 MMU off; once Tessera runs it is on, so an
 // exception that ever landed in this slot is reported, not a second boot.
+// (No stack yet at boot: x9, scratch, holds the test, and shows SCTLR_EL2
+// in the report of an exception that lands here.)
 boot_entry:
     mrs     x9, sctlr_el2
     tbz     x9, #0, boot_core

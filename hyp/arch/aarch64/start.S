@@ -9,6 +9,7 @@
 .global boot_core
 boot_core:
     msr     daifset, #0xf
+    msr     spsel, #1               // (a loader may enter on SP_EL0: the stack and exceptions use SP_EL2)
     mov     x19, x0                 // device tree
     mov     x20, #0                 // core index 0
 
@@ -29,6 +30,7 @@ boot_core:
 .global secondary_entry
 secondary_entry:
     msr     daifset, #0xf
+    msr     spsel, #1
     mov     x20, x0
     bl      cpu_common_setup
     mov     x0, x20
