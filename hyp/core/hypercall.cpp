@@ -102,6 +102,14 @@ void cpu_off(Vcpu& v) {
     vm_stop(vm, StopReason::last_cpu_off, 0, "");
 }
 
+/// SYSTEM_OFF and SYSTEM_RESET never return: a caller whose call lost the
+/// race to another vCPU's (its VM is restarting or has ended already) stops
+/// here, rather than run on until that call's stop reaches its core.
+void never_returns(Vcpu& v) {
+    if (v.vm->state.load(std::memory_order_acquire) != VmState::running)
+        v.state.store(VcpuState::stopped, std::memory_order_release);
+}
+
 /// TESSERA_MEASUREMENT: what the secured boot verified (measurement.hpp).
 void measurement(Vcpu& v, u64 which) {
     const BootMeasurement& m = g_boot_measurement;
@@ -157,8 +165,14 @@ void psci_call(Vcpu& v, u32 psci, u32 fid) {
     case abi::PSCI_CPU_ON & 0xff: ret(v, cpu_on(v, reg(v, 1), reg(v, 2), reg(v, 3))); return;
     case abi::PSCI_AFFINITY_INFO & 0xff: ret(v, affinity_info(v, reg(v, 1), reg(v, 2))); return;
     case abi::PSCI_MIGRATE_INFO_TYPE & 0xff: ret(v, abi::PSCI_TOS_NOT_PRESENT); return;
-    case abi::PSCI_SYSTEM_OFF & 0xff: vm_stop(*v.vm, StopReason::poweroff, 0, ""); return;
-    case abi::PSCI_SYSTEM_RESET & 0xff: vm_reset(*v.vm); return;
+    case abi::PSCI_SYSTEM_OFF & 0xff:
+        vm_stop(*v.vm, StopReason::poweroff, 0, "");
+        never_returns(v);
+        return;
+    case abi::PSCI_SYSTEM_RESET & 0xff:
+        vm_reset(*v.vm);
+        never_returns(v);
+        return;
     default:
         if (!optional_hypercall(v, fid) && !module_hypercall(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
         return;

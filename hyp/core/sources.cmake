@@ -11,6 +11,7 @@ set(TESSERA_CORE_RUNTIME
     cpu_features.cpp
     format.cpp
     guest_fault.cpp
+    guest_walk.cpp
     hypercall.cpp
     log_limit.cpp
     mmio.cpp

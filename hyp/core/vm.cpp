@@ -40,6 +40,7 @@ void flush_console(Vm& vm) {
 } // namespace
 
 void vms_power_off_if_all_stopped() {
+    if (g_vms.stops_unsaid.load(std::memory_order_acquire) != 0) return; // (that stop calls again once said)
     unsigned failed = 0;
     for (u16 i = 0; i < g_vms.count; ++i) {
         const VmState s = g_vms.vms[i].state.load(std::memory_order_acquire);
@@ -85,12 +86,18 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
     } else {
         format_to(line, sizeof line, "%s%s%s", reason_text(reason), why[0] ? ": " : "", why);
     }
+    // Counted before its state changes, uncounted once its line is out.
+    g_vms.stops_unsaid.fetch_add(1, std::memory_order_acq_rel);
     const RestartClaim restart = clean ? RestartClaim::no : vm_health_claim_restart(vm, line, sizeof line);
-    if (restart == RestartClaim::already) return; // someone else stopped it first, or it restarts already
+    if (restart == RestartClaim::already) { // someone else stopped it first, or it restarts already
+        g_vms.stops_unsaid.fetch_sub(1, std::memory_order_acq_rel);
+        return;
+    }
     if (restart == RestartClaim::no) {
         VmState expected = VmState::running;
         if (!vm.state.compare_exchange_strong(expected, clean ? VmState::ended : VmState::failed,
                                               std::memory_order_acq_rel, std::memory_order_acquire)) {
+            g_vms.stops_unsaid.fetch_sub(1, std::memory_order_acq_rel);
             return; // someone else stopped it first
         }
     }
@@ -107,6 +114,7 @@ void vm_stop(Vm& vm, StopReason reason, u64 code, const char* why) {
         if (const u16 p = vm.desc->failure.partner; p != 0 && g_vms.vms[p - 1].standby.load(std::memory_order_acquire))
             failover_partner_ended(g_vms.vms[p - 1]);
     }
+    g_vms.stops_unsaid.fetch_sub(1, std::memory_order_acq_rel);
     if (restart == RestartClaim::yes) {
         vm_health_changed(vm); // its home core restarts it when the back-off is over
         return;
@@ -230,9 +238,7 @@ constinit Vm* g_device_owner[board::DEVICE_COUNT]{};
 
 Vm* device_owner(unsigned device) { return __atomic_load_n(&g_device_owner[device], __ATOMIC_ACQUIRE); }
 
-void set_device_owner(unsigned device, Vm* vm) {
-    __atomic_store_n(&g_device_owner[device], vm, __ATOMIC_RELEASE);
-}
+void set_device_owner(unsigned device, Vm* vm) { __atomic_store_n(&g_device_owner[device], vm, __ATOMIC_RELEASE); }
 
 bool device_irq_forward(u32 intid) {
     for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) {

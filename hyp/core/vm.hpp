@@ -96,7 +96,11 @@ struct VmTable {
     Vm* vms = nullptr;
     u16 count = 0;
     std::atomic<bool> powering_off{false}; ///< set once, by the core that reports the final verdict
-    const PageAllocator* pool = nullptr;   ///< the hypervisor's memory, for the restarts' report (never freed)
+    /// vm_stop calls between their VM's change of state and its line on the
+    /// console: the board does not power off meanwhile (it would stop that
+    /// core before the VM's reason is said).
+    std::atomic<u32> stops_unsaid{0};
+    const PageAllocator* pool = nullptr; ///< the hypervisor's memory, for the restarts' report (never freed)
 };
 extern constinit VmTable g_vms;
 

@@ -37,8 +37,8 @@ unsigned home_core(const Vm& vm) { return vm.vcpus[0].core; }
 /// `vm` cannot be restarted: it stays stopped, saying why.
 void not_restarted(Vm& vm, const char* why) {
     vm.health.restart_at.store(~0ull, std::memory_order_release);
+    log("vm %s: not restarted: %s", vm.name(), why); // (said before it counts as stopped: see vm_stop)
     vm.state.store(VmState::failed, std::memory_order_release);
-    log("vm %s: not restarted: %s", vm.name(), why);
     console_vm_stopped(vm.id);
     if (const u16 p = vm.desc->failure.partner; p != 0 && g_vms.vms[p - 1].standby.load(std::memory_order_acquire))
         failover_partner_ended(g_vms.vms[p - 1]);
@@ -221,8 +221,8 @@ void vm_health_run(PerCore& core) {
             if (vm.health.takeover_pending.exchange(false, std::memory_order_acq_rel)) take_over(vm);
             if (vm.health.final_after_takeover) { // its limit was reached: it stays stopped
                 vm.health.final_after_takeover = false;
-                vm.state.store(VmState::failed, std::memory_order_release);
                 log("vm %s: stays stopped (max_restarts)", vm.name());
+                vm.state.store(VmState::failed, std::memory_order_release);
                 console_vm_stopped(vm.id);
                 vms_power_off_if_all_stopped();
                 continue;

@@ -16,6 +16,7 @@
 using namespace tessera;
 using tessera::test::FakeSystem;
 using tessera::test::VmSpec;
+namespace hv = tessera::abi;
 
 namespace {
 
@@ -331,4 +332,24 @@ TEST(VmHealth, SystemResetDoesNotReviveAFailedVm) {
     EXPECT_EQ(sys.vm(0).state, VmState::failed);
     EXPECT_EQ(sys.vcpu(0, 0).state, VcpuState::stopped);
     EXPECT_FALSE(has("restarting from its original image"));
+}
+
+// Two vCPUs of one VM call SYSTEM_RESET, or SYSTEM_RESET and SYSTEM_OFF, at
+// once: one call wins; the other's caller, which still runs (the winner's
+// stop has not reached its core yet), never returns to its guest either —
+// PSCI's calls do not return.
+TEST(VmHealth, TheCallThatLosesARestartRaceDoesNotReturnEither) {
+    for (const u32 second : {hv::PSCI_SYSTEM_RESET, hv::PSCI_SYSTEM_OFF}) {
+        FakeSystem sys({{"racer", {1, 2}}});
+        Vm& vm = sys.vm(0);
+        Vcpu& v0 = sys.vcpu(0, 0);
+        Vcpu& v1 = sys.vcpu(0, 1);
+        v1.state.store(VcpuState::runnable);
+        (void)FakeSystem::call(v0, hv::PSCI_SYSTEM_RESET);
+        ASSERT_EQ(vm.state, VmState::restarting);
+        v1.state.store(VcpuState::runnable); // (as if the winner's stop had not reached it yet)
+        (void)FakeSystem::call(v1, second);
+        EXPECT_EQ(v1.state, VcpuState::stopped) << second;
+        EXPECT_EQ(vm.state, VmState::restarting) << second; // (one restart, not ended)
+    }
 }

@@ -73,6 +73,21 @@ TEST(VmLifecycle, LastStopPowersOffWithTheCleanVerdict) {
     EXPECT_TRUE(has("all 2 VMs ended cleanly; powering off"));
 }
 
+// While another core's stop has changed its VM's state but not yet said why
+// (vm_stop between the two), the board does not power off: it would stop
+// that core first, and the VM's reason would never be printed (a race the
+// isolation test hit under load). That stop powers off once it is said.
+TEST(VmLifecycle, NoPowerOffBeforeEveryStopIsSaid) {
+    FakeSystem sys({{"a", {1}}, {"b", {2}}});
+    g_vms.stops_unsaid.fetch_add(1); // vm a's stop, under way on another core
+    sys.vm(0).state.store(VmState::failed);
+    vm_stop(sys.vm(1), StopReason::poweroff, 0, ""); // the last VM ends: no power-off yet
+    EXPECT_FALSE(has("powering off"));
+    g_vms.stops_unsaid.fetch_sub(1); // vm a's line is out; its stop looks again
+    EXPECT_THROW(vms_power_off_if_all_stopped(), arch::fake::PoweredOff);
+    EXPECT_TRUE(has("1 of 2 VMs failed; powering off"));
+}
+
 // A fault or a non-zero exit code is a failure, counted in the verdict.
 TEST(VmLifecycle, FailedVmsAreCountedInTheVerdict) {
     FakeSystem sys({{"a", {1}}, {"b", {2}}, {"c", {3}}});

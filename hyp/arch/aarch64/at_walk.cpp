@@ -3,24 +3,23 @@
 
 #include "arch_mem.hpp"
 #include "checked_range.hpp"
+#include "guest_walk.hpp"
 #include "sysreg.hpp"
 
 namespace tessera::arch {
 
 namespace {
 
-/// The instruction at the guest's PC, read through its own stage 1 (AT
-/// S1E1R at EL2 with its EL1 registers loaded) and its RAM: false if that
-/// is not inside its RAM. The guest's PAR_EL1 is kept.
+/// The instruction at the guest's PC, read through its own stage-1 tables
+/// (its EL1 registers are live: it is loaded) walked in software through its
+/// RAM: false if that fails. (Not an AT at EL2: another vCPU may have moved
+/// a table meanwhile to where a walk takes an external abort, at EL2.)
 bool guest_instruction(const Vcpu& v, u32& insn) {
     const u64 pc = v.ctx.regs.elr;
-    const u64 saved = par_el1::read();
-    asm volatile("at s1e1r, %0\n\tisb" ::"r"(pc) : "memory");
-    const u64 par = par_el1::read();
-    par_el1::write(saved);
-    if ((par & 1) != 0) return false;
-    const u64 ipa = (par & 0x000f'ffff'ffff'f000ull) | (pc & 0xfff);
+    const Stage1Regs regs{sctlr_el1::read(), tcr_el1::read(), ttbr0_el1::read(), ttbr1_el1::read()};
+    u64 ipa = 0;
     const Vm& vm = *v.vm;
+    if (!guest_va_to_ipa(vm, regs, pc, ipa)) return false;
     if (!fits_inside(ipa, sizeof insn, vm.ram.base.raw(), vm.ram.size)) return false;
     insn = *reinterpret_cast<const u32*>(static_cast<const u8*>(phys_to_ptr(vm.ram_pa)) + (ipa - vm.ram.base.raw()));
     return true;
