@@ -28,10 +28,10 @@ TEST(GuestWalk, PagesAndBlocksThroughEitherHalf) {
     ASSERT_EQ(vm.ram.base.raw(), RAM);
     // VA 0x0040_3000 (L1 index 0, L2 index 2, L3 index 3) -> IPA RAM + 0x5000;
     // VA 0x0020_0000.. a 2 MiB block at L2 index 1 -> IPA RAM.
-    entry(vm, L1 + 0 * 8) = L2 | TABLE;
-    entry(vm, L2 + 2 * 8) = L3 | TABLE;
-    entry(vm, L3 + 3 * 8) = (RAM + 0x5000) | PAGE;
-    entry(vm, L2 + 1 * 8) = RAM | BLOCK;
+    entry(vm, L1 + 0 * 8ull) = L2 | TABLE;
+    entry(vm, L2 + 2 * 8ull) = L3 | TABLE;
+    entry(vm, L3 + 3 * 8ull) = (RAM + 0x5000) | PAGE;
+    entry(vm, L2 + 1 * 8ull) = RAM | BLOCK;
     const Stage1Regs lower{1, T0SZ_39 | T1SZ_39 | TG1_4K, L1, L1};
     u64 ipa = 0;
     ASSERT_TRUE(guest_va_to_ipa(vm, lower, 0x0040'3abc, ipa));
