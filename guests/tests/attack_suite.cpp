@@ -28,7 +28,7 @@ volatile u64 g_count = 0;
 // The kit's identity map lets User mode execute the kernel's RAM, not read
 // it: the T32 code below touches only registers (and, when allowed, its UART).
 extern "C" u64 el0_t32_run(u64 entry);
-extern "C" char el0_t32_back[], t32_wfi[], t32_mmio_in_it[], t32_debug_read[];
+extern "C" char el0_t32_back[], t32_wfi[], t32_mmio_in_it[], t32_debug_read[], t32_rom_table[];
 extern "C" u64 el0_saved[13];
 u64 el0_saved[13];
 asm(R"(
@@ -83,6 +83,13 @@ t32_mmio_in_it:
     .hword  0x6811                  // ldreq r1, [r2]       (emulated by the hypervisor)
     .hword  0x3001                  // addeq r0, #1         (runs)
     .hword  0x3002                  // addne r0, #2         (must not)
+    .hword  0xdf00                  // svc  #0
+    .balign 4
+    .global t32_rom_table
+t32_rom_table:
+    .hword  0x2105                  // movs r1, #5
+    .hword  0xee11, 0x1e10          // mrc  p14, 0, r1, c1, c0, 0   (DBGDRAR: 0, "not valid")
+    .hword  0x1c48                  // adds r0, r1, #1
     .hword  0xdf00                  // svc  #0
     .balign 4
     .global t32_debug_read
@@ -382,6 +389,7 @@ const Scenario SCENARIOS[] = {
          return ok;
      }},
     {"a 32-bit process reads the debug ID register DBGDIDR (CP14)", [] { return run_t32(t32_debug_read) == 1; }},
+    {"a 32-bit process reads the debug ROM table's address DBGDRAR: 0", [] { return run_t32(t32_rom_table) == 1; }},
     // The console: controls it prints through its UART reach the terminal
     // only within its own row (the test looks for the row's text).
     {"forge the hypervisor's line on the console",

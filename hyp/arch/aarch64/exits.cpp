@@ -76,6 +76,19 @@ void on_coproc_trap(Vcpu& v, u64 esr) {
     }
     const u32 c = esr_ec(esr);
     const u32 crn = static_cast<u32>(esr >> 10) & 0xf, crm = static_cast<u32>(esr >> 1) & 0xf;
+    // DBGDRAR and DBGDSAR, the debug ROM table's addresses (MRC with CRn 1
+    // or 2, MRRC with CRm 1 or 2), always trap (MDCR_EL2.TDRA): they read
+    // as zero, "not valid", as a 64-bit kernel's MDRAR_EL1 does.
+    const bool read = (esr & 1) != 0;
+    const bool mrc_rom = c == ec::cp14_mcr && (crn == 1 || crn == 2) && crm == 0 && (esr >> 14 & 0x3f) == 0;
+    if (read && (mrc_rom || (c == ec::cp14_mrrc && (crm == 1 || crm == 2)))) {
+        for (const unsigned shift : {5u, 10u}) { // Rt, then (MRRC) Rt2
+            const unsigned r = static_cast<unsigned>(esr >> shift) & 0x1f;
+            if (r < 31 && (shift == 5 || c == ec::cp14_mrrc)) v.ctx.regs.x[r] = 0;
+        }
+        step_over(v, esr);
+        return;
+    }
     if (c == ec::cp14_mcr || c == ec::cp14_ldc || c == ec::cp14_mrrc) {
         if (!v.ctx.debug.owned && debug_claim(v.ctx.debug)) {
             mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
