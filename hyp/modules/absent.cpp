@@ -10,7 +10,6 @@
 #include "entropy.hpp"
 #include "failover.hpp"
 #include "hypercall.hpp"
-#include "hypercall_abi.hpp"
 #include "pl011.hpp"
 #include "vdebug.hpp"
 #include "vm.hpp"

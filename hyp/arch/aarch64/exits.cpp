@@ -26,14 +26,16 @@ namespace {
 
 constexpr u32 ISS_WNR = 1u << 6, ISS_S1PTW = 1u << 7, ISS_CM = 1u << 8; // a data abort's syndrome
 
-/// Steps the guest past the instruction that trapped: 4 bytes, or 2 for a
-/// 16-bit T32 one of a 32-bit process (ESR_EL2.IL), and on through its IT
-/// block, as if it had run.
-/// (AArch64 instructions are all 4 bytes: the common case costs one test.)
+/// step_over() for a 32-bit process, out of line: the common case (AArch64,
+/// every instruction 4 bytes) costs one test.
 [[gnu::noinline]] void step_over_aarch32(GuestRegs& g, u64 esr) {
     g.elr += 2 + ((esr >> 24) & 2);
     g.spsr = aarch32::it_advance(g.spsr);
 }
+
+/// Steps the guest past the instruction that trapped: 4 bytes, or 2 for a
+/// 16-bit T32 one of a 32-bit process (ESR_EL2.IL), and on through its IT
+/// block, as if it had run.
 [[gnu::always_inline]] inline void step_over(Vcpu& v, u64 esr) {
     GuestRegs& g = v.ctx.regs;
     if (aarch32::from_aarch32(g.spsr)) [[unlikely]] {
@@ -52,6 +54,10 @@ bool condition_fails(const Vcpu& v, u64 esr) {
     const u32 cond = (esr >> 24 & 1) != 0 ? static_cast<u32>(esr >> 20) & 0xf : aarch32::it_condition(spsr);
     return !aarch32::condition_passed(cond, spsr);
 }
+
+/// MDCR_EL2 for the loaded vCPU after it was lent the PMU or the debug
+/// registers: those traps lifted, the access retried.
+void lift_traps(const Vcpu& v) { mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug)); }
 
 /// An instruction the guest may not run: an undefined instruction for it,
 /// said once on the console (not on every retry of a loop).
@@ -82,21 +88,22 @@ void on_coproc_trap(Vcpu& v, u64 esr) {
     const bool read = (esr & 1) != 0;
     const bool mrc_rom = c == ec::cp14_mcr && (crn == 1 || crn == 2) && crm == 0 && (esr >> 14 & 0x3f) == 0;
     if (read && (mrc_rom || (c == ec::cp14_mrrc && (crm == 1 || crm == 2)))) {
-        for (const unsigned shift : {5u, 10u}) { // Rt, then (MRRC) Rt2
-            const unsigned r = static_cast<unsigned>(esr >> shift) & 0x1f;
-            if (r < 31 && (shift == 5 || c == ec::cp14_mrrc)) v.ctx.regs.x[r] = 0;
-        }
+        auto zero = [&](u64 r) {
+            if (r < 31) v.ctx.regs.x[r] = 0;
+        };
+        zero(esr >> 5 & 0x1f);                          // Rt
+        if (c == ec::cp14_mrrc) zero(esr >> 10 & 0x1f); // Rt2
         step_over(v, esr);
         return;
     }
     if (c == ec::cp14_mcr || c == ec::cp14_ldc || c == ec::cp14_mrrc) {
         if (!v.ctx.debug.owned && debug_claim(v.ctx.debug)) {
-            mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
+            lift_traps(v);
             return;
         }
     } else if (c == ec::cp15_mcrr ? crm == 9 : (crn == 9 && crm >= 12) || (crn == 14 && crm >= 8)) {
         if (!v.ctx.pmu.owned && pmu_claim(v.ctx.pmu)) {
-            mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
+            lift_traps(v);
             return;
         }
     }
@@ -128,11 +135,11 @@ void on_sysreg_trap(Vcpu& v, u32 iss) {
         return;
     case SysregKind::pmu:                 // the first PMU access: the counters become this vCPU's; retry it
         if (!pmu_claim(v.ctx.pmu)) break; // (a build without PMU lending: undefined)
-        mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
+        lift_traps(v);
         return;
     case SysregKind::debug: // likewise the breakpoints, watchpoints and MDSCR_EL1
         if (!debug_claim(v.ctx.debug)) break;
-        mdcr_el2::write(pmu_mdcr(v.ctx.pmu) | debug_mdcr(v.ctx.debug));
+        lift_traps(v);
         return;
     case SysregKind::debug_lock: {
         const u64 value = debug_lock_access(v.ctx.debug, a, a.rt == 31 ? 0 : v.ctx.regs.x[a.rt]);
