@@ -81,8 +81,8 @@ def text_end(elf):
 
 # What --check wants to see in each path's breakdown (the function that does its work).
 WORKER = {
-    "path_null_hvc": "tessera::handle_hypercall",
-    "path_mmio_read": "tessera::vgicd_access",
+    "path_null_hvc": "tessera_handle_hypercall",
+    "path_mmio_read": "tessera::arch::(anonymous namespace)::on_mmio",
     "path_irq_latency": "tessera::vgic_inject",
     "path_self_ipi": "tessera::vgic_send_sgi",
 }

@@ -67,6 +67,13 @@ void clean_dcache_to_poc(const void* p, u64 size);
 /// next exit, or lrs_drain().)
 [[nodiscard]] bool lr_place(Vcpu& v, const LrEntry& e);
 
+/// Sets pending again, in place, the list register of `v` (loaded on this
+/// core, its exit not yet handed its list registers back) that held edge or
+/// forwarded (`hw`) interrupt `intid` and that the guest has since
+/// finished, at `priority`: true if there was one. Its model state (in a
+/// list register) is the same before and after: nothing else changes.
+[[nodiscard]] bool lr_refill(Vcpu& v, u32 intid, u8 priority, bool hw);
+
 /// Hands what lr_place() put in the list registers of the vCPU loaded on
 /// `core` back to the vGIC model: before a scheduling decision may run
 /// another vCPU there, or stop this one. On `core`.

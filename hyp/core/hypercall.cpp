@@ -32,7 +32,7 @@ bool psci_known(u32 fid) {
     }
 }
 
-void console_write(Vcpu& v) {
+[[gnu::noinline]] void console_write(Vcpu& v) {
     const u64 len = reg(v, 1);
     if (len > abi::CONSOLE_WRITE_MAX) {
         ret(v, abi::PSCI_INVALID_PARAMETERS);
@@ -73,6 +73,13 @@ i64 cpu_on(Vcpu& v, u64 mpidr, u64 entry, u64 context) {
                                           std::memory_order_acquire)) {
         return expected == VcpuState::starting ? abi::PSCI_ON_PENDING : abi::PSCI_ALREADY_ON;
     }
+    // A vCPU that has just turned itself off may still be leaving its core:
+    // a call's exit saves the last of its registers after the call took
+    // effect (entry.S). They are rewritten only once it is gone.
+    if (!vcpu_leave_core(*t)) {
+        t->state.store(VcpuState::off, std::memory_order_release);
+        return abi::PSCI_INTERNAL_FAILURE;
+    }
     arch::vcpu_reset(*t, Ipa(entry), context);
     // Its VM may have been stopped or restarted meanwhile (its vCPUs set
     // stopped or off): then it stays so, and the caller hears no.
@@ -93,7 +100,7 @@ i64 affinity_info(Vcpu& v, u64 mpidr, u64 level) {
 
 /// PSCI CPU_OFF: the caller stops; its VM ends only when no vCPU is on (one
 /// asleep in WFI is on: it wakes on its interrupt or timer).
-void cpu_off(Vcpu& v) {
+[[gnu::noinline]] void cpu_off(Vcpu& v) {
     v.state.store(VcpuState::off, std::memory_order_release);
     Vm& vm = *v.vm;
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
@@ -111,7 +118,7 @@ void never_returns(Vcpu& v) {
 }
 
 /// TESSERA_MEASUREMENT: what the secured boot verified (measurement.hpp).
-void measurement(Vcpu& v, u64 which) {
+[[gnu::noinline]] void measurement(Vcpu& v, u64 which) {
     const BootMeasurement& m = g_boot_measurement;
     if (!m.present) {
         ret(v, abi::SMCCC_NOT_SUPPORTED);
@@ -152,39 +159,66 @@ void measurement(Vcpu& v, u64 which) {
 
 [[gnu::weak]] bool module_hypercall(Vcpu&, uint32_t) { return false; }
 
+// The dispatch below answers the calls with constant or leaf answers
+// (versions, features, VM_INFO) itself, and hands every other one to a
+// function of its own, kept out of line: the hot path then needs no stack
+// frame (each hand-over is a tail call), and a version query costs a couple
+// of dozen instructions.
 namespace {
 
+/// A call no switch below knows: an optional module's, or not supported.
+[[gnu::noinline]] void not_ours(Vcpu& v, u32 fid, bool optional) {
+    if ((optional && optional_hypercall(v, fid)) || module_hypercall(v, fid)) return;
+    ret(v, abi::SMCCC_NOT_SUPPORTED);
+}
+
+[[gnu::noinline]] void psci_cpu_on(Vcpu& v) { ret(v, cpu_on(v, reg(v, 1), reg(v, 2), reg(v, 3))); }
+
+[[gnu::noinline]] void psci_affinity_info(Vcpu& v) { ret(v, affinity_info(v, reg(v, 1), reg(v, 2))); }
+
+[[gnu::noinline]] void system_off(Vcpu& v) {
+    vm_stop(*v.vm, StopReason::poweroff, 0, "");
+    never_returns(v);
+}
+
+[[gnu::noinline]] void system_reset(Vcpu& v) {
+    vm_reset(*v.vm);
+    never_returns(v);
+}
+
+[[gnu::noinline]] void vm_exit(Vcpu& v) { vm_stop(*v.vm, StopReason::exit_code, reg(v, 1), ""); }
+
+[[gnu::noinline]] void memory_private(Vcpu& v) {
+    u64 audited = 0;
+    const bool alone = vm_memory_private(*v.vm, audited);
+    ret(v, 0);
+    reg(v, 1) = alone ? 1 : 0;
+    reg(v, 2) = audited;
+}
+
 /// PSCI (and the TRNG calls in its range): `psci` as a 32-bit ID, `fid` as called.
-void psci_call(Vcpu& v, u32 psci, u32 fid) {
+[[gnu::always_inline]] inline void psci_call(Vcpu& v, u32 psci, u32 fid) {
     switch (psci & 0xff) {                                  // (dense: a jump table)
     case abi::PSCI_VERSION & 0xff: ret(v, 0x10001); return; // 1.1
     case abi::PSCI_FEATURES & 0xff:
         ret(v, psci_known(static_cast<u32>(reg(v, 1))) ? 0 : abi::PSCI_NOT_SUPPORTED);
         return;
     case abi::PSCI_CPU_OFF & 0xff: cpu_off(v); return;
-    case abi::PSCI_CPU_ON & 0xff: ret(v, cpu_on(v, reg(v, 1), reg(v, 2), reg(v, 3))); return;
-    case abi::PSCI_AFFINITY_INFO & 0xff: ret(v, affinity_info(v, reg(v, 1), reg(v, 2))); return;
+    case abi::PSCI_CPU_ON & 0xff: psci_cpu_on(v); return;
+    case abi::PSCI_AFFINITY_INFO & 0xff: psci_affinity_info(v); return;
     case abi::PSCI_MIGRATE_INFO_TYPE & 0xff: ret(v, abi::PSCI_TOS_NOT_PRESENT); return;
-    case abi::PSCI_SYSTEM_OFF & 0xff:
-        vm_stop(*v.vm, StopReason::poweroff, 0, "");
-        never_returns(v);
-        return;
-    case abi::PSCI_SYSTEM_RESET & 0xff:
-        vm_reset(*v.vm);
-        never_returns(v);
-        return;
-    default:
-        if (!optional_hypercall(v, fid) && !module_hypercall(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
-        return;
+    case abi::PSCI_SYSTEM_OFF & 0xff: system_off(v); return;
+    case abi::PSCI_SYSTEM_RESET & 0xff: system_reset(v); return;
+    default: not_ours(v, fid, true); return;
     }
 }
 
 /// Tessera's own calls (0xc600_00xx).
-void tessera_call(Vcpu& v, u32 fid) {
+[[gnu::always_inline]] inline void tessera_call(Vcpu& v, u32 fid) {
     switch (fid & 0xff) { // (dense: a jump table)
     case abi::TESSERA_ABI_VERSION & 0xff: ret(v, (abi::ABI_MAJOR << 16) | abi::ABI_MINOR); return;
     case abi::TESSERA_CONSOLE_WRITE & 0xff: console_write(v); return;
-    case abi::TESSERA_VM_EXIT & 0xff: vm_stop(*v.vm, StopReason::exit_code, reg(v, 1), ""); return;
+    case abi::TESSERA_VM_EXIT & 0xff: vm_exit(v); return;
     case abi::TESSERA_VM_INFO & 0xff:
         ret(v, 0);
         reg(v, 1) = v.vm->id;
@@ -193,23 +227,14 @@ void tessera_call(Vcpu& v, u32 fid) {
         reg(v, 4) = v.vm->health.restarts; // (HA-aware guests: how often, and when last, it failed)
         reg(v, 5) = v.vm->health.failed_at;
         return;
-    case abi::TESSERA_MEMORY_PRIVATE & 0xff: {
-        u64 audited = 0;
-        const bool alone = vm_memory_private(*v.vm, audited);
-        ret(v, 0);
-        reg(v, 1) = alone ? 1 : 0;
-        reg(v, 2) = audited;
-        return;
-    }
+    case abi::TESSERA_MEMORY_PRIVATE & 0xff: memory_private(v); return;
     case abi::TESSERA_MEASUREMENT & 0xff: measurement(v, reg(v, 1)); return;
-    default:
-        if (!optional_hypercall(v, fid) && !module_hypercall(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
-        return;
+    default: not_ours(v, fid, true); return;
     }
 }
 
 /// Everything else: SMCCC's own calls, the vendor-hypervisor queries, a module's.
-void other_call(Vcpu& v, u32 fid) {
+[[gnu::always_inline]] inline void other_call(Vcpu& v, u32 fid) {
     switch (fid) {
     case abi::SMCCC_VERSION: ret(v, 0x10001); return; // 1.1
     case abi::SMCCC_ARCH_FEATURES:
@@ -222,9 +247,7 @@ void other_call(Vcpu& v, u32 fid) {
         reg(v, 0) = abi::ABI_MAJOR;
         reg(v, 1) = abi::ABI_MINOR;
         return;
-    default:
-        if (!module_hypercall(v, fid)) ret(v, abi::SMCCC_NOT_SUPPORTED);
-        return;
+    default: not_ours(v, fid, false); return;
     }
 }
 
@@ -234,10 +257,11 @@ void handle_hypercall(Vcpu& v) {
     // SMCCC: the function ID is the low 32 bits of x0; bits 63:32 are ignored.
     const u32 fid = static_cast<u32>(reg(v, 0));
     // PSCI 64-bit variants behave like their 32-bit twins here.
-    const u32 psci = (fid & 0xff00'0000) == 0xc400'0000 ? fid - 0x4000'0000 : fid;
+    // (Bit 30 is SMC64: one masked compare finds both.)
+    const u32 psci = fid & ~0x4000'0000u;
     // By owner and range first, then a dense switch within it: two compares
     // and a jump table, not a search through every ID.
-    if ((psci & 0xffff'ff00) == abi::PSCI_VERSION) {
+    if ((psci >> 8) == (abi::PSCI_VERSION >> 8)) {
         psci_call(v, psci, fid);
     } else if ((fid & 0xffff'ff00) == abi::TESSERA_ABI_VERSION) {
         tessera_call(v, fid);

@@ -8,7 +8,8 @@ namespace tessera {
 /// Handles the call in `v`'s x0 with arguments x1..x17 and writes the results
 /// into its registers. May stop `v`'s VM (PSCI SYSTEM_OFF, VM_EXIT).
 /// Unknown function IDs return SMCCC NOT_SUPPORTED (-1) in x0.
-void handle_hypercall(Vcpu& v);
+/// (Named plainly for entry.S, which calls it straight from a call's exit.)
+void handle_hypercall(Vcpu& v) asm("tessera_handle_hypercall");
 
 /// The optional modules' calls (hypercall_optional.cpp: TRNG, a failover
 /// pair's status, the channels): handles `fid` and returns true, or returns

@@ -13,6 +13,7 @@ inline constexpr int64_t PSCI_NOT_SUPPORTED = -1;
 inline constexpr int64_t PSCI_INVALID_PARAMETERS = -2;
 inline constexpr int64_t PSCI_DENIED = -3;
 inline constexpr int64_t PSCI_ALREADY_ON = -4;
+inline constexpr int64_t PSCI_INTERNAL_FAILURE = -6;
 inline constexpr int64_t PSCI_ON_PENDING = -5;
 inline constexpr int64_t PSCI_AFFINITY_ON = 0;
 inline constexpr int64_t PSCI_AFFINITY_OFF = 1;

@@ -24,7 +24,9 @@ bool mmio_claims(const Vm& vm, Ipa ipa) {
            IpaRange{Ipa(vplat::WATCHDOG), vplat::WATCHDOG_SIZE}.contains(ipa) || model_at(vm, ipa) != nullptr;
 }
 
-MmioResult mmio_emulate(Vcpu& v, Ipa ipa, unsigned size, bool write, u64& value) {
+namespace {
+
+[[gnu::always_inline]] inline MmioResult emulate(Vcpu& v, Ipa ipa, unsigned size, bool write, u64& value) {
     // A device's registers are read and written at their own alignment: a
     // misaligned access (a guest mapping a device as normal memory) reaches
     // no register, and gets the bus error a real one would.
@@ -44,6 +46,20 @@ MmioResult mmio_emulate(Vcpu& v, Ipa ipa, unsigned size, bool write, u64& value)
         return MmioResult::no_device;
     }
     return ok ? MmioResult::done : MmioResult::bad_access;
+}
+
+} // namespace
+
+MmioResult mmio_emulate(Vcpu& v, Ipa ipa, unsigned size, bool write, u64& value) {
+    return emulate(v, ipa, size, write, value);
+}
+
+MmioResult mmio_access(Vcpu& v, Ipa ipa, MmioAccess a) {
+    const u64 mask = a.size < 8 ? (1ull << (8 * a.size)) - 1 : ~0ull;
+    u64 value = a.write && a.rt != 31 ? v.ctx.regs.x[a.rt] & mask : 0;
+    const MmioResult r = emulate(v, ipa, a.size, a.write, value);
+    if (r == MmioResult::done && !a.write && a.rt != 31) v.ctx.regs.x[a.rt] = mmio_loaded(a, value);
+    return r;
 }
 
 } // namespace tessera

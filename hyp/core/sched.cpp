@@ -115,18 +115,6 @@ Vcpu* decide(PerCore& core, u64 now) {
     return next;
 }
 
-/// The common exit: the current vCPU keeps a core nobody else wants, with no
-/// budget or timer to look after — decided without the lock or the clock. A
-/// watchdog or a restart due later does not count when the core's timer is
-/// armed for it already: its firing disarms the timer and brings the full path.
-bool nothing_to_decide(PerCore& core) {
-    Vcpu* cur = core.current.load(std::memory_order_relaxed); // (this core writes it)
-    const u64 health = core.health_at.load(std::memory_order_relaxed);
-    return cur != nullptr && !core.yield && is(*cur, VcpuState::runnable) && budget_of(*cur) == nullptr &&
-           core.ready.empty() && core.throttled.empty() && core.timers.earliest() == ~0ull &&
-           (health == 0 || (core.timer_at != 0 && core.timer_at <= health));
-}
-
 } // namespace
 
 void let_go_of_stopped(PerCore& core) {
@@ -147,6 +135,7 @@ void core_enqueue(Vcpu& v) {
         LockGuard guard(core.queue_lock);
         // The core's current vCPU is looked at again before anything queued.
         if (core.current.load(std::memory_order_relaxed) != &v) core.ready.push(v); // (lock held)
+        unsettle(core);
     }
     arch::kick_core(v.core);
 }
@@ -181,12 +170,28 @@ void vcpu_wait_for_interrupt(Vcpu& v, u64 timer_ctl, u64 timer_cval) {
         LockGuard guard(core.queue_lock);
         v.wake_at = timer_cval;
         core.timers.insert(v);
+        unsettle(core);
     }
 }
 
-void vcpu_yield(Vcpu& v) { g_cores[v.core].yield = true; }
+void vcpu_yield(Vcpu& v) {
+    PerCore& core = g_cores[v.core];
+    core.yield = true;
+    unsettle(core);
+}
 
 namespace {
+
+/// After a decision for `next` (lock held, the core's timer armed): whether
+/// its exits may skip the next one — nothing else queued, throttled or
+/// asleep with a timer here, `next` has no budget to charge, and any restart
+/// or watchdog due is one the core's timer is armed for already (its firing
+/// unsettles the core).
+bool quiet_after(const PerCore& core, const Vcpu* next) {
+    const u64 health = core.health_at.load(std::memory_order_relaxed);
+    return next != nullptr && !next->budgeted && !core.yield && core.ready.empty() && core.throttled.empty() &&
+           core.timers.empty() && (health == 0 || (core.timer_at != 0 && core.timer_at <= health));
+}
 
 /// The scheduling decision itself, when the quick look found one to make:
 /// kept out of schedule() so that the common exit pays none of its frame.
@@ -208,6 +213,7 @@ namespace {
             next = decide(core, now);
             core.current.store(next, std::memory_order_release); // vm_reset waits for it to change
             arch::set_core_timer(next_decision(core, next, now));
+            core.settled.store(quiet_after(core, next), std::memory_order_relaxed);
         }
         if (next != nullptr) {
             core.deciding = false;
@@ -222,7 +228,8 @@ namespace {
 } // namespace
 
 void schedule(PerCore& core) {
-    if (nothing_to_decide(core)) arch::run_vcpu(core, *core.current.load(std::memory_order_relaxed));
+    Vcpu* cur = core.current.load(std::memory_order_relaxed); // (this core writes it)
+    if (cur != nullptr && nothing_to_decide(core, *cur)) arch::run_vcpu(core, *cur);
     decide_and_run(core);
 }
 

@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "layout.hpp"
+#include "relaxed_peek.hpp"
 #include "sched_queue.hpp"
 #include "spinlock.hpp"
 #include "vm.hpp"
@@ -35,6 +36,14 @@ struct PerCore {
     u64 slice_end = 0;  ///< counter value at which the current vCPU's slice ends
     u64 run_start = 0;  ///< counter value when the current vCPU was last charged
     bool yield = false; ///< the current vCPU asked to give way (WFE)
+    /// Nothing besides the running vCPU wants this core and no decision is
+    /// due: set by a decision that finds it so (sched.cpp), cleared
+    /// (unsettle()) by whatever could change the next one — a vCPU queued, a
+    /// sleeper's timer, a yield, a restart or watchdog brought forward, the
+    /// core's timer firing. An exit that finds it set and its vCPU still
+    /// runnable needs no decision (nothing_to_decide). (False, the zero of
+    /// .bss, until the core's first decision.)
+    std::atomic<bool> settled{false};
     /// A scheduling decision is under way (from its list-register drain to
     /// the vCPU it enters): no interrupt may go straight to a list register
     /// now (vgic.cpp), only while the current vCPU's exit is handled.
@@ -83,6 +92,29 @@ void vcpu_wait_for_interrupt(Vcpu& v, u64 timer_ctl, u64 timer_cval);
 /// The current vCPU executed WFE: it gives way to ready vCPUs of its
 /// priority (a guest spinning on a lock lets the holder run).
 void vcpu_yield(Vcpu& v);
+
+/// Marks `core` unsettled: its next exit asks for a scheduling decision.
+/// Any core; before the kick that makes it look, if any.
+inline void unsettle(PerCore& core) { core.settled.store(false, std::memory_order_release); }
+
+/// The common exit: the current vCPU `cur` keeps a core nobody else wants,
+/// with no budget or timer to look after — decided without the lock or the
+/// clock, from PerCore::settled and its state. Inline and relaxed: every
+/// exit asks, and a change racing with the look kicks the core, whose guest
+/// exits again at once. On `core`.
+[[gnu::always_inline]] inline bool nothing_to_decide(const PerCore& core, const Vcpu& cur) {
+    return relaxed_peek(core.settled) && relaxed_peek(cur.state) == VcpuState::runnable;
+}
+
+/// Whether the exit `core` is handling may go straight back into `v`, the
+/// vCPU whose registers its hardware holds (PerCore::loaded), without a
+/// scheduling decision: nothing_to_decide(), and its state is still all in
+/// the core (no reload asked for, nothing borrowed its FP registers
+/// meanwhile). Its list registers are the arch's to bring up to date
+/// (filled again if its VM's vGIC changed). Loads only, relaxed as above. On `core`.
+[[nodiscard, gnu::always_inline]] inline bool may_resume(const PerCore& core, const Vcpu& v) {
+    return core.loaded == &v && nothing_to_decide(core, v) && !relaxed_peek(v.reload);
+}
 
 /// Runs the most urgent ready vCPU of `core` — the current one keeps the
 /// core until its slice ends, it blocks or stops, or a higher priority one

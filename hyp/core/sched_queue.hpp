@@ -7,6 +7,7 @@
 
 #include <atomic>
 
+#include "relaxed_peek.hpp"
 #include "types.hpp"
 
 namespace tessera {
@@ -69,7 +70,7 @@ public:
     /// Also read without the lock by the owning core's fast path: a vCPU
     /// queued right after is followed by a kick, so nothing waits long.
     /// (Read without the lock by the core itself, for its fast path.)
-    [[nodiscard]] bool empty() const { return nonempty_.load(std::memory_order_relaxed) == 0; }
+    [[nodiscard]] bool empty() const { return relaxed_peek(nonempty_) == 0; }
 
 private:
     [[nodiscard]] unsigned top() const {
@@ -147,6 +148,7 @@ public:
     }
     /// The earliest wake-up time, ~0 if none.
     [[nodiscard]] u64 earliest() const { return head_ == nullptr ? ~0ull : head_->wake_at; }
+    [[nodiscard]] bool empty() const { return head_ == nullptr; }
 
 private:
     T* head_ = nullptr;

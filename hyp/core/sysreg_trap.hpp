@@ -44,6 +44,15 @@ constexpr SysregAccess sysreg_decode(u32 iss) {
 /// counters in CRn 14) must never be taken for another.
 SysregKind sysreg_kind(const SysregAccess& a);
 
+/// Whether the trapped access `iss` (ESR_EL2.ISS) is to an SGI register
+/// (ICC_SGI1R_EL1, ICC_ASGI1R_EL1, ICC_SGI0R_EL1: op0 3, op1 0, CRn 12,
+/// CRm 11, op2 5-7), as sysreg_kind() would say, straight from the syndrome:
+/// a guest's IPI, the most frequent trap of an SMP guest, asked first.
+constexpr bool sysreg_is_sgi(u32 iss) {
+    constexpr u32 OP0_OP1_CRN_CRM = 0x31fc1e, SGI = 3u << 20 | 12u << 10 | 11u << 1;
+    return (iss & OP0_OP1_CRN_CRM) == SGI && ((iss >> 17) & 7) >= 5;
+}
+
 /// Writes the register's generic name, "S<op0>_<op1>_C<CRn>_C<CRm>_<op2>"
 /// (what assemblers accept), into `buf` of `cap` bytes.
 void sysreg_name(const SysregAccess& a, char* buf, usize cap);

@@ -12,8 +12,6 @@ namespace {
 constexpr u32 GICD_CTLR_ENABLE_G1 = 1u << 1;
 constexpr u32 GICD_CTLR_ARE = 1u << 4;
 constexpr u32 GICD_CTLR_DS = 1u << 6;
-constexpr u32 PIDR2_GICV3 = 0x3b;
-constexpr u32 IIDR_TESSERA = 0x0000'043b; // implementer Arm, revision 0
 constexpr u64 IROUTER_IRM = 1ull << 31;
 
 /// The vCPU of `vm` whose MPIDR affinity is `aff` (Aff1.Aff0), or nullptr.
@@ -31,7 +29,7 @@ Vcpu& spi_target(Vm& vm, u32 intid) {
 }
 
 /// State of `intid` as seen by vCPU `v`; nullptr if it does not exist.
-VirqState* irq(Vcpu& v, u32 intid) {
+[[gnu::always_inline]] inline VirqState* irq(Vcpu& v, u32 intid) {
     if (intid < 32) return &v.vgic.priv[intid];
     if (intid < VGIC_NR_IRQS) return &v.vm->vgic.spi[intid - 32];
     return nullptr;
@@ -70,10 +68,11 @@ bool place_now(Vcpu& v, VirqState& s, u32 intid) {
     const PerCore& core = g_cores[v.core];
     if (core.deciding || core.loaded != &v || core.current.load(std::memory_order_relaxed) != &v) return false;
     const bool group_on = intid < 32 || (v.vm->vgic.ctlr & GICD_CTLR_ENABLE_G1) != 0;
-    if (v.vm->vgic.generation.load(std::memory_order_relaxed) != v.vgic.quiet_at || !(s.edge || s.hw) || s.in_lr ||
-        s.pending || s.active || !s.enabled || !group_on) {
-        return false;
-    }
+    if (!(s.edge || s.hw) || s.pending || s.active || !s.enabled || !group_on) return false;
+    // Its list register, still the guest's during a short exit (entry.S),
+    // finished already: pending again in place, the model unchanged.
+    if (s.in_lr) return !s.edge_latch && arch::lr_refill(v, intid, s.priority, s.hw);
+    if (v.vm->vgic.generation.load(std::memory_order_relaxed) != v.vgic.quiet_at) return false;
     if (!arch::lr_place(v, LrEntry{intid, s.priority, true, false, s.hw, false})) return false;
     s.in_lr = true;
     return true;
@@ -332,6 +331,15 @@ void vgic_inject(Vcpu& target, u32 intid, bool hw) {
     notify(*dest);
 }
 
+bool vgic_inject_again(Vcpu& v, u32 intid) {
+    LockGuard guard(v.vm->vgic.lock);
+    const VirqState& s = v.vgic.priv[intid];
+    // (Anything else — no longer enabled, pending or active by another
+    // way, an edge latched meanwhile — takes the usual way.)
+    if (!s.in_lr || !s.hw || !s.enabled || s.pending || s.active || s.edge_latch) return false;
+    return arch::lr_refill(v, intid, s.priority, true);
+}
+
 bool vgic_withdraw(Vcpu& v, u32 intid) {
     LockGuard guard(v.vm->vgic.lock);
     VirqState* s = irq(v, intid);
@@ -427,41 +435,49 @@ void vgic_writeback(Vcpu& v, const LrEntry& e) {
     }
 }
 
-void vgic_send_sgi(Vcpu& from, u64 sgi1r) {
+namespace {
+
+/// The SGI's target vCPU index from its target list bit `bit`: Aff0 = RS *
+/// 16 + bit within Aff1, which is the vCPU's index (Aff1.Aff0).
+u64 sgi_target(u64 sgi1r, unsigned bit) { return ((sgi1r >> 16) & 0xff) * 256 + ((sgi1r >> 44) & 0xf) * 16 + bit; }
+
+/// vgic_send_sgi() to every vCPU but the sender (IRM), or to several.
+[[gnu::noinline]] void send_sgi_many(Vcpu& from, u64 sgi1r, u32 intid) {
     Vm& vm = *from.vm;
+    if ((sgi1r >> 40) & 1) { // IRM: every vCPU but the sender
+        for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
+            if (&vm.vcpus[i] != &from) vgic_inject(vm.vcpus[i], intid);
+        }
+        return;
+    }
+    for (u32 bits = sgi1r & 0xffff; bits != 0; bits &= bits - 1) {
+        const u64 index = sgi_target(sgi1r, static_cast<unsigned>(__builtin_ctz(bits)));
+        if (index < vm.desc->vcpu_count) vgic_inject(vm.vcpus[index], intid);
+    }
+}
+
+} // namespace
+
+void vgic_send_sgi(Vcpu& from, u64 sgi1r) {
     const u32 intid = static_cast<u32>((sgi1r >> 24) & 0xf);
-    const bool all_but_self = (sgi1r >> 40) & 1;
-    const u64 aff1 = (sgi1r >> 16) & 0xff;
-    const u64 rs = (sgi1r >> 44) & 0xf;
     // Every vCPU's Aff3 and Aff2 are 0 (VMPIDR holds Aff1.Aff0 only): a
     // targeted SGI for another cluster reaches nobody.
-    const bool our_cluster = ((sgi1r >> 32) & 0xff) == 0 && ((sgi1r >> 48) & 0xff) == 0;
-    for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
-        Vcpu& t = vm.vcpus[i];
-        bool hit = false;
-        if (all_but_self) {
-            hit = &t != &from;
-        } else {
-            const u64 aff0 = t.index & 0xff;
-            hit = our_cluster && ((t.index >> 8) & 0xff) == aff1 && (aff0 >> 4) == rs && ((sgi1r >> (aff0 & 0xf)) & 1);
-        }
-        if (hit) vgic_inject(t, intid);
+    const bool irm = (sgi1r >> 40) & 1;
+    if (!irm && (((sgi1r >> 32) & 0xff) != 0 || ((sgi1r >> 48) & 0xff) != 0)) return;
+    // One target, the common IPI: only the vCPU named is looked at (a tail call).
+    const u32 list = sgi1r & 0xffff;
+    if (!irm && list != 0 && (list & (list - 1)) == 0) {
+        const u64 index = sgi_target(sgi1r, static_cast<unsigned>(__builtin_ctz(list)));
+        if (index < from.vm->desc->vcpu_count) vgic_inject(from.vm->vcpus[index], intid);
+        return;
     }
+    send_sgi_many(from, sgi1r, intid);
 }
 
 namespace {
 
 bool vgicd_access_locked(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
     Vm& vm = *v.vm;
-    // The identification registers are constants: read first, without the lock.
-    if (!write && size == 4) {
-        switch (off) {
-        case 0x0004: value = (VGIC_NR_IRQS / 32 - 1) | (9u << 19); return true; // TYPER: ITLinesNumber, 10 INTID bits
-        case 0x0008: value = IIDR_TESSERA; return true;
-        case 0xffe8: value = PIDR2_GICV3; return true;
-        default: break;
-        }
-    }
     LockGuard guard(vm.vgic.lock);
     if (off >= 0x6100 && off < 0x6100 + 8 * VGIC_NR_SPIS) { // IROUTER<n>, n = 32..
         const u64 n = (off - 0x6100) / 8;
@@ -567,7 +583,7 @@ bool vgicr_access_locked(Vcpu& v, u64 offset, unsigned size, bool write, u64& va
         if (!write) value = (target.index & 0xff) | (static_cast<u64>((target.index >> 8) & 0xff) << 8);
         return true;
     case 0x0004:
-        if (!write) value = IIDR_TESSERA;
+        if (!write) value = VGICD_IIDR;
         return true;
     case 0x0014: // WAKER: ChildrenAsleep follows ProcessorSleep at once
         if (write)
@@ -576,7 +592,7 @@ bool vgicr_access_locked(Vcpu& v, u64 offset, unsigned size, bool write, u64& va
             value = target.vgic.sleeping ? 0x6 : 0;
         return true;
     case 0xffe8:
-        if (!write) value = PIDR2_GICV3;
+        if (!write) value = VGICD_PIDR2;
         return true;
     default:
         if (!write) value = 0; // CTLR (no LPIs), STATUSR, PROPBASER…: RAZ/WI
@@ -611,13 +627,19 @@ void tell_targets(Vm& vm, Vcpu* only, u32 first, u32 set) {
 /// or the SGI frame: [0x100, 0x180) and [0x200, 0x280).
 bool sets_something(u64 off) { return (off >= 0x100 && off < 0x180) || (off >= 0x200 && off < 0x280); }
 
-} // namespace
-
-bool vgicd_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
+/// Every distributor access but a read of an identification register.
+[[gnu::noinline]] bool vgicd_access_slow(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
     const bool ok = vgicd_access_locked(v, off, size, write, value);
     if (ok && write && size == 4 && sets_something(off) && value != 0)
         tell_targets(*v.vm, nullptr, static_cast<u32>((off & 0x7f) * 8), static_cast<u32>(value));
     return ok;
+}
+
+} // namespace
+
+bool vgicd_access(Vcpu& v, u64 off, unsigned size, bool write, u64& value) {
+    if (vgicd_read_constant(off, size, write, value)) return true; // (without the lock, or a stack frame)
+    return vgicd_access_slow(v, off, size, write, value);
 }
 
 bool vgicr_access(Vcpu& v, u64 offset, unsigned size, bool write, u64& value) {

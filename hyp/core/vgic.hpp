@@ -79,6 +79,14 @@ void vgic_reset(Vm& vm);
 /// forwarded physical interrupt with the same INTID.
 void vgic_inject(Vcpu& target, u32 intid, bool hw = false);
 
+/// The forwarded private interrupt `intid` (its timer's) of `v`, loaded on
+/// this core, fired again while its exit has not yet handed the list
+/// registers back: if the guest has finished the last one, the list register
+/// that held it takes it again in place — no write-back, no pick, and the
+/// model unchanged (still in a list register, forwarded). True if it did;
+/// else the caller takes the usual way (the exit's write-back, vgic_inject).
+[[nodiscard]] bool vgic_inject_again(Vcpu& v, u32 intid);
+
 /// Takes back a forwarded (`hw`) interrupt of `v` that is pending, not yet
 /// acknowledged and not in a list register — its source, the vCPU's timer,
 /// stopped asserting it, as a level-sensitive line drops on bare metal.
@@ -102,6 +110,23 @@ void vgic_writeback(Vcpu& v, const LrEntry& e);
 
 /// The guest wrote ICC_SGI1R_EL1: raise SGIs on the vCPUs it names.
 void vgic_send_sgi(Vcpu& from, u64 sgi1r);
+
+/// The distributor's identification registers: constants.
+inline constexpr u32 VGICD_PIDR2 = 0x3b;       // GICv3
+inline constexpr u32 VGICD_IIDR = 0x0000'043b; // implementer Arm, revision 0
+
+/// A 32-bit read of one of the distributor's identification registers at
+/// offset `off`: answered into `value` inline, without the lock (true);
+/// false for any other access. The first thing vgicd_access() asks.
+[[gnu::always_inline]] inline bool vgicd_read_constant(u64 off, unsigned size, bool write, u64& value) {
+    if (write || size != 4) return false;
+    switch (off) {
+    case 0x0004: value = (VGIC_NR_IRQS / 32 - 1) | (9u << 19); return true; // TYPER: ITLinesNumber, 10 INTID bits
+    case 0x0008: value = VGICD_IIDR; return true;
+    case 0xffe8: value = VGICD_PIDR2; return true;
+    default: return false;
+    }
+}
 
 /// Emulated distributor access at `offset` (`size` bytes). Reads fill `value`.
 /// Returns false for an access the GIC architecture does not allow.

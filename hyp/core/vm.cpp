@@ -198,6 +198,20 @@ TESSERA_BOOT_ONLY void vm_load(Vm& vm) {
 /// How long a core may take to leave a vCPU after being kicked.
 constexpr u64 VCPU_STOP_TIMEOUT_US = 1'000'000;
 
+bool vcpu_leave_core(Vcpu& v) {
+    if (v.core == arch::this_core()) return true; // (this core runs something else: the caller)
+    arch::kick_core(v.core);
+    // That core may itself be waiting for this one to let go of a vCPU of a
+    // VM it quiesces: this one does, while it waits.
+    PerCore& here = g_cores[arch::this_core()];
+    return arch::wait_until(
+        [&] {
+            let_go_of_stopped(here);
+            return g_cores[v.core].current.load(std::memory_order_acquire) != &v;
+        },
+        VCPU_STOP_TIMEOUT_US);
+}
+
 bool vm_quiesce(Vm& vm, char* why, usize cap) {
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
         vm.vcpus[i].state.store(VcpuState::off, std::memory_order_release);
@@ -206,17 +220,7 @@ bool vm_quiesce(Vm& vm, char* why, usize cap) {
     // state are rewritten.
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
         Vcpu& v = vm.vcpus[i];
-        if (v.core == arch::this_core()) continue;
-        arch::kick_core(v.core);
-        // That core may itself be waiting for this one to let go of a
-        // vCPU of a VM it quiesces: this one does, while it waits.
-        PerCore& here = g_cores[arch::this_core()];
-        if (!arch::wait_until(
-                [&] {
-                    let_go_of_stopped(here);
-                    return g_cores[v.core].current.load(std::memory_order_acquire) != &v;
-                },
-                VCPU_STOP_TIMEOUT_US)) {
+        if (!vcpu_leave_core(v)) {
             // Its memory may still be in use there: rewriting it now could
             // corrupt what that core does.
             format_to(why, cap, "core %u did not let go of vCPU %u within 1 s", v.core, v.index);

@@ -47,7 +47,8 @@ struct Vcpu {
     u32 stalls = 0;             ///< exits in a row that left it at stall_pc
     bool queued = false;        ///< on its core's ready queue or throttled list
     bool on_timer_list = false;
-    u8 priority = 0;                              ///< its VM's priority (higher runs first)
+    u8 priority = 0;       ///< its VM's priority (higher runs first)
+    bool budgeted = false; ///< its VM's time on its core is limited (Budget): every exit of it asks the scheduler
     std::atomic<bool> reload{false};              ///< its EL1 state was reset: load it even if its core still has it
     u16 index = 0;                                ///< vCPU number within its VM
     u8 core = 0;                                  ///< physical core it runs on
@@ -177,6 +178,12 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc);
 /// rewritten. Called on the core of one of its vCPUs, or its home core.
 /// False, saying why in `why`, if a core did not let go in time.
 [[nodiscard]] bool vm_quiesce(Vm& vm, char* why, usize cap);
+
+/// Waits (at most 1 s) until `v`, no longer runnable, has left its core —
+/// that core has decided since, and its exit saved all of `v`'s registers —
+/// so that they may be rewritten; kicks that core first. True once it has
+/// (at once if `v` lives on this core, which runs the caller). Any core.
+[[nodiscard]] bool vcpu_leave_core(Vcpu& v);
 
 /// Restarts a running `vm` from its original images (PSCI SYSTEM_RESET):
 /// its vCPUs stop now; its home core reloads it (vm_restart_request). A VM

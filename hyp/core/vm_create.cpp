@@ -232,6 +232,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
             v.priority = d.priority < PRIORITY_LEVELS ? d.priority : PRIORITY_LEVELS - 1;
             ++g_cores[v.core].assigned;
             if (d.budget_us != 0) {
+                v.budgeted = true;
                 vm.budget[v.core].budget = arch::us_to_ticks(d.budget_us);
                 vm.budget[v.core].period = arch::us_to_ticks(d.period_us);
             }

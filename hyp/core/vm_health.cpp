@@ -15,13 +15,19 @@ namespace tessera {
 
 namespace {
 
-/// Lowers a core's health_at (0: nothing) to `t` (~0: nothing) unless it is already earlier.
-void lower_to(std::atomic<u64>& slot, u64 t) {
+/// Lowers `core`'s health_at (0: nothing) to `t` (~0: nothing) unless it is
+/// already earlier; a deadline brought forward unsettles the core.
+void lower_to(PerCore& core, u64 t) {
     if (t == ~0ull) return;
     if (t == 0) t = 1; // (0 means nothing: an event at the counter's start is due at tick 1)
+    std::atomic<u64>& slot = core.health_at;
     u64 cur = slot.load(std::memory_order_acquire);
-    while ((cur == 0 || t < cur) &&
-           !slot.compare_exchange_weak(cur, t, std::memory_order_acq_rel, std::memory_order_acquire)) {}
+    while (cur == 0 || t < cur) {
+        if (slot.compare_exchange_weak(cur, t, std::memory_order_acq_rel, std::memory_order_acquire)) {
+            unsettle(core);
+            return;
+        }
+    }
 }
 
 /// The back-off before the `n`-th restart (1-based) of a window: doubled each time, capped.
@@ -201,7 +207,7 @@ void vm_health_changed(Vm& vm) {
                             ? 1
                             : vm.health.restart_at.load(std::memory_order_acquire);
     const unsigned home = home_core(vm);
-    lower_to(g_cores[home].health_at, watchdog < restart ? watchdog : restart);
+    lower_to(g_cores[home], watchdog < restart ? watchdog : restart);
     arch::kick_core(home); // (returning from an exit on the home core re-arms its timer anyway)
 }
 
@@ -251,7 +257,7 @@ void vm_health_run(PerCore& core) {
         vm.watchdog.deadline.store(~0ull, std::memory_order_release);
         vm_stop(vm, StopReason::watchdog, 0, why);
     }
-    lower_to(core.health_at, next);
+    lower_to(core, next);
 }
 
 } // namespace tessera

@@ -231,4 +231,74 @@ TEST(Sched, ThrottledAloneTheCoreIdlesUntilTheRefill) {
     EXPECT_EQ(FakeSystem::run(3), &sys.vcpu(0, 0));
 }
 
+// The exit fast path (sched.hpp, may_resume): a vCPU alone on its core with
+// nothing new goes straight back into its guest; everything that could change
+// the decision or its list registers sends the exit down the full path.
+TEST(Sched, AnExitResumesDirectlyOnlyWhenNothingCanChangeTheDecision) {
+    FakeSystem sys({{"a", {1}, 1}, {"b", {1}, 5}, {"capped", {2}, 1, 500, 1000}});
+    Vcpu& a = sys.vcpu(0, 0);
+    Vcpu& b = sys.vcpu(1, 0);
+    PerCore& core = g_cores[1];
+    ASSERT_EQ(FakeSystem::run(1), &b); // the higher priority first
+    wfi(b, TIMER_ENABLE, us(500));     // asleep, until its timer
+    ASSERT_EQ(FakeSystem::run(1), &a);
+    core.loaded = &a; // (as the arch's run_vcpu leaves it)
+    LrEntry picked[4];
+    bool more = false;
+    (void)vgic_pick(a, picked, 4, more); // (what its entry did: nothing waits)
+    // A sleeper's timer on this core: the full path looks after it.
+    EXPECT_FALSE(may_resume(core, a));
+    at_us(500);
+    ASSERT_EQ(FakeSystem::run(1), &b);
+    wfi(b); // (asleep, no timer)
+    ASSERT_EQ(FakeSystem::run(1), &a);
+    EXPECT_TRUE(may_resume(core, a));
+
+    // An interrupt for another vCPU of this core wakes it: the full path
+    // decides (b has the higher priority and must run now).
+    arch::fake::machine().core = 0; // (injected from another core)
+    vgic_inject(b, 1);
+    arch::fake::machine().core = 1;
+    EXPECT_FALSE(may_resume(core, a));
+    ASSERT_EQ(FakeSystem::run(1), &b);
+    wfi(b);
+    ASSERT_EQ(FakeSystem::run(1), &a);
+    (void)vgic_pick(a, picked, 4, more);
+    EXPECT_TRUE(may_resume(core, a));
+
+    // An interrupt for the running vCPU, from another core: no decision,
+    // but its list registers must be filled again (the vGIC's generation
+    // moved on from the one at which its last look found nothing).
+    arch::fake::machine().core = 0;
+    vgic_inject(a, 2);
+    arch::fake::machine().core = 1;
+    EXPECT_TRUE(may_resume(core, a));
+    EXPECT_NE(a.vm->vgic.generation.load(), a.vgic.quiet_at);
+    (void)vgic_pick(a, picked, 4, more); // (what its entry does: tessera_resume, run_vcpu)
+    EXPECT_EQ(a.vm->vgic.generation.load(), a.vgic.quiet_at);
+
+    // A yield (WFE), a reset of its state, its VM stopping, its FP
+    // registers borrowed: each needs the full path.
+    vcpu_yield(a);
+    EXPECT_FALSE(may_resume(core, a));
+    ASSERT_EQ(FakeSystem::run(1), &a);
+    EXPECT_TRUE(may_resume(core, a));
+    a.reload.store(true);
+    EXPECT_FALSE(may_resume(core, a));
+    a.reload.store(false);
+    a.state.store(VcpuState::stopped);
+    EXPECT_FALSE(may_resume(core, a));
+    a.state.store(VcpuState::runnable);
+    EXPECT_TRUE(may_resume(core, a));
+    core.loaded = nullptr; // (something borrowed the FP registers: fp_borrow)
+    EXPECT_FALSE(may_resume(core, a));
+
+    // A vCPU with a CPU budget: every exit charges it, so none skips the decision.
+    Vcpu& capped = sys.vcpu(2, 0);
+    ASSERT_EQ(FakeSystem::run(2), &capped);
+    g_cores[2].loaded = &capped;
+    (void)vgic_pick(capped, picked, 4, more);
+    EXPECT_FALSE(may_resume(g_cores[2], capped));
+}
+
 } // namespace

@@ -275,6 +275,81 @@ TEST(Vgic, SgiRoutingBetweenVcpus) {
     EXPECT_EQ(gicr(v1, GICR_ISPENDR0), 0u);
 }
 
+// A target list naming several vCPUs reaches each of them; the range
+// selector (RS) names vCPUs 16 and up (Aff0 = RS * 16 + bit).
+TEST(Vgic, SgiToSeveralTargetsAndThroughTheRangeSelector) {
+    FakeSystem sys({{"smp", std::vector<u8>(18, 1)}});
+    Vcpu& v0 = sys.vcpu(0, 0);
+    arch::fake::machine().core = 1;
+    vgic_send_sgi(v0, (4ull << 24) | 0x6); // SGI 4 to vCPUs 1 and 2
+    for (unsigned i = 0; i < 18; ++i)
+        EXPECT_EQ(gicr(sys.vcpu(0, i), GICR_ISPENDR0), i == 1 || i == 2 ? 1u << 4 : 0u) << "vCPU " << i;
+    vgic_send_sgi(v0, (1ull << 44) | (6ull << 24) | 0x2); // RS 1, bit 1: SGI 6 to vCPU 17
+    for (unsigned i = 0; i < 18; ++i)
+        EXPECT_EQ(gicr(sys.vcpu(0, i), GICR_ISPENDR0) & (1u << 6), i == 17 ? 1u << 6 : 0u) << "vCPU " << i;
+    vgic_send_sgi(v0, (2ull << 44) | (6ull << 24) | 0x1); // RS 2: vCPU 32, which it does not have
+    EXPECT_EQ(gicr(sys.vcpu(0, 0), GICR_ISPENDR0) & (1u << 6), 0u);
+}
+
+// A short exit leaves the list registers the guest's (entry.S): an
+// interrupt the guest finished there fires again straight into the same
+// register (vgic_inject_again; place_now for a self-IPI), the model
+// unchanged — but only while the model agrees: enabled, not pending or
+// active by another way, no edge latched. Otherwise the usual way.
+TEST(Vgic, AFinishedListRegisterIsRefilledOnlyWhenTheModelAgrees) {
+    FakeSystem sys({{"vm", {1}}});
+    Vcpu& v = sys.vcpu(0, 0);
+    ASSERT_EQ(FakeSystem::run(1), &v);
+    g_cores[1].loaded = &v; // (as the arch's run_vcpu leaves it)
+    gicr_write(v, GICR_ISENABLER0, (1u << VGIC_VTIMER_INTID) | (1u << 3));
+    (void)pick(v, 4);
+    vgic_inject(v, VGIC_VTIMER_INTID, true); // (from its own core: straight into a list register)
+    ASSERT_EQ(arch::fake::machine().placed.size(), 1u);
+    VirqState& t = v.vgic.priv[VGIC_VTIMER_INTID];
+    ASSERT_TRUE(t.in_lr);
+    auto& fm = arch::fake::machine();
+    auto finish = [&](u32 intid, bool hw) { fm.finished.push_back({&v, intid, hw}); };
+
+    finish(VGIC_VTIMER_INTID, true);
+    EXPECT_TRUE(vgic_inject_again(v, VGIC_VTIMER_INTID));
+    EXPECT_EQ(fm.refills, 1u);
+    EXPECT_TRUE(t.in_lr);
+    EXPECT_FALSE(t.pending);
+
+    // The guest's list register not finished yet: the usual way.
+    EXPECT_FALSE(vgic_inject_again(v, VGIC_VTIMER_INTID));
+    // Disabled meanwhile (another vCPU's redistributor write), pending or
+    // active by a guest's write, an edge latched: the model says no.
+    finish(VGIC_VTIMER_INTID, true);
+    t.enabled = false;
+    EXPECT_FALSE(vgic_inject_again(v, VGIC_VTIMER_INTID));
+    t.enabled = true;
+    t.active = true;
+    EXPECT_FALSE(vgic_inject_again(v, VGIC_VTIMER_INTID));
+    t.active = false;
+    t.edge_latch = true;
+    EXPECT_FALSE(vgic_inject_again(v, VGIC_VTIMER_INTID));
+    t.edge_latch = false;
+    EXPECT_EQ(fm.refills, 1u);
+    EXPECT_TRUE(vgic_inject_again(v, VGIC_VTIMER_INTID));
+    EXPECT_EQ(fm.refills, 2u);
+
+    // A self-IPI the same way, through the usual injection (place_now).
+    vgic_inject(v, 3);
+    ASSERT_TRUE(v.vgic.priv[3].in_lr);
+    const u32 generation = v.vm->vgic.generation.load();
+    finish(3, false);
+    vgic_inject(v, 3);
+    EXPECT_EQ(fm.refills, 3u);
+    EXPECT_FALSE(v.vgic.priv[3].pending);
+    EXPECT_FALSE(v.vgic.priv[3].edge_latch);
+    EXPECT_EQ(v.vm->vgic.generation.load(), generation); // (nothing new waits)
+    // Not finished: latched, for the write-back to make it pending again.
+    vgic_inject(v, 3);
+    EXPECT_TRUE(v.vgic.priv[3].edge_latch);
+    EXPECT_NE(v.vm->vgic.generation.load(), generation);
+}
+
 // ICC_SGI1R names Aff3.Aff2.Aff1 as well: a target list in another Aff2 or
 // Aff3 cluster reaches none of the VM's vCPUs (all at Aff3 = Aff2 = 0).
 TEST(Vgic, SgiToAnotherAff2OrAff3ClusterReachesNobody) {

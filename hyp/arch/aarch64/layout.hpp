@@ -16,6 +16,10 @@
 #define GREGS_SPSR 264   /* 33 * 8 */
 #define GREGS_SIZE 272   /* 34 * 8 */
 
+/* Offset of Vcpu::lrs_used and lr_underflow (vm.hpp), read together by a
+   call's exit: whether its list registers are in use (checked in exits.cpp). */
+#define VCPU_LR_STATE 2528
+
 /* Exit kinds passed from the vectors to C++ (ExitKind in exits.hpp). */
 #define EXIT_SYNC 0
 #define EXIT_IRQ 1

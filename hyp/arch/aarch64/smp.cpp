@@ -57,27 +57,32 @@ TESSERA_BOOT_ONLY void set_device_irq(u32 intid, void (*handler)()) {
     g_device_handler = handler;
 }
 
+void handle_core_interrupt(PerCore& core, u32 intid) {
+    gic_end(intid); // priority drop; deactivation is separate (EOImode 1)
+    if (intid == VGIC_VTIMER_INTID || intid == VGIC_PTIMER_INTID) {
+        forward_timer(core, intid);
+        return;
+    }
+    if (intid == HYP_TIMER_INTID) { // the scheduler's deadline: schedule() re-arms it
+        set_core_timer(~0ull);
+        unsettle(core);
+        gic_deactivate(intid);
+        return;
+    }
+    if (intid >= 32 && intid != g_device_intid && device_irq_forward(intid)) return;
+    gic_deactivate(intid);
+    if (intid == static_cast<u32>(Sgi::stop)) halt_this_core(core);
+    if (intid == g_device_intid && g_device_handler != nullptr) g_device_handler();
+    // Sgi::kick and the vGIC maintenance interrupt need no action here:
+    // leaving the guest resyncs its list registers and reschedules.
+}
+
 void handle_core_interrupts(PerCore& core) {
     if (!gic_ready()) return;
     for (;;) {
         const u32 intid = gic_ack();
         if (intid >= 1020) return; // nothing (more) pending
-        gic_end(intid);            // priority drop; deactivation is separate (EOImode 1)
-        if (intid == VGIC_VTIMER_INTID || intid == VGIC_PTIMER_INTID) {
-            forward_timer(core, intid);
-            continue;
-        }
-        if (intid == HYP_TIMER_INTID) { // the scheduler's deadline: schedule() re-arms it
-            set_core_timer(~0ull);
-            gic_deactivate(intid);
-            continue;
-        }
-        if (intid >= 32 && intid != g_device_intid && device_irq_forward(intid)) continue;
-        gic_deactivate(intid);
-        if (intid == static_cast<u32>(Sgi::stop)) halt_this_core(core);
-        if (intid == g_device_intid && g_device_handler != nullptr) g_device_handler();
-        // Sgi::kick and the vGIC maintenance interrupt need no action here:
-        // leaving the guest resyncs its list registers and reschedules.
+        handle_core_interrupt(core, intid);
     }
 }
 

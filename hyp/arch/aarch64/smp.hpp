@@ -9,6 +9,9 @@ namespace tessera::arch {
 /// (SGIs from other cores). On a stop request the core halts here for good.
 void handle_core_interrupts(PerCore& core);
 
+/// Handles physical interrupt `intid` of `core`, acknowledged already.
+void handle_core_interrupt(PerCore& core, u32 intid);
+
 /// Stops every other online core and waits (bounded) until they confirm;
 /// false if one did not within 100 ms.
 [[nodiscard]] bool stop_other_cores();

@@ -10,8 +10,6 @@
 #include "vpmu.hpp"
 #include "vsve.hpp"
 
-extern "C" [[noreturn]] void arch_enter_guest(tessera::arch::GuestRegs* regs, tessera::u64 stack_top);
-
 namespace tessera::arch {
 
 namespace {

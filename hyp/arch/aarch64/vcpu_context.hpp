@@ -22,6 +22,14 @@ static_assert(offsetof(GuestRegs, elr) == GREGS_ELR);
 static_assert(offsetof(GuestRegs, spsr) == GREGS_SPSR);
 static_assert(sizeof(GuestRegs) == GREGS_SIZE);
 
+} // namespace tessera::arch
+
+/// entry.S: loads `regs` into the core, with EL2's stack pointer at
+/// `stack_top` (nothing of this exit's frames is kept), and enters the guest.
+extern "C" [[noreturn]] void arch_enter_guest(tessera::arch::GuestRegs* regs, tessera::u64 stack_top);
+
+namespace tessera::arch {
+
 /// EL1 system registers: live in the hardware while the vCPU is loaded on its
 /// core, saved here only when the core switches to another vCPU.
 struct El1Regs {

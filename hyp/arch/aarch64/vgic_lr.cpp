@@ -117,6 +117,25 @@ bool lr_place(Vcpu& v, const LrEntry& e) {
     return true;
 }
 
+bool lr_refill(Vcpu& v, u32 intid, u8 priority, bool hw) {
+    for (unsigned i = 0; i < v.lrs_used; ++i) {
+        const u64 lr = i == 0 ? ich_lr0_el2::read() : read_lr(i); // (the first: most often the only one)
+        if (static_cast<u32>(lr) != intid) continue;
+        // State 0 (neither pending nor active): the guest ended it (with the
+        // HW bit its end deactivated the physical interrupt, which could then
+        // fire again). The same register, pending again at the model's
+        // priority, as encode() would write it (an edge asks for no EOI).
+        if ((lr & (LR_PENDING | LR_ACTIVE | LR_EOI)) != 0 || ((lr & LR_HW) != 0) != hw) return false;
+        const u64 again = (lr & ~(0xffull << 48)) | static_cast<u64>(priority) << 48 | LR_PENDING;
+        if (i == 0)
+            ich_lr0_el2::write(again);
+        else
+            write_lr(i, again);
+        return true;
+    }
+    return false;
+}
+
 void lrs_drain(PerCore& core) {
     if (core.loaded != nullptr && core.loaded->lrs_used != 0) {
         isb(); // (ICH_ELRSR_EL2 must see lr_place()'s writes)

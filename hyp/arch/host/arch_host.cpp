@@ -34,6 +34,8 @@ void reset() {
     m.ticks_per_zeroed_mib = 0;
     m.lr_count = 4;
     m.placed.clear();
+    m.finished.clear();
+    m.refills = 0;
 }
 
 } // namespace fake
@@ -69,6 +71,17 @@ bool lr_place(Vcpu& v, const LrEntry& e) {
     fake::machine().placed.push_back({&v, e});
     ++v.lrs_used;
     return true;
+}
+
+bool lr_refill(Vcpu& v, u32 intid, u8, bool hw) {
+    auto& done = fake::machine().finished;
+    for (auto it = done.begin(); it != done.end(); ++it) {
+        if (it->vcpu != &v || it->intid != intid || it->hw != hw) continue;
+        done.erase(it);
+        ++fake::machine().refills;
+        return true;
+    }
+    return false;
 }
 
 void lrs_drain(PerCore& core) {

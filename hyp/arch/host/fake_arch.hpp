@@ -54,6 +54,15 @@ struct Machine {
         LrEntry entry;
     };
     std::vector<Placed> placed; ///< what lr_place() put in list registers, until lrs_drain()
+    /// List registers (vCPU, INTID, forwarded) the guest has finished, for
+    /// lr_refill() to find; each found is taken out and counted.
+    struct Finished {
+        Vcpu* vcpu = nullptr;
+        u32 intid = 0;
+        bool hw = false;
+    };
+    std::vector<Finished> finished;
+    unsigned refills = 0;
     /// Called by wait_event(): a test lets "another core" act while this one waits.
     std::function<void()> on_wait;
 };
