@@ -76,7 +76,7 @@ i64 cpu_on(Vcpu& v, u64 mpidr, u64 entry, u64 context) {
     // A vCPU that has just turned itself off may still be leaving its core:
     // a call's exit saves the last of its registers after the call took
     // effect (entry.S). They are rewritten only once it is gone.
-    if (!vcpu_leave_core(*t)) {
+    if (!vcpu_wait_off_core(*t, v)) {
         t->state.store(VcpuState::off, std::memory_order_release);
         return abi::PSCI_INTERNAL_FAILURE;
     }

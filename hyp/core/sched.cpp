@@ -187,8 +187,7 @@ namespace {
 /// asleep with a timer here, `next` has no budget to charge, and any restart
 /// or watchdog due is one the core's timer is armed for already (its firing
 /// unsettles the core).
-bool quiet_after(const PerCore& core, const Vcpu* next) {
-    const u64 health = core.health_at.load(std::memory_order_relaxed);
+bool quiet_after(const PerCore& core, const Vcpu* next, u64 health) {
     return next != nullptr && !next->budgeted && !core.yield && core.ready.empty() && core.throttled.empty() &&
            core.timers.empty() && (health == 0 || (core.timer_at != 0 && core.timer_at <= health));
 }
@@ -213,7 +212,13 @@ bool quiet_after(const PerCore& core, const Vcpu* next) {
             next = decide(core, now);
             core.current.store(next, std::memory_order_release); // vm_reset waits for it to change
             arch::set_core_timer(next_decision(core, next, now));
-            core.settled.store(quiet_after(core, next), std::memory_order_relaxed);
+            // (Another core brings a restart or watchdog forward without
+            // this lock: it stores the deadline, then unsettles. Seen on the
+            // second look, or its unsettle comes after this store.)
+            const u64 health = core.health_at.load(std::memory_order_seq_cst);
+            const bool quiet = quiet_after(core, next, health);
+            core.settled.store(quiet, std::memory_order_seq_cst);
+            if (quiet && core.health_at.load(std::memory_order_seq_cst) != health) unsettle(core);
         }
         if (next != nullptr) {
             core.deciding = false;

@@ -95,7 +95,7 @@ void vcpu_yield(Vcpu& v);
 
 /// Marks `core` unsettled: its next exit asks for a scheduling decision.
 /// Any core; before the kick that makes it look, if any.
-inline void unsettle(PerCore& core) { core.settled.store(false, std::memory_order_release); }
+inline void unsettle(PerCore& core) { core.settled.store(false, std::memory_order_seq_cst); }
 
 /// The common exit: the current vCPU `cur` keeps a core nobody else wants,
 /// with no budget or timer to look after — decided without the lock or the

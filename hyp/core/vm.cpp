@@ -212,6 +212,17 @@ bool vcpu_leave_core(Vcpu& v) {
         VCPU_STOP_TIMEOUT_US);
 }
 
+bool vcpu_wait_off_core(Vcpu& v, const Vcpu& caller) {
+    if (v.core == arch::this_core()) return true; // (this core runs the caller)
+    return arch::wait_until(
+               [&] {
+                   return g_cores[v.core].current.load(std::memory_order_acquire) != &v ||
+                          caller.state.load(std::memory_order_acquire) != VcpuState::runnable;
+               },
+               VCPU_STOP_TIMEOUT_US) &&
+           caller.state.load(std::memory_order_acquire) == VcpuState::runnable;
+}
+
 bool vm_quiesce(Vm& vm, char* why, usize cap) {
     for (u16 i = 0; i < vm.desc->vcpu_count; ++i) {
         vm.vcpus[i].state.store(VcpuState::off, std::memory_order_release);

@@ -185,6 +185,14 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc);
 /// (at once if `v` lives on this core, which runs the caller). Any core.
 [[nodiscard]] bool vcpu_leave_core(Vcpu& v);
 
+/// For a call of `caller` (its registers perhaps not all saved yet: a short
+/// exit, entry.S): waits (at most 1 s) until `v`, which has turned itself
+/// off, has left its core, so that its registers may be rewritten. Never lets
+/// go of this core's own vCPU (vcpu_leave_core does, for a quiesce); gives up
+/// instead, false, if `caller` stops meanwhile (its VM stopping or
+/// restarting: a core quiescing it may be waiting for this one).
+[[nodiscard]] bool vcpu_wait_off_core(Vcpu& v, const Vcpu& caller);
+
 /// Restarts a running `vm` from its original images (PSCI SYSTEM_RESET):
 /// its vCPUs stop now; its home core reloads it (vm_restart_request). A VM
 /// that has failed, ended or is restarting already is left alone.

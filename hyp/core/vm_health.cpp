@@ -23,7 +23,7 @@ void lower_to(PerCore& core, u64 t) {
     std::atomic<u64>& slot = core.health_at;
     u64 cur = slot.load(std::memory_order_acquire);
     while (cur == 0 || t < cur) {
-        if (slot.compare_exchange_weak(cur, t, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        if (slot.compare_exchange_weak(cur, t, std::memory_order_seq_cst, std::memory_order_acquire)) {
             unsettle(core);
             return;
         }

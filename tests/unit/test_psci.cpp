@@ -84,6 +84,48 @@ TEST(Psci, CpuOffBesideASleepingVcpuDoesNotEndTheVm) {
     EXPECT_EQ(FakeSystem::run(1), &v0);
 }
 
+// A call's exit saves the last of its registers after the call took effect
+// (entry.S's short path): CPU_ON of a vCPU that has just turned itself off
+// rewrites its registers only once its core has moved on — and gives up,
+// without letting go of its own vCPU, if the caller's VM stops meanwhile.
+TEST(Psci, CpuOnWaitsForTheVcpuToLeaveItsCoreAndGivesUpIfTheCallerStops) {
+    FakeSystem sys({{"smp", {1, 2}}});
+    Vcpu& v0 = sys.vcpu(0, 0);
+    Vcpu& v1 = sys.vcpu(0, 1);
+    ASSERT_EQ(FakeSystem::run(1), &v0);
+    ASSERT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, ENTRY, 0)), hv::PSCI_SUCCESS);
+    ASSERT_EQ(FakeSystem::run(2), &v1);
+    auto& m = arch::fake::machine();
+    // v1 turns itself off; its core has not decided yet (still in its exit).
+    FakeSystem::call(v1, hv::PSCI_CPU_OFF);
+    ASSERT_EQ(g_cores[2].current.load(), &v1);
+    unsigned waits = 0;
+    m.on_wait = [&] {
+        if (++waits != 3) return;
+        const unsigned here = m.core;
+        EXPECT_EQ(v1.ctx.regs.elr, ENTRY); // (not rewritten yet: the earlier start's)
+        (void)FakeSystem::run(2);          // its core moves on
+        m.core = here;
+    };
+    const unsigned resets = m.resets;
+    EXPECT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, ENTRY + 8, 0)), hv::PSCI_SUCCESS);
+    EXPECT_GE(waits, 3u);
+    EXPECT_EQ(m.resets, resets + 1);
+    EXPECT_EQ(v1.ctx.regs.elr, ENTRY + 8);
+
+    // Again, and this time v0's VM stops while it waits: no reset, v1 stays
+    // off, and v0's core still has v0 (its registers are its exit's to save).
+    ASSERT_EQ(FakeSystem::run(2), &v1);
+    FakeSystem::call(v1, hv::PSCI_CPU_OFF);
+    ASSERT_EQ(g_cores[2].current.load(), &v1);
+    m.on_wait = [&] { v0.state.store(VcpuState::stopped); };
+    EXPECT_EQ(as_status(FakeSystem::call(v0, hv::PSCI_CPU_ON, 1, ENTRY, 0)), hv::PSCI_INTERNAL_FAILURE);
+    EXPECT_EQ(m.resets, resets + 1);
+    EXPECT_EQ(v1.state.load(), VcpuState::off);
+    EXPECT_EQ(g_cores[1].current.load(), &v0);
+    m.on_wait = nullptr;
+}
+
 TEST(Psci, CpuOffOfTheLastVcpuEndsTheVmCleanly) {
     FakeSystem sys({{"solo", {1}}, {"other", {2}}});
     FakeSystem::call(sys.vcpu(0, 0), hv::PSCI_CPU_OFF);

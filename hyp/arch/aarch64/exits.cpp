@@ -123,8 +123,10 @@ void on_coproc_trap(Vcpu& v, u64 esr) {
     sysreg_name(a, name, sizeof name);
     char what[32];
     format_to(what, sizeof what, "%s of %s", a.read ? "MRS" : "MSR", name);
+    const u64 pc = v.ctx.regs.elr;
     refuse(v, iss & SYSREG_ENCODING_BITS, what);
-    v.stalls = 0; // (sent to its vector: moved on)
+    // (Sent to its vector: moved on — unless the vector is the access itself.)
+    (void)note_progress(v, pc, [] { return esr_class_name(ec::sysreg); });
 }
 
 /// A claim of the PMU or the debug registers: the access runs again, untrapped.
@@ -414,10 +416,11 @@ extern "C" [[noreturn]] void tessera_schedule(PerCore* core) { schedule(*core); 
 /// scheduling decision, once every register is saved: what it put in list
 /// registers (lr_place) goes back to the model, then the decision. Never returns.
 extern "C" [[noreturn]] void tessera_short_exit_decide(PerCore* core) {
-    Vcpu& v = *relaxed_peek(core->current);
-    arch::isb(); // (ICH_ELRSR_EL2 must see what the exit put in list registers)
-    arch::vgic_sync_lrs_on_exit(v);
-    arch::resample_timers(v);
+    if (Vcpu* v = relaxed_peek(core->current); v != nullptr) { // (nothing in a short exit lets go of it)
+        arch::isb(); // (ICH_ELRSR_EL2 must see what the exit put in list registers)
+        arch::vgic_sync_lrs_on_exit(*v);
+        arch::resample_timers(*v);
+    }
     schedule(*core);
 }
 
@@ -430,8 +433,9 @@ extern "C" [[noreturn]] void tessera_short_exit_decide(PerCore* core) {
 extern "C" void tessera_irq_exit(PerCore* core) {
     Vcpu& v = *relaxed_peek(core->current); // (this core wrote it)
     const u32 intid = arch::gic_ack();
+    constexpr u32 TIMERS = 1u << VGIC_VTIMER_INTID | 1u << VGIC_PTIMER_INTID; // (VgicCpu::maybe: resample_timers)
     if ((intid == VGIC_VTIMER_INTID || intid == VGIC_PTIMER_INTID) && core->loaded == &v &&
-        relaxed_peek(v.state) == VcpuState::runnable && vgic_inject_again(v, intid)) {
+        relaxed_peek(v.state) == VcpuState::runnable && (v.vgic.maybe & TIMERS) == 0 && vgic_inject_again(v, intid)) {
         arch::gic_end(intid); // (priority drop: the guest's end deactivates it, HW)
         return;
     }

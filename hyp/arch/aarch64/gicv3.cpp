@@ -112,12 +112,6 @@ void gic_send_sgi_others(Sgi sgi) {
     isb();
 }
 
-u32 gic_ack() { return static_cast<u32>(icc_iar1_el1::read() & 0xffffff); }
-
-void gic_end(u32 intid) { icc_eoir1_el1::write(intid); }
-
-void gic_deactivate(u32 intid) { icc_dir_el1::write(intid); }
-
 TESSERA_BOOT_ONLY void gic_enable_spi(u32 intid, u64 mpidr) {
     const u64 n = intid / 32;
     const u32 bit = 1u << (intid % 32);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "addr.hpp"
+#include "sysreg.hpp"
 
 namespace tessera::arch {
 
@@ -21,12 +22,13 @@ void gic_send_sgi(Sgi sgi, u64 mpidr);
 /// Sends `sgi` to every core but this one.
 void gic_send_sgi_others(Sgi sgi);
 /// Acknowledges the highest-priority pending interrupt; returns its INTID
-/// (1023 if none). Must be followed by gic_end() for real INTIDs.
-u32 gic_ack();
+/// (1023 if none). Must be followed by gic_end() for real INTIDs. (Inline:
+/// one register read on every interrupt's exit.)
+inline u32 gic_ack() { return static_cast<u32>(icc_iar1_el1::read() & 0xffffff); }
 /// Drops the running priority of `intid` (EOImode 1: it stays active).
-void gic_end(u32 intid);
+inline void gic_end(u32 intid) { icc_eoir1_el1::write(intid); }
 /// Deactivates `intid` on this core.
-void gic_deactivate(u32 intid);
+inline void gic_deactivate(u32 intid) { icc_dir_el1::write(intid); }
 /// Deactivates private interrupt `intid` (SGI/PPI) of the core with affinity
 /// `mpidr`, from any core (through that core's redistributor).
 void gic_clear_active_private(u64 mpidr, u32 intid);
