@@ -16,8 +16,14 @@ on average and the functions they were spent in.
 The total is the hypervisor's share of a path: `make bench` counts the
 guest's side too (its call, its vector), so its figures are larger.
 
+Then the hand-off: bench_switch (two vCPUs of one VM sharing core 1, 2 048
+hand-offs, guests/tests/bench_switch.cpp) traced the same way; every EL2
+instruction on that core once its guest has started (its boot excluded)
+counts, divided by the hand-offs. Its three report lines at the end are
+noise below one instruction per hand-off.
+
 --check (system.bench_breakdown): fails unless every path shows its 64
-exits and the function that does its work.
+exits and the function that does its work, and the hand-off its switch.
 """
 import bisect
 import collections
@@ -156,8 +162,50 @@ def main():
             if count / n < 0.5:
                 break
             print("  %7.1f  %5.1f%%  %s" % (count / n, 100.0 * count / total, name))
+    wrong += handoff(runner, target, hyp)
     if check and wrong:
         raise SystemExit("FAIL: " + "; ".join(wrong))
+
+
+HANDOFFS = 2048  # bench_switch: 1 024 rounds, two hand-offs each
+SWITCH_CORE = 1  # bench_switch.yaml: both vCPUs on core 1
+
+
+def handoff(runner, target, hyp):
+    """The hand-off's breakdown (bench_switch); returns what --check finds wrong."""
+    image = os.path.join(target, "systems", "bench_switch.img")
+    work = tempfile.mkdtemp(prefix="tessera-trace-")
+    fifo = os.path.join(work, "trace")
+    os.mkfifo(fifo)
+    log = os.path.join(work, "console.log")
+    qemu = subprocess.Popen([runner, image, "--batch", "--timeout", "600", "--log", log, "--trace", fifo],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    spent = collections.Counter()
+    started = False
+    with open(fifo, "rb") as f:
+        for line in f:
+            m = TRACE.match(line)
+            if not m or int(m.group(1)) != SWITCH_CORE:
+                continue
+            pc = int(m.group(2), 16)
+            if not hyp.contains(pc):
+                started = True
+            elif started:
+                spent[hyp.name(pc)] += 1
+    qemu.wait()
+    if "BENCH done" not in open(log, errors="replace").read():
+        raise SystemExit("bench_breakdown: the hand-off guest did not finish (see %s)" % log)
+    total = sum(spent.values())
+    print("\nvCPU hand-off on a shared core (bench_switch): %d hand-offs, %.1f EL2 instructions each"
+          % (HANDOFFS, total / HANDOFFS))
+    for name, count in spent.most_common():
+        if count / HANDOFFS < 5:
+            break
+        print("  %7.1f  %5.1f%%  %s" % (count / HANDOFFS, 100.0 * count / total, name))
+    worker = "tessera::arch::run_vcpu(tessera::PerCore&, tessera::Vcpu&)"
+    if not any(n.startswith("tessera::arch::run_vcpu") and c >= HANDOFFS for n, c in spent.items()):
+        return ["hand-off: %s in fewer than %d of them" % (worker, HANDOFFS)]
+    return []
 
 
 if __name__ == "__main__":
