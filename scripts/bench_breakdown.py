@@ -94,6 +94,34 @@ WORKER = {
 }
 
 
+class Traced:
+    """A system booted under QEMU with every executed instruction logged,
+    streamed through a FIFO (never stored)."""
+
+    def __init__(self, runner, image):
+        work = tempfile.mkdtemp(prefix="tessera-trace-")
+        self.fifo = os.path.join(work, "trace")
+        os.mkfifo(self.fifo)
+        self.log = os.path.join(work, "console.log")
+        self.qemu = subprocess.Popen(
+            [runner, image, "--batch", "--timeout", "600", "--log", self.log, "--trace", self.fifo],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+    def pcs(self, core):
+        """The PC of every instruction `core` executes, in order."""
+        with open(self.fifo, "rb") as f:
+            for line in f:
+                m = TRACE.match(line)
+                if m and int(m.group(1)) == core:
+                    yield int(m.group(2), 16)
+
+    def finished(self, what):
+        """Waits for QEMU; fails unless the guest printed its last report."""
+        self.qemu.wait()
+        if "BENCH done" not in open(self.log, errors="replace").read():
+            raise SystemExit("bench_breakdown: %s did not finish (see %s)" % (what, self.log))
+
+
 def main():
     runner, target = sys.argv[1:3]
     check = "--check" in sys.argv[3:]
@@ -102,13 +130,6 @@ def main():
     image = os.path.join(target, "systems", "bench_trace.img")
     hyp = Lookup(symbols(hyp_elf), text_end(hyp_elf))
     guest = Lookup(symbols(guest_elf), 1 << 64)
-
-    work = tempfile.mkdtemp(prefix="tessera-trace-")
-    fifo = os.path.join(work, "trace")
-    os.mkfifo(fifo)
-    log = os.path.join(work, "console.log")
-    qemu = subprocess.Popen([runner, image, "--batch", "--timeout", "600", "--log", log, "--trace", fifo],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 
     spent = {p: collections.Counter() for p in PATHS}
     exits = collections.Counter()
@@ -119,34 +140,27 @@ def main():
     on_path = {}
     last_guest = 0
     lines = 0
-    with open(fifo, "rb") as f:
-        for line in f:
-            m = TRACE.match(line)
-            if not m or int(m.group(1)) != GUEST_CORE:
-                continue
-            lines += 1
-            pc = int(m.group(2), 16)
-            if hyp.contains(pc):
-                if not in_exit:
-                    in_exit = True
-                    path = current if on_path.get(last_guest) else None
-                    if path:
-                        exits[path] += 1
+    run = Traced(runner, image)
+    for pc in run.pcs(GUEST_CORE):
+        lines += 1
+        if hyp.contains(pc):
+            if not in_exit:
+                in_exit = True
+                path = current if on_path.get(last_guest) else None
                 if path:
-                    spent[path][hyp.name(pc)] += 1
-            else:
-                in_exit = False
-                if pc not in guest_path:  # (the path functions run one after the other)
-                    where = guest.name(pc)
-                    guest_path[pc] = next((p for p in PATHS + ["path_end"] if where.endswith(p)), None)
-                    on_path[pc] = ON_PATH.search(where) is not None
-                if guest_path[pc]:
-                    current = guest_path[pc] if guest_path[pc] != "path_end" else None
-                last_guest = pc
-    qemu.wait()
-    console = open(log, errors="replace").read()
-    if "BENCH done" not in console:
-        raise SystemExit("bench_breakdown: the traced guest did not finish (see %s)" % log)
+                    exits[path] += 1
+            if path:
+                spent[path][hyp.name(pc)] += 1
+        else:
+            in_exit = False
+            if pc not in guest_path:  # (the path functions run one after the other)
+                where = guest.name(pc)
+                guest_path[pc] = next((p for p in PATHS + ["path_end"] if where.endswith(p)), None)
+                on_path[pc] = ON_PATH.search(where) is not None
+            if guest_path[pc]:
+                current = guest_path[pc] if guest_path[pc] != "path_end" else None
+            last_guest = pc
+    run.finished("the traced guest")
     print("EL2 instructions per exit, by function (%d instructions traced on core %d)" % (lines, GUEST_CORE))
     wrong = []
     for p in PATHS:
@@ -173,28 +187,15 @@ SWITCH_CORE = 1  # bench_switch.yaml: both vCPUs on core 1
 
 def handoff(runner, target, hyp):
     """The hand-off's breakdown (bench_switch); returns what --check finds wrong."""
-    image = os.path.join(target, "systems", "bench_switch.img")
-    work = tempfile.mkdtemp(prefix="tessera-trace-")
-    fifo = os.path.join(work, "trace")
-    os.mkfifo(fifo)
-    log = os.path.join(work, "console.log")
-    qemu = subprocess.Popen([runner, image, "--batch", "--timeout", "600", "--log", log, "--trace", fifo],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    run = Traced(runner, os.path.join(target, "systems", "bench_switch.img"))
     spent = collections.Counter()
     started = False
-    with open(fifo, "rb") as f:
-        for line in f:
-            m = TRACE.match(line)
-            if not m or int(m.group(1)) != SWITCH_CORE:
-                continue
-            pc = int(m.group(2), 16)
-            if not hyp.contains(pc):
-                started = True
-            elif started:
-                spent[hyp.name(pc)] += 1
-    qemu.wait()
-    if "BENCH done" not in open(log, errors="replace").read():
-        raise SystemExit("bench_breakdown: the hand-off guest did not finish (see %s)" % log)
+    for pc in run.pcs(SWITCH_CORE):
+        if not hyp.contains(pc):
+            started = True
+        elif started:
+            spent[hyp.name(pc)] += 1
+    run.finished("the hand-off guest")
     total = sum(spent.values())
     print("\nvCPU hand-off on a shared core (bench_switch): %d hand-offs, %.1f EL2 instructions each"
           % (HANDOFFS, total / HANDOFFS))

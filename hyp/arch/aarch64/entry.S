@@ -107,10 +107,8 @@ guest_vectors:                      // (a name for the profile: make bench-break
     stp     x2, x3, [x0, #GREGS_ELR]
 .endm
 
-// Back into the guest from the GuestRegs at x0 whose short half alone was
-// saved: the rest never left the core.
-.macro resume_short
-    ldr     x30, [x0, #GREGS_X30]
+// x2-x17 from the GuestRegs at x0 (both ways back into a guest).
+.macro load_x2_to_x17
     ldp     x2, x3, [x0, #16]
     ldp     x4, x5, [x0, #32]
     ldp     x6, x7, [x0, #48]
@@ -119,6 +117,13 @@ guest_vectors:                      // (a name for the profile: make bench-break
     ldp     x12, x13, [x0, #96]
     ldp     x14, x15, [x0, #112]
     ldp     x16, x17, [x0, #128]
+.endm
+
+// Back into the guest from the GuestRegs at x0 whose short half alone was
+// saved: the rest never left the core.
+.macro resume_short
+    ldr     x30, [x0, #GREGS_X30]
+    load_x2_to_x17
     ldr     x18, [x0, #144]
     ldp     x0, x1, [x0, #GREGS_X0]
     eret
@@ -236,14 +241,7 @@ enter_guest_regs:                   // (x0 = regs, with this exit's frames gone)
     ldp     x2, x3, [x0, #GREGS_ELR]
     msr     elr_el2, x2
     msr     spsr_el2, x3
-    ldp     x2, x3, [x0, #16]
-    ldp     x4, x5, [x0, #32]
-    ldp     x6, x7, [x0, #48]
-    ldp     x8, x9, [x0, #64]
-    ldp     x10, x11, [x0, #80]
-    ldp     x12, x13, [x0, #96]
-    ldp     x14, x15, [x0, #112]
-    ldp     x16, x17, [x0, #128]
+    load_x2_to_x17
     ldp     x18, x19, [x0, #144]
     ldp     x20, x21, [x0, #160]
     ldp     x22, x23, [x0, #176]
