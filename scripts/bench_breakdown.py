@@ -118,8 +118,10 @@ class Traced:
     def finished(self, what):
         """Waits for QEMU; fails unless the guest printed its last report."""
         self.qemu.wait()
-        if "BENCH done" not in open(self.log, errors="replace").read():
-            raise SystemExit("bench_breakdown: %s did not finish (see %s)" % (what, self.log))
+        console = open(self.log, errors="replace").read() if os.path.exists(self.log) else ""
+        if "BENCH done" not in console:
+            raise SystemExit("bench_breakdown: %s did not finish; its console's last lines:\n%s"
+                             % (what, "\n".join(console.splitlines()[-20:])))
 
 
 def main():

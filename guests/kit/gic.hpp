@@ -27,4 +27,18 @@ inline void irq_on() { asm volatile("msr daifclr, #2" ::: "memory"); }
 /// Masks IRQs on this vCPU.
 inline void irq_off() { asm volatile("msr daifset, #2" ::: "memory"); }
 
+/// Sleeps (WFI) until `done()` holds; IRQs are on when it returns. They are
+/// masked from each look to its WFI, which still wakes on a pending one, and
+/// taken after it: with them on, the interrupt that makes `done()` true could
+/// be taken between the look and the WFI, and the WFI sleep on for ever.
+template <class Done> void sleep_until(Done done) {
+    for (;;) {
+        irq_off();
+        if (done()) break;
+        asm volatile("wfi");
+        irq_on();
+    }
+    irq_on();
+}
+
 } // namespace kit::gic

@@ -5,8 +5,10 @@
 // interrupt handler. Counted with the virtual counter, which under QEMU
 // -icount shift=0 ticks once per 16 executed instructions (62.5 MHz, 1 ns per
 // instruction), over many handoffs. Prints "BENCH <name> <total
-// instructions> <count>". (WFE would be the cheaper hand-off on silicon, but
-// QEMU never traps it.)
+// instructions> <count>". Each vCPU waits with kit::gic::sleep_until: with a
+// plain `while (!turn) wfi`, a slice that ends between the look and the WFI
+// lets the SGI be taken there, and both vCPUs then sleep for ever. (WFE
+// would be the cheaper hand-off on silicon, but QEMU never traps it.)
 #include "gic.hpp"
 #include "kit.hpp"
 
@@ -48,7 +50,7 @@ void partner(u64) {
     g_ready = 1;
     kit::gic::send_sgi(SGI_WAKE, 0); // vCPU 0 sleeps until told
     for (u64 i = 0; i < ROUNDS; ++i) {
-        while (g_turn != 1) asm volatile("wfi");
+        kit::gic::sleep_until([] { return g_turn == 1; });
         g_turn = 0;
         kit::gic::send_sgi(SGI_WAKE, 0);
     }
@@ -62,7 +64,7 @@ int main() {
     kit::gic::init_distributor();
     irqs_on(0);
     kit::check(kit::start_cpu(1, partner, 0) == 0, "CPU_ON succeeds");
-    while (g_ready == 0) asm volatile("wfi"); // vCPU 0 blocks; vCPU 1 starts
+    kit::gic::sleep_until([] { return g_ready != 0; }); // vCPU 0 blocks; vCPU 1 starts
     const u64 freq = kit::counter_frequency();
     const u64 scale = 1'000'000'000 / freq;
 
@@ -71,7 +73,7 @@ int main() {
         g_turn = 1;
         g_sent_at = kit::counter();
         kit::gic::send_sgi(SGI_WAKE, 1);
-        while (g_turn != 0) asm volatile("wfi");
+        kit::gic::sleep_until([] { return g_turn == 0; });
     }
     const u64 total = kit::counter() - t0;
     kit::gic::irq_off();

@@ -20,19 +20,16 @@ struct BoardInfo {
     unsigned cpu_count = 0;
     unsigned cpus_ignored = 0; ///< cores beyond TESSERA_MAX_CORES
     bool psci_smc = false;
+    PhysRange nv_flash{}; ///< the last bank of the first `cfi-flash` at the root (size 0: none)
     static constexpr unsigned MAX_SEED = 64;
     u8 rng_seed[MAX_SEED]{}; ///< the firmware's /chosen/rng-seed (its first MAX_SEED bytes)
     unsigned rng_seed_len = 0;
 };
 
-/// Reads memory, console UART, GICv3, CPUs, PSCI and the firmware's random seed from the flattened device tree at
-/// `fdt`. Returns nullptr on success, else what is missing or wrong.
+/// Reads memory, console UART (the PL011 /chosen/stdout-path names, else the first), GICv3, CPUs, PSCI, the flash
+/// bank that keeps the security-version counter (QEMU virt: the second pflash; firmware boots from the first) and the
+/// firmware's random seed from the flattened device tree at `fdt`, in one walk of its nodes. `out` starts empty.
+/// Returns nullptr on success, else what is missing or wrong.
 const char* board_from_fdt(const void* fdt, BoardInfo& out);
-
-/// The flash bank that keeps the security-version counter: the last bank of
-/// the first `cfi-flash` node (QEMU virt: the second pflash; firmware boots
-/// from the first). Size 0 if there is none. Looked up only when a signed
-/// image needs it (a search of the whole tree is not free).
-PhysRange board_nv_flash(const void* fdt);
 
 } // namespace tessera

@@ -44,7 +44,6 @@ static_assert(EARLY_POOL % PAGE_SIZE == 0);
 constinit PageAllocator g_alloc;
 El2Table g_el2;
 constinit BoardInfo g_board;
-constinit std::atomic<bool> g_go{false}; ///< the boot core set up everything: secondaries may schedule
 
 u64 sym(const char* s) { return reinterpret_cast<u64>(s); }
 
@@ -117,9 +116,17 @@ void add_ram() {
 /// How long a core may take to come up after PSCI CPU_ON (counter time).
 constexpr u64 CORE_START_TIMEOUT_US = 1'000'000;
 
+/// Cores whose PSCI CPU_ON succeeded (bit i: core i).
+constinit u32 g_started = 0;
+
+/// Starts every other core; they come up while this one goes on with the
+/// boot, and sleep until it is over (arch::leave_boot).
 void start_secondaries() {
-    // Secondaries start with caches off: make what they read first visible.
-    arch::clean_dcache_to_poc(__payload_region_end, sym(__image_end) + EARLY_POOL - sym(__payload_region_end));
+    // Secondaries start with caches off and read the image's data, bss and
+    // their stacks before their MMU is on: made visible. (The EL2 tables are
+    // read only by the table walker, which their MMU enable makes cacheable:
+    // TCR_EL2 inner write-back and shareable, SCTLR_EL2.M and C set together.)
+    arch::clean_dcache_to_poc(__payload_region_end, sym(__stacks_end) - sym(__payload_region_end));
     for (unsigned i = 1; i < g_core_count; ++i) {
         const i64 r = arch::psci_cpu_on(g_cores[i].mpidr, sym(secondary_entry), i);
         if (r != 0) {
@@ -127,6 +134,14 @@ void start_secondaries() {
                 static_cast<unsigned long long>(g_cores[i].mpidr), static_cast<long long>(r));
             continue;
         }
+        g_started |= 1u << i;
+    }
+}
+
+/// Waits for the cores start_secondaries() started to say they are up.
+void wait_for_secondaries() {
+    for (unsigned i = 1; i < g_core_count; ++i) {
+        if ((g_started & (1u << i)) == 0) continue;
         const bool up =
             arch::wait_until([&] { return g_cores[i].online.load(std::memory_order_acquire); }, CORE_START_TIMEOUT_US);
         if (!up) log("core %u did not come up", i);
@@ -135,8 +150,8 @@ void start_secondaries() {
 
 /// The system to boot: the one `tessera build` packed into the image, else
 /// the one linked in. Refuses a packed description that does not check out,
-/// or an image older than the board's counter (read from `fdt`'s flash).
-const SystemDesc& boot_system(const void* fdt) {
+/// or an image older than the board's counter (read from its flash).
+const SystemDesc& boot_system() {
     static SystemDesc packed;
     if (g_packed.size == 0) arch::panic("this image holds no system: pack one with `tessera build`");
     const auto* blob = static_cast<const u8*>(arch::phys_to_ptr(g_packed.base));
@@ -144,7 +159,7 @@ const SystemDesc& boot_system(const void* fdt) {
     BootVerdict v;
     if (const char* why = secure_boot_check(blob, g_packed.size, v); why != nullptr)
         arch::panic("secured boot: image refused: %s", why);
-    const PhysRange nv_flash = v.anchored ? board_nv_flash(fdt) : PhysRange{};
+    const PhysRange nv_flash = v.anchored ? g_board.nv_flash : PhysRange{};
     if (nv_flash.size >= NV_FLASH_MAPPED) map_or_panic(nv_flash.base.raw(), NV_FLASH_MAPPED, k_device, "counter flash");
     if (const char* why = anti_rollback(v, nv_flash); why != nullptr)
         arch::panic("secured boot: image refused: %s", why);
@@ -273,18 +288,15 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
     g_core_count = g_board.cpu_count;
     for (unsigned i = 1; i < g_core_count; ++i) g_cores[i].mpidr = g_board.cpu_mpidr[i];
     g_cores[0].online.store(true, std::memory_order_release);
+    start_secondaries(); // (they need the ID registers read above, nothing below)
 
-    const SystemDesc& sys = boot_system(fdt);
+    const SystemDesc& sys = boot_system();
     vms_create(sys, g_alloc);
     virtio::virtio_create(sys, g_alloc);
-    start_secondaries();
+    wait_for_secondaries();
     print_banner();
     console_rx_start();
-
-    g_go.store(true, std::memory_order_release);
-    arch::dsb_ish();
-    arch::sev();
-    arch::leave_boot(g_cores[0], g_el2);
+    arch::leave_boot(g_cores[0], g_el2); // (the others run no VM's vCPU before this)
 }
 
 /// First C++ code on a secondary core, started by PSCI CPU_ON with x0 = its
@@ -299,6 +311,5 @@ extern "C" [[noreturn]] void secondary_main(u64 index) {
     core.online.store(true, std::memory_order_release);
     arch::dsb_ish();
     arch::sev();
-    while (!g_go.load(std::memory_order_acquire)) arch::wfe();
-    arch::leave_boot(core, g_el2);
+    arch::leave_boot(core, g_el2); // sleeps until the boot core is done
 }

@@ -55,10 +55,13 @@ template <class Fn> void with_fp_borrowed(Fn fn) {
 /// Whether the board has MTE with tag memory for its guests.
 [[nodiscard]] bool board_has_mte();
 
-/// Zeroes `size` bytes at `p` (whole cache blocks at once where it can).
-void zero_memory(void* p, u64 size);
+/// Zeroes `size` bytes at `p` and cleans them to the point of coherency, in
+/// one pass (a whole cache block per instruction where it can): what a guest
+/// that starts with its MMU and caches off reads there is zeros.
+void zero_to_poc(void* p, u64 size);
 
-/// Makes `v`'s data visible to a guest that starts with its MMU and caches off.
+/// Makes the data at `p` visible to a guest that starts with its MMU and
+/// caches off, and to its instruction fetches.
 void clean_dcache_to_poc(const void* p, u64 size);
 
 /// Puts `e` into a free list register of `v` — the vCPU loaded on this core

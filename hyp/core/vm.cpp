@@ -131,33 +131,50 @@ void vm_load_begin(Vm& vm) {
 
 namespace {
 
-/// Writes bytes [off, off + n) of `vm`'s RAM as a fresh boot finds them:
-/// zeros, with the parts of its images that fall there.
+/// Writes bytes [off, off + n) of `vm`'s RAM as a fresh boot finds them,
+/// cleaned to the point of coherency (its vCPUs start with their caches off
+/// and must read its images and zeros, not what the last run left): the
+/// parts of its images that fall there copied, everything else zeroed. Each
+/// byte is written once and each line cleaned once.
 void fill_piece(Vm& vm, u8* ram, u64 off, u64 n) {
     const VmDesc& d = *vm.desc;
-    arch::zero_memory(ram + off, n);
-    auto copy = [&](Ipa at, const Blob& b) {
-        const u64 start = at - vm.ram.base; // (inside its RAM: vm_layout checked it)
-        const u64 lo = start > off ? start : off;
-        const u64 hi = start + b.size() < off + n ? start + b.size() : off + n;
-        if (lo < hi) memcpy(ram + lo, b.begin + (lo - start), hi - lo);
-    };
-    copy(vm.kernel_ipa, d.image);
-    if (d.initrd.size() != 0) copy(vm.initrd_ipa, d.initrd);
-    if (d.dtb.size() != 0) copy(vm.dtb_ipa, d.dtb);
+    struct Part {
+        u64 start; // offset in its RAM (vm_layout checked that it is inside, and that none overlap)
+        const Blob* blob;
+    } parts[3];
+    unsigned count = 0;
+    parts[count++] = {vm.kernel_ipa - vm.ram.base, &d.image};
+    if (d.initrd.size() != 0) parts[count++] = {vm.initrd_ipa - vm.ram.base, &d.initrd};
+    if (d.dtb.size() != 0) parts[count++] = {vm.dtb_ipa - vm.ram.base, &d.dtb};
+    // In address order, so that the zeros between them are one range each.
+    for (unsigned i = 1; i < count; ++i) {
+        for (unsigned j = i; j > 0 && parts[j].start < parts[j - 1].start; --j) {
+            const Part t = parts[j];
+            parts[j] = parts[j - 1];
+            parts[j - 1] = t;
+        }
+    }
+    const u64 end = off + n;
+    u64 at = off;
+    for (unsigned i = 0; i < count; ++i) {
+        const u64 lo = parts[i].start > at ? parts[i].start : at;
+        const u64 hi = parts[i].start + parts[i].blob->size() < end ? parts[i].start + parts[i].blob->size() : end;
+        if (lo >= hi) continue;
+        if (at < lo) arch::zero_to_poc(ram + at, lo - at);
+        memcpy(ram + lo, parts[i].blob->begin + (lo - parts[i].start), hi - lo);
+        arch::clean_dcache_to_poc(ram + lo, hi - lo);
+        at = hi;
+    }
+    if (at < end) arch::zero_to_poc(ram + at, end - at);
 }
 
 } // namespace
 
 u64 vm_scrub(Vm& vm, u64 from, u64 until) {
     u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
-    // Written once and cleaned to the point of coherency: its vCPUs start
-    // with their caches off and must read its images and zeros, not what
-    // the last run left.
     while (from < vm.ram.size) {
         const u64 n = vm.ram.size - from < SCRUB_PIECE ? vm.ram.size - from : SCRUB_PIECE;
         fill_piece(vm, ram, from, n);
-        arch::clean_dcache_to_poc(ram + from, n);
         from += n;
         if (arch::now_ticks() >= until) break;
     }

@@ -62,6 +62,22 @@ TEST_F(PageTableTest, MixesBlocksAndPagesForUnalignedEdges) {
     EXPECT_FALSE(s2.lookup(Ipa(0x4040'1000)).ok());
 }
 
+// A run of pages that crosses into the next 2 MiB with too little left for a
+// block goes on in the next level-3 table, not round again in the first.
+TEST_F(PageTableTest, PagesThatCrossTwoMegabytesGoOnInTheNextTable) {
+    ASSERT_EQ(s2.map(Ipa(0x4018'0000), PhysAddr(0x6018'0000), 1 * MiB, rwx, alloc), Status::ok);
+    EXPECT_EQ(s2.lookup(Ipa(0x4020'0000)).value().pa.raw(), 0x6020'0000u);
+    EXPECT_EQ(s2.lookup(Ipa(0x4027'f000)).value().level, 3u);
+    EXPECT_FALSE(s2.lookup(Ipa(0x4000'0000)).ok());
+    EXPECT_FALSE(s2.lookup(Ipa(0x4028'0000)).ok());
+    unsigned leaves = 0;
+    s2.for_each_leaf([&](Ipa, PhysAddr, u64 size) {
+        EXPECT_EQ(size, PAGE_SIZE);
+        ++leaves;
+    });
+    EXPECT_EQ(leaves, 256u);
+}
+
 TEST_F(PageTableTest, ForEachLeafVisitsEveryMappingOnceInOrder) {
     ASSERT_EQ(s2.map(Ipa(0x401f'f000), PhysAddr(0x601f'f000), 2 * MiB + 2 * PAGE_SIZE, rwx, alloc), Status::ok);
     ASSERT_EQ(s2.map(Ipa(0x8000'0000), PhysAddr(0x9000'0000), PAGE_SIZE, rwx, alloc), Status::ok);

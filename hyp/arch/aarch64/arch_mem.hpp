@@ -18,4 +18,11 @@ inline void publish_table_entry(u64* slot, u64 value) {
     asm volatile("dsb ishst" ::: "memory");
 }
 
+/// Writes a leaf into a table entry that was invalid; table_entries_written()
+/// makes a run of them visible to the table walker at once.
+inline void write_table_entry(u64* slot, u64 value) { *reinterpret_cast<volatile u64*>(slot) = value; }
+
+/// Makes the entries write_table_entry() wrote visible to the table walker.
+inline void table_entries_written() { asm volatile("dsb ishst" ::: "memory"); }
+
 } // namespace tessera::arch

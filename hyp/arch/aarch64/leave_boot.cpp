@@ -40,11 +40,12 @@ void leave_boot(PerCore& core, El2Table& table) {
             static_cast<unsigned long long>((code + rodata) / KiB));
         g_boot_unmapped.store(true, std::memory_order_release);
         dsb_ish();
-        sev();
+        for (unsigned i = 1; i < g_core_count; ++i) kick_core(i);
     }
     // No guest runs before the boot code is gone: from the first guest
-    // instruction on, nothing can reach it.
-    while (!g_boot_unmapped.load(std::memory_order_acquire)) wfe();
+    // instruction on, nothing can reach it. (The boot core set everything up
+    // before; until then this core sleeps, and costs nothing.)
+    while (!g_boot_unmapped.load(std::memory_order_acquire)) idle_wait();
     schedule(core);
 }
 

@@ -293,7 +293,7 @@ namespace {
 
 /// Runs the one-instruction `op` on each `step`-byte block of [a, end),
 /// eight blocks per turn of the loop, so that the loop's own instructions
-/// are a fraction of the work (scrubbing a VM's RAM is most of a restart).
+/// are a fraction of the work (scrubbing a VM's RAM is most of a boot or a restart).
 template <class Op> [[gnu::always_inline]] inline void each_block(u64 a, u64 end, u64 step, Op op) {
     for (; a + 8 * step <= end; a += 8 * step) {
         op(a);
@@ -310,28 +310,46 @@ template <class Op> [[gnu::always_inline]] inline void each_block(u64 a, u64 end
 
 } // namespace
 
-void zero_memory(void* p, u64 size) {
+namespace {
+
+/// The smallest data cache line (CTR_EL0.DminLine: log2 of it, in words).
+u64 dcache_line() {
+    u64 ctr;
+    asm volatile("mrs %0, ctr_el0" : "=r"(ctr));
+    return 4ull << ((ctr >> 16) & 0xf);
+}
+
+/// Cleans each line of [a, end) to the point of coherency.
+void clean_lines(u64 a, u64 end) {
+    const u64 line = dcache_line();
+    each_block(a & ~(line - 1), end, line, [](u64 at) { asm volatile("dc cvac, %0" ::"r"(at) : "memory"); });
+}
+
+} // namespace
+
+void zero_to_poc(void* p, u64 size) {
     // DCZID_EL0: DZP forbids DC ZVA; BS is log2 of its block, in words.
     u64 dczid;
     asm volatile("mrs %0, dczid_el0" : "=r"(dczid));
     const u64 block = 4ull << (dczid & 0xf);
-    auto a = reinterpret_cast<u64>(p);
-    if ((dczid & (1u << 4)) != 0 || (a & (block - 1)) != 0 || (size & (block - 1)) != 0) {
-        memset(p, 0, size);
-        return;
-    }
-    // One instruction per block (64 bytes on most cores) instead of eight stores.
-    each_block(a, a + size, block, [](u64 at) { asm volatile("dc zva, %0" ::"r"(at) : "memory"); });
+    const auto a = reinterpret_cast<u64>(p);
+    const u64 end = a + size;
+    u64 lo = (a + block - 1) & ~(block - 1);
+    u64 hi = end & ~(block - 1);
+    if ((dczid & (1u << 4)) != 0 || block != dcache_line() || lo >= hi) lo = hi = end; // (stores only)
+    // The ragged ends by stores; between them one DC ZVA per block, each
+    // block cleaned at once (a DC by VA is ordered after the earlier store
+    // to its line), so RAM is walked once, not once to zero and again to clean.
+    memset(p, 0, lo - a);
+    clean_lines(a, lo);
+    each_block(lo, hi, block, [](u64 at) { asm volatile("dc zva, %0\n\tdc cvac, %0" ::"r"(at) : "memory"); });
+    memset(reinterpret_cast<void*>(hi), 0, end - hi);
+    clean_lines(hi, end);
+    dsb_sy();
 }
 
 void clean_dcache_to_poc(const void* p, u64 size) {
-    // CTR_EL0.DminLine: log2 of the smallest data cache line, in words.
-    u64 ctr;
-    asm volatile("mrs %0, ctr_el0" : "=r"(ctr));
-    const u64 line = 4ull << ((ctr >> 16) & 0xf);
-    u64 a = reinterpret_cast<u64>(p) & ~(line - 1);
-    const u64 end = reinterpret_cast<u64>(p) + size;
-    each_block(a, end, line, [](u64 at) { asm volatile("dc cvac, %0" ::"r"(at) : "memory"); });
+    clean_lines(reinterpret_cast<u64>(p), reinterpret_cast<u64>(p) + size);
     dsb_sy();
     asm volatile("ic ialluis" ::: "memory");
     dsb_sy();

@@ -32,6 +32,8 @@ void reset() {
     m.sve_vq = 0;
     m.mte = false;
     m.ticks_per_zeroed_mib = 0;
+    m.cleaned.clear();
+    m.scrubbed = 0;
     m.lr_count = 4;
     m.placed.clear();
     m.finished.clear();
@@ -57,12 +59,28 @@ u64 inject_external_abort(Vcpu& v, u64, bool, bool) { return v.ctx.regs.elr + 0x
 
 void inject_undefined(Vcpu&) {}
 
-void zero_memory(void* p, u64 size) {
-    std::memset(p, 0, size);
-    fake::machine().ticks += size * fake::machine().ticks_per_zeroed_mib / MiB;
+namespace {
+
+/// A scrub's time on the fake counter: ticks_per_zeroed_mib for each MiB covered (kept exact across pieces).
+void scrub_time(u64 size) {
+    auto& m = fake::machine();
+    const u64 before = m.scrubbed * m.ticks_per_zeroed_mib / MiB;
+    m.scrubbed += size;
+    m.ticks += m.scrubbed * m.ticks_per_zeroed_mib / MiB - before;
 }
 
-void clean_dcache_to_poc(const void*, u64) {}
+} // namespace
+
+void zero_to_poc(void* p, u64 size) {
+    std::memset(p, 0, size);
+    scrub_time(size);
+    fake::machine().cleaned.push_back({reinterpret_cast<u64>(p), size});
+}
+
+void clean_dcache_to_poc(const void* p, u64 size) {
+    scrub_time(size); // (a reload's copied part)
+    fake::machine().cleaned.push_back({reinterpret_cast<u64>(p), size});
+}
 
 void kick_core(unsigned core) { ++fake::machine().kicks[core]; }
 

@@ -11,5 +11,7 @@ void fake_ram_init(PhysAddr base, u64 size);
 void* phys_to_ptr(PhysAddr pa);
 /// Stores a table entry; on the host a plain store.
 inline void publish_table_entry(u64* slot, u64 value) { *slot = value; }
+inline void write_table_entry(u64* slot, u64 value) { *slot = value; }
+inline void table_entries_written() {}
 
 } // namespace tessera::arch

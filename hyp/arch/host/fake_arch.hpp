@@ -47,7 +47,13 @@ struct Machine {
     u64 rndr_draws = 0;                  ///< words it gave
     unsigned sve_vq = 0;                 ///< the board's longest SVE vector, in 128-bit granules (0: no SVE)
     bool mte = false;                    ///< the board has MTE with tag memory
-    u64 ticks_per_zeroed_mib = 0; ///< the counter moves on this much per MiB zero_memory() writes (a scrub's time)
+    u64 ticks_per_zeroed_mib =
+        0; ///< the counter moves on this much per MiB zero_to_poc() or clean_dcache_to_poc() covers (a scrub's time)
+    u64 scrubbed = 0; ///< bytes zero_to_poc() and clean_dcache_to_poc() covered
+    struct Cleaned {
+        u64 at, size;
+    };
+    std::vector<Cleaned> cleaned; ///< each range zero_to_poc() or clean_dcache_to_poc() cleaned, in order
     unsigned lr_count = 4;        ///< list registers lr_place() may fill per vCPU
     struct Placed {
         Vcpu* vcpu = nullptr;
