@@ -37,6 +37,7 @@ template <class Done> void sleep_until(Done done) {
         if (done()) break;
         asm volatile("wfi");
         irq_on();
+        asm volatile("isb"); // (the pending interrupt is taken here, before the next look masks it)
     }
     irq_on();
 }

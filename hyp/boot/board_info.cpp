@@ -16,16 +16,16 @@ namespace tessera {
 
 namespace {
 
-u64 read_cells(const fdt32_t* p, int cells) {
+u64 read_cells(const fdt32_t* p, u32 cells) {
     u64 v = 0;
-    for (int i = 0; i < cells; ++i) v = (v << 32) | fdt32_to_cpu(p[i]);
+    for (u32 i = 0; i < cells; ++i) v = (v << 32) | fdt32_to_cpu(p[i]);
     return v;
 }
 
 /// #address-cells and #size-cells: how a node's children write their "reg".
 struct Cells {
-    int address = 2; // (the specification's defaults)
-    int size = 1;
+    u32 address = 2; // (the specification's defaults)
+    u32 size = 1;
 };
 
 /// A property's value and length (nullptr: the node has none).
@@ -33,14 +33,18 @@ struct Prop {
     const void* value = nullptr;
     int len = 0;
 
-    bool is(const char* s) const { return value != nullptr && strcmp(static_cast<const char*>(value), s) == 0; }
+    /// Whether it is the string `s` (its length says so: a value without its terminator is not read past).
+    bool is(const char* s) const {
+        const usize n = strlen(s) + 1;
+        return value != nullptr && static_cast<usize>(len) == n && memcmp(value, s, n) == 0;
+    }
     bool lists(const char* s) const {
         return value != nullptr && fdt_stringlist_contains(static_cast<const char*>(value), len, s) != 0;
     }
 };
 
-int cell_count(const Prop& p, int fallback) {
-    return p.len == 4 ? static_cast<int>(fdt32_to_cpu(*static_cast<const fdt32_t*>(p.value))) : fallback;
+u32 cell_count(const Prop& p, u32 fallback) {
+    return p.len == 4 ? fdt32_to_cpu(*static_cast<const fdt32_t*>(p.value)) : fallback;
 }
 
 /// The properties of one node the walk looks at.
@@ -51,11 +55,15 @@ struct NodeProps {
     [[nodiscard]] Cells children() const { return {cell_count(address_cells, 2), cell_count(size_cells, 1)}; }
 };
 
-/// Entry `index` of a "reg" written with `cells` (the parent's).
+/// Entry `index` of a "reg" written with `cells` (the parent's); false if
+/// there is none, or its cells do not fit 64 bits (whatever a tree says,
+/// nothing is read outside the property).
 bool reg_entry(const Prop& reg, Cells cells, int index, PhysRange& out) {
-    const int stride = cells.address + cells.size;
-    if (reg.value == nullptr || stride == 0 || (index + 1) * stride * 4 > reg.len) return false;
-    const auto* p = static_cast<const fdt32_t*>(reg.value) + static_cast<ptrdiff_t>(index) * stride;
+    if (cells.address > 2 || cells.size > 2) return false;
+    const u64 stride = cells.address + cells.size;
+    if (reg.value == nullptr || stride == 0 || (static_cast<u64>(index) + 1) * stride * 4 > static_cast<u64>(reg.len))
+        return false;
+    const auto* p = static_cast<const fdt32_t*>(reg.value) + static_cast<u64>(index) * stride;
     out = PhysRange{PhysAddr(read_cells(p, cells.address)), read_cells(p + cells.address, cells.size)};
     return true;
 }
@@ -85,11 +93,11 @@ void take_prop(NodeProps& n, const char* name, Prop p) {
 struct UartCandidate {
     PhysRange reg{};
     u32 intid = 0;
-    char path[64]{};
+    char path[128]{};
 };
 
 constexpr int MAX_DEPTH = 8;      ///< deeper nodes are walked past (nothing the hypervisor needs is there)
-constexpr unsigned MAX_UARTS = 4; ///< PL011s remembered (QEMU's virt board has one, or two with a secure world)
+constexpr unsigned MAX_UARTS = 8; ///< PL011s remembered: only these can be the console (QEMU's virt has one or two)
 
 /// What the walk gathers beyond BoardInfo itself.
 struct Walk {
@@ -150,7 +158,8 @@ void visit(const NodeProps& n, int node, int depth, const char* name, usize name
             if (r.size != 0 && r.base.raw() + r.size > r.base.raw()) out.memory[out.memory_count++] = r;
         }
     }
-    if (depth == 2 && w.in_cpus && n.device_type.is("cpu") && n.reg.len >= parent.address * 4) {
+    if (depth == 2 && w.in_cpus && n.device_type.is("cpu") && n.reg.value != nullptr && parent.address >= 1 &&
+        parent.address <= 2 && static_cast<u64>(n.reg.len) >= parent.address * 4ull) {
         if (out.cpu_count == TESSERA_MAX_CORES) {
             ++out.cpus_ignored;
         } else {
@@ -166,6 +175,25 @@ void visit(const NodeProps& n, int node, int depth, const char* name, usize name
         out.psci_smc = n.method.is("smc");
     }
     if (n.compatible.lists("arm,pl011")) note_uart(w, n, parent, depth);
+}
+
+/// Whether `have` (a node's whole path) is the node want[0, n) names:
+/// component by component, a name without a unit address naming the node
+/// with any (as libfdt's path lookup does: "/pl011" is "/pl011@9000000").
+bool path_names(const char* want, usize n, const char* have) {
+    const usize m = strlen(have);
+    usize i = 0, j = 0;
+    while (i < n && j < m) {
+        if (want[i++] != '/' || have[j++] != '/') return false;
+        const usize wi = i, hj = j;
+        while (i < n && want[i] != '/') ++i;
+        while (j < m && have[j] != '/') ++j;
+        const usize wl = i - wi, hl = j - hj;
+        if (memcmp(want + wi, have + hj, wl < hl ? wl : hl) != 0) return false;
+        const bool unitless = wl < hl && have[hj + wl] == '@' && memchr(want + wi, '@', wl) == nullptr;
+        if (wl != hl && !unitless) return false;
+    }
+    return n > 0 && i == n && j == m;
 }
 
 /// The console: the PL011 /chosen/stdout-path names (directly or through
@@ -187,7 +215,7 @@ const UartCandidate* console_uart(const void* fdt, const Walk& w) {
         }
     }
     for (unsigned i = 0; i < w.uart_count && n > 0; ++i) {
-        if (strlen(w.uarts[i].path) == n && memcmp(w.uarts[i].path, path, n) == 0) return &w.uarts[i];
+        if (path_names(path, n, w.uarts[i].path)) return &w.uarts[i];
     }
     return &w.uarts[0];
 }
@@ -234,6 +262,9 @@ const char* board_from_fdt(const void* fdt, BoardInfo& out) {
         int next = 0;
         const u32 tag = fdt_next_tag(fdt, offset, &next);
         if (tag == FDT_END) return "malformed device tree (its structure block ends inside a node)";
+        // (libfdt 1.6 lets a property length near 2^32 wrap the next offset
+        // back onto this one: the walk would never end.)
+        if (next <= offset) return "malformed device tree (a property longer than the tree)";
         if (tag == FDT_PROP) {
             const auto* p =
                 static_cast<const struct fdt_property*>(fdt_offset_ptr(fdt, offset, sizeof(struct fdt_property)));

@@ -118,6 +118,7 @@ constexpr u64 CORE_START_TIMEOUT_US = 1'000'000;
 
 /// Cores whose PSCI CPU_ON succeeded (bit i: core i).
 constinit u32 g_started = 0;
+static_assert(TESSERA_MAX_CORES <= 32, "g_started has a bit per core");
 
 /// Starts every other core; they come up while this one goes on with the
 /// boot, and sleep until it is over (arch::leave_boot).
@@ -211,11 +212,14 @@ void print_banner() {
         static_cast<unsigned long long>(sizeof(Vcpu)));
 }
 
-void init_core(unsigned index) {
-    PerCore& core = g_cores[index];
-    core.index = index;
-    core.stack_top = stack_top(index);
-    arch::tpidr_el2::write(reinterpret_cast<u64>(&core));
+/// Fills in every core's own fields, on the boot core: a secondary, whose
+/// caches are off until its MMU is on, writes none of g_cores (its stores
+/// would go around this core's cached copy of the same line).
+void init_cores() {
+    for (unsigned i = 0; i < MAX_CORES; ++i) {
+        g_cores[i].index = i;
+        g_cores[i].stack_top = stack_top(i);
+    }
 }
 
 } // namespace
@@ -226,7 +230,8 @@ using namespace tessera;
 
 /// First C++ code on the boot core: MMU off, x0 = device tree. Never returns.
 extern "C" [[noreturn]] void boot_main(const void* fdt) {
-    init_core(0);
+    init_cores();
+    arch::tpidr_el2::write(reinterpret_cast<u64>(&g_cores[0]));
     g_cores[0].mpidr = arch::mpidr_affinity(arch::mpidr_el1::read());
 
     const u64 early = align_up(sym(__image_end), PAGE_SIZE);
@@ -302,7 +307,7 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
 /// First C++ code on a secondary core, started by PSCI CPU_ON with x0 = its
 /// index. Never returns.
 extern "C" [[noreturn]] void secondary_main(u64 index) {
-    init_core(static_cast<unsigned>(index));
+    arch::tpidr_el2::write(reinterpret_cast<u64>(&g_cores[index])); // (its fields: init_cores())
     PerCore& core = g_cores[index];
     arch::el2_mmu_enable(g_el2);
     if (!arch::gic_init_cpu(core.mpidr)) arch::panic("no GIC redistributor for core %u", core.index);

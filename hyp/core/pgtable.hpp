@@ -71,6 +71,8 @@ public:
     /// Maps [va, va+size) to [pa, pa+size) with `attrs`, using the largest
     /// blocks alignment allows. All three must be page aligned. Fails with
     /// `already_mapped` (and maps nothing more) if any part is mapped already.
+    /// The new entries are made visible together, after them: whatever the
+    /// mapping exposes must be written (and ordered) before the call.
     Status map(In in, PhysAddr pa, u64 size, MapAttrs attrs, PageAllocator& alloc) {
         u64 va = in.raw();
         if (!is_aligned(va | pa.raw() | size, PAGE_SIZE) || size == 0) return Status::invalid;

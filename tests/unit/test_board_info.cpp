@@ -106,11 +106,11 @@ TEST(BoardInfo, TenCoresAndThreeGigabytes) {
 // nothing, the first PL011 in the tree.
 TEST(BoardInfo, TheConsoleIsThePl011StdoutPathNames) {
     auto t = virt();
-    add_uart(t, "pl011@9040000", 0x0904'0000, 8);
+    add_uart(t, "serial@9040000", 0x0904'0000, 8);
     BoardInfo b;
     const int chosen = node(t, "/chosen");
 
-    ASSERT_EQ(fdt_setprop_string(t.data(), chosen, "stdout-path", "/pl011@9040000"), 0);
+    ASSERT_EQ(fdt_setprop_string(t.data(), chosen, "stdout-path", "/serial@9040000"), 0);
     ASSERT_EQ(parse(t, b), "");
     EXPECT_EQ(b.uart.base.raw(), 0x0904'0000u);
     EXPECT_EQ(b.uart_intid, 40u);
@@ -124,7 +124,7 @@ TEST(BoardInfo, TheConsoleIsThePl011StdoutPathNames) {
     EXPECT_EQ(b.uart.base.raw(), 0x0900'0000u);
     EXPECT_EQ(b.uart_intid, 33u);
 
-    ASSERT_EQ(fdt_setprop_string(t.data(), node(t, "/aliases"), "serial0", "/pl011@9040000"), 0);
+    ASSERT_EQ(fdt_setprop_string(t.data(), node(t, "/aliases"), "serial0", "/serial@9040000"), 0);
     ASSERT_EQ(parse(t, b), "");
     EXPECT_EQ(b.uart.base.raw(), 0x0904'0000u);
 
@@ -138,6 +138,15 @@ TEST(BoardInfo, TheConsoleIsThePl011StdoutPathNames) {
     ASSERT_EQ(fdt_delprop(t.data(), node(t, "/chosen"), "stdout-path"), 0);
     ASSERT_EQ(parse(t, b), "");
     EXPECT_EQ(b.uart.base.raw(), first_base);
+
+    // A name without its unit address names the node with one, as in libfdt's lookups.
+    ASSERT_EQ(fdt_setprop_string(t.data(), node(t, "/chosen"), "stdout-path", "/serial@9040000"), 0);
+    ASSERT_EQ(parse(t, b), "");
+    EXPECT_EQ(b.uart.base.raw(), 0x0904'0000u);
+    ASSERT_EQ(fdt_setprop_string(t.data(), node(t, "/chosen"), "stdout-path", "/pl011:115200"), 0);
+    ASSERT_EQ(parse(t, b), "");
+    EXPECT_EQ(b.uart.base.raw(), 0x0900'0000u);
+    EXPECT_EQ(first_base, 0x0904'0000u); // (so that the fallback could not pass for it)
 }
 
 // What a tree lacks is said by name; a broken structure block is refused,
@@ -173,6 +182,28 @@ TEST(BoardInfo, WhatIsMissingOrBrokenIsSaid) {
         auto t = virt();
         t[0] = 0; // the magic
         EXPECT_EQ(parse(t, b), "no valid device tree");
+    }
+    {
+        // Cells no 64-bit address is written in: the memory's "reg" is not
+        // read (past the property, or into 64 bits) but refused.
+        auto t = virt();
+        ASSERT_EQ(fdt_setprop_u32(t.data(), 0, "#address-cells", 0x2000'0000), 0);
+        EXPECT_EQ(parse(t, b), "no memory node");
+        ASSERT_EQ(fdt_setprop_u32(t.data(), 0, "#address-cells", 3), 0);
+        const fdt32_t reg[] = {0, 0, cpu_to_fdt32(0x4000'0000), 0, cpu_to_fdt32(0x2000'0000)};
+        ASSERT_EQ(fdt_setprop(t.data(), node(t, "/memory@40000000"), "reg", reg, sizeof reg), 0);
+        EXPECT_EQ(parse(t, b), "no memory node");
+    }
+    {
+        // A property length that would wrap the walk back onto itself
+        // (libfdt 1.6 does not catch it): refused, not walked for ever.
+        auto t = virt();
+        const int mem = node(t, "/memory@40000000");
+        int len = 0;
+        auto* p = static_cast<struct fdt_property*>(fdt_get_property_w(t.data(), mem, "reg", &len));
+        ASSERT_NE(p, nullptr);
+        p->len = cpu_to_fdt32(0xffff'fff4u);
+        EXPECT_NE(parse(t, b).find("malformed device tree"), std::string::npos) << parse(t, b);
     }
     {
         // The structure block cut short inside the tree: its end tag and the
