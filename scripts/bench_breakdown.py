@@ -4,8 +4,10 @@
 Boots the bench_trace system (the benchmark guest's paths, 64 times each,
 each in a function of its own: guests/tests/bench.cpp built with
 BENCH_TRACE) under QEMU with every executed instruction logged
-(`tessera-qemu-run --trace`: -singlestep, -d exec,nochain). The log streams
-through a FIFO and is never stored. On the guest's core, each stretch of
+(`tessera-qemu-run --trace --icount`: -singlestep, -d exec,nochain, under
+-icount as `make bench` runs: in real time a traced run is so slow that time
+slices end between hand-offs, and the hand-off takes another path). The log
+streams through a FIFO and is never stored. On the guest's core, each stretch of
 EL2 instructions between two guest instructions is one exit; it belongs to
 the path whose function the guest ran last (with what it calls: the kit's
 hvc wrapper, its vectors and handlers). Each instruction is
@@ -104,7 +106,7 @@ class Traced:
         os.mkfifo(self.fifo)
         self.log = os.path.join(work, "console.log")
         self.qemu = subprocess.Popen(
-            [runner, image, "--batch", "--timeout", "600", "--log", self.log, "--trace", self.fifo],
+            [runner, image, "--batch", "--icount", "--timeout", "600", "--log", self.log, "--trace", self.fifo],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 
     def pcs(self, core):
