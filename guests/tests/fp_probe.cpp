@@ -32,7 +32,7 @@ unsigned hold_registers(u64 seed, unsigned rounds) {
     const u64 away = kit::counter_frequency() / 2000; // a gap of 0.5 ms: another vCPU ran
     unsigned switched = 0;
     for (unsigned r = 0; r < rounds; ++r) {
-        for (unsigned k = 0; k < Q_BYTES; ++k) g_put[k] = static_cast<u8>(seed * 131 + k * 7 + r);
+        for (unsigned k = 0; k < Q_BYTES; ++k) g_put[k] = static_cast<u8>(seed * 131 + u64{k} * 7 + r);
         // FPSR: its cumulative flags (IOC..IXC, IDC, QC); FPCR: AHP, DN, FZ and the rounding mode.
         put_word(g_put, Q_BYTES, (seed + r) % 32 | ((seed + r) % 2) << 7 | ((seed + r + 1) % 2) << 27);
         put_word(g_put, Q_BYTES + 8, ((seed * 3 + r) % 32) << 22);

@@ -136,9 +136,11 @@ void move_device_irq(u32 intid, unsigned core) {
 }
 
 void kick_core(unsigned core) {
+    // Its own core first, without a frame: the common case (a vCPU woken by
+    // another of its core) and one that needs nothing, as returning from the
+    // exit reschedules anyway.
+    if (reinterpret_cast<const PerCore*>(tpidr_el2::read())->index == core) return;
     if (core >= g_core_count || !gic_ready()) return;
-    const PerCore* self = reinterpret_cast<const PerCore*>(tpidr_el2::read());
-    if (self == &g_cores[core]) return; // returning from the exit reschedules anyway
     gic_send_sgi(Sgi::kick, g_cores[core].mpidr);
 }
 
