@@ -16,4 +16,11 @@ template <class T> [[gnu::always_inline]] inline T relaxed_peek(const std::atomi
     return *reinterpret_cast<const volatile T*>(&a);
 }
 
+/// The value of `x`, a word other cores write with __atomic stores (a plain
+/// member of a struct that is reset by assignment), as a relaxed load gives it.
+template <class T> [[gnu::always_inline]] inline T relaxed_peek_word(const T& x) {
+    static_assert(sizeof(T) <= 8 && __atomic_always_lock_free(sizeof(T), nullptr));
+    return *reinterpret_cast<const volatile T*>(&x);
+}
+
 } // namespace tessera

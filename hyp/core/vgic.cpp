@@ -38,6 +38,22 @@ Vcpu& spi_target(Vm& vm, u32 intid) {
 /// Records that some vCPU of `vm` may have new work (lock held).
 void bump(Vm& vm) { vm.vgic.generation.store(vm.vgic.generation + 1, std::memory_order_release); }
 
+/// Records that `v` may have new work in its own private interrupts (lock
+/// held): its next entry looks again, and its VM's other vCPUs do not (a
+/// hand-off's SGI used to send its sender through a pick for nothing).
+void stale(Vcpu& v) {
+    __atomic_store_n(&v.vgic.quiet_at, v.vm->vgic.generation.load(std::memory_order_relaxed) - 1, __ATOMIC_RELAXED);
+}
+
+/// New work for `v` in interrupt `intid`: `v` alone looks again for a
+/// private one, every vCPU of its VM for an SPI (lock held).
+void bump_for(Vcpu& v, u32 intid) {
+    if (intid < 32)
+        stale(v);
+    else
+        bump(*v.vm);
+}
+
 /// Notes that `intid` (of `v`, for a private one) may now want a list
 /// register; vgic_pick checks the hint and drops it when it no longer holds.
 void mark(Vcpu& v, u32 intid) {
@@ -72,7 +88,7 @@ bool place_now(Vcpu& v, VirqState& s, u32 intid) {
     // Its list register, still the guest's during a short exit (entry.S),
     // finished already: pending again in place, the model unchanged.
     if (s.in_lr) return !s.edge_latch && arch::lr_refill(v, intid, s.priority, s.hw);
-    if (v.vm->vgic.generation.load(std::memory_order_relaxed) != v.vgic.quiet_at) return false;
+    if (v.vm->vgic.generation.load(std::memory_order_relaxed) != relaxed_peek_word(v.vgic.quiet_at)) return false;
     if (!arch::lr_place(v, LrEntry{intid, s.priority, true, false, s.hw, false})) return false;
     s.in_lr = true;
     return true;
@@ -326,7 +342,7 @@ void vgic_inject(Vcpu& target, u32 intid, bool hw) {
         if (place_now(*dest, *s, intid)) return;
         pend(*s);
         mark(*dest, intid);
-        bump(vm);
+        bump_for(*dest, intid);
     }
     notify(*dest);
 }
@@ -371,7 +387,7 @@ unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more) {
     // The common case on a trap: nothing changed since the last look found
     // nothing. Checked without the lock: a change racing with it kicks the
     // vCPU, which looks again on its next entry.
-    if (vm.vgic.generation.load(std::memory_order_acquire) == v.vgic.quiet_at) return 0;
+    if (vm.vgic.generation.load(std::memory_order_acquire) == relaxed_peek_word(v.vgic.quiet_at)) return 0;
     if (max > VGIC_MAX_LRS) max = VGIC_MAX_LRS;
     LockGuard guard(vm.vgic.lock);
     const u32 generation = vm.vgic.generation;
@@ -393,7 +409,7 @@ unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more) {
     // All that waits is now in list registers: until the next change
     // (which bumps the generation; so does handing back one that still
     // waits), the next entry has nothing to pick.
-    if (!more) v.vgic.quiet_at = generation;
+    if (!more) __atomic_store_n(&v.vgic.quiet_at, generation, __ATOMIC_RELAXED);
     return n;
 }
 
@@ -431,7 +447,7 @@ void vgic_writeback(Vcpu& v, const LrEntry& e) {
         s->hw = false;
     } else {
         mark(v, e.intid);
-        bump(*v.vm);
+        bump_for(v, e.intid);
     }
 }
 

@@ -43,8 +43,12 @@ struct VirqState {
 struct VgicCpu {
     VirqState priv[32];
     bool sleeping = true; ///< GICR_WAKER.ProcessorSleep
-    u32 quiet_at = ~0u;   ///< Vgic::generation at which nothing was waiting for this vCPU
-    u32 maybe = 0;        ///< private interrupts that may be pending or active (vgic_pick looks only at these)
+    /// Vgic::generation at which nothing was waiting for this vCPU; any
+    /// other value: it looks again on its next entry. Written under the
+    /// vGIC's lock (by any core: a private interrupt of this vCPU moves it
+    /// instead of the VM's generation), read without it (vgic_quiet()).
+    u32 quiet_at = ~0u;
+    u32 maybe = 0; ///< private interrupts that may be pending or active (vgic_pick looks only at these)
 };
 
 /// Per-VM part: the distributor and its SPIs.

@@ -105,6 +105,38 @@ TEST(Vgic, EveryChangeThatGivesWorkEndsTheQuietLook) {
     EXPECT_EQ(pick(v, 4), Ids{42});
 }
 
+// A private interrupt (an SGI, a PPI) gives work to its own vCPU only: the
+// others of its VM stay quiet (their entries need no pick), while an SPI,
+// which any of them may take, ends every vCPU's quiet look.
+TEST(Vgic, APrivateInterruptEndsOnlyItsOwnVcpusQuietLook) {
+    FakeSystem sys({{"vm", {1, 2}}});
+    Vcpu& a = sys.vcpu(0, 0);
+    Vcpu& b = sys.vcpu(0, 1);
+    Vm& vm = sys.vm(0);
+    auto quiet = [&](const Vcpu& v) { return vm.vgic.generation.load() == v.vgic.quiet_at; };
+    gicd_write(a, GICD_CTLR, ENABLE_G1);
+    gicr_write(b, GICR_ISENABLER0, 1u << 1);
+    gicd_write(a, GICD_ISENABLER + 4, 1u << 8);
+    EXPECT_EQ(pick(a, 4), Ids{});
+    EXPECT_EQ(pick(b, 4), Ids{});
+    ASSERT_TRUE(quiet(a) && quiet(b));
+
+    vgic_send_sgi(a, u64{1} << 24 | 1u << 1); // SGI 1 to vCPU 1
+    EXPECT_TRUE(quiet(a));
+    EXPECT_FALSE(quiet(b));
+    EXPECT_EQ(pick(b, 4), Ids{1});
+    EXPECT_EQ(pick(a, 4), Ids{});
+    // Written back still pending: its own vCPU looks again, not the other.
+    done(b, 1);
+    EXPECT_EQ(pick(b, 4), Ids{});
+    ASSERT_TRUE(quiet(a) && quiet(b));
+
+    vgic_inject(a, 40); // an SPI, routed to vCPU 0 but any vCPU's look must end
+    EXPECT_FALSE(quiet(a));
+    EXPECT_FALSE(quiet(b));
+    EXPECT_EQ(pick(a, 4), Ids{40});
+}
+
 TEST(Vgic, EnableGatesDelivery) {
     FakeSystem sys({{"vm", {1}}});
     Vcpu& v = sys.vcpu(0, 0);
@@ -344,10 +376,12 @@ TEST(Vgic, AFinishedListRegisterIsRefilledOnlyWhenTheModelAgrees) {
     EXPECT_FALSE(v.vgic.priv[3].pending);
     EXPECT_FALSE(v.vgic.priv[3].edge_latch);
     EXPECT_EQ(v.vm->vgic.generation.load(), generation); // (nothing new waits)
-    // Not finished: latched, for the write-back to make it pending again.
+    ASSERT_EQ(v.vgic.quiet_at, generation);
+    // Not finished: latched, for the write-back to make it pending again,
+    // and the vCPU's next entry looks again.
     vgic_inject(v, 3);
     EXPECT_TRUE(v.vgic.priv[3].edge_latch);
-    EXPECT_NE(v.vm->vgic.generation.load(), generation);
+    EXPECT_NE(v.vm->vgic.generation.load(), v.vgic.quiet_at);
 }
 
 // ICC_SGI1R names Aff3.Aff2.Aff1 as well: a target list in another Aff2 or
@@ -514,10 +548,10 @@ TEST(Vgic, AnInterruptForTheVcpuInItsExitGoesStraightToAListRegister) {
     auto generation = [&] { return vm.vgic.generation.load(); };
     auto slow = [&](const char* why, auto inject) {
         in_its_exit();
-        const u32 g = generation();
+        ASSERT_EQ(generation(), v0.vgic.quiet_at) << why;
         inject();
         EXPECT_TRUE(m.placed.empty()) << why;
-        EXPECT_NE(generation(), g) << why;
+        EXPECT_NE(generation(), v0.vgic.quiet_at) << why; // (its next entry looks)
     };
 
     in_its_exit();
@@ -534,7 +568,7 @@ TEST(Vgic, AnInterruptForTheVcpuInItsExitGoesStraightToAListRegister) {
     EXPECT_EQ(pick(v0, 4), Ids{}); // nothing left for the entry to pick
     vgic_inject(v0, 2);            // again, while in a register: latched in the model
     EXPECT_EQ(m.placed.size(), 2u);
-    EXPECT_NE(generation(), g);
+    EXPECT_NE(generation(), v0.vgic.quiet_at); // (its next entry looks)
 
     // A scheduling decision (here: v0 yields) hands them back first, pending.
     vcpu_yield(v0);

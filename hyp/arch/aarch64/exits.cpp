@@ -404,7 +404,7 @@ extern "C" arch::GuestRegs* tessera_resume(PerCore* core) {
     if (v == nullptr || !may_resume(*core, *v)) return nullptr;
     // An interrupt new for it (another core's, or a maintenance interrupt's
     // write-back): its list registers are filled again, as on any entry.
-    if (relaxed_peek(v->vm->vgic.generation) != v->vgic.quiet_at) [[unlikely]]
+    if (relaxed_peek(v->vm->vgic.generation) != relaxed_peek_word(v->vgic.quiet_at)) [[unlikely]]
         return arch::load_lrs_and_resume(*v);
     return &v->ctx.regs;
 }
