@@ -407,8 +407,9 @@ unsigned vgic_pick(Vcpu& v, LrEntry* out, unsigned max, bool& more) {
         s.pending = false;
     }
     // All that waits is now in list registers: until the next change
-    // (which bumps the generation; so does handing back one that still
-    // waits), the next entry has nothing to pick.
+    // (which bumps the generation, or for one of its own private interrupts
+    // moves this quiet_at; so does handing back one that still waits), the
+    // next entry has nothing to pick.
     if (!more) __atomic_store_n(&v.vgic.quiet_at, generation, __ATOMIC_RELAXED);
     return n;
 }

@@ -46,7 +46,8 @@ struct VgicCpu {
     /// Vgic::generation at which nothing was waiting for this vCPU; any
     /// other value: it looks again on its next entry. Written under the
     /// vGIC's lock (by any core: a private interrupt of this vCPU moves it
-    /// instead of the VM's generation), read without it (vgic_quiet()).
+    /// instead of the VM's generation), read without it (the first look of
+    /// vgic_pick and of an entry, tessera_resume: relaxed_peek_word).
     u32 quiet_at = ~0u;
     u32 maybe = 0; ///< private interrupts that may be pending or active (vgic_pick looks only at these)
 };

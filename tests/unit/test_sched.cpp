@@ -267,8 +267,8 @@ TEST(Sched, AnExitResumesDirectlyOnlyWhenNothingCanChangeTheDecision) {
     EXPECT_TRUE(may_resume(core, a));
 
     // An interrupt for the running vCPU, from another core: no decision,
-    // but its list registers must be filled again (the vGIC's generation
-    // moved on from the one at which its last look found nothing).
+    // but its list registers must be filled again (its quiet look ended:
+    // the vGIC's generation is no longer the one it recorded then).
     arch::fake::machine().core = 0;
     vgic_inject(a, 2);
     arch::fake::machine().core = 1;

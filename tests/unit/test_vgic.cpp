@@ -58,7 +58,8 @@ using Ids = std::vector<u32>;
 // The fast path of an entry skips the list registers while the VM's vGIC
 // generation is the one at which the vCPU's last look found nothing
 // (vgic_sync_lrs_on_entry). So every change that can give it an interrupt
-// must move the generation, and the next look must then find it: an
+// must move the generation (or, for its own private interrupt, its quiet_at),
+// and the next look must then find it: an
 // injection, a device's line, a set-enable, a set-pending, the group enable,
 // a route, a list register written back still pending.
 TEST(Vgic, EveryChangeThatGivesWorkEndsTheQuietLook) {
@@ -126,7 +127,12 @@ TEST(Vgic, APrivateInterruptEndsOnlyItsOwnVcpusQuietLook) {
     EXPECT_FALSE(quiet(b));
     EXPECT_EQ(pick(b, 4), Ids{1});
     EXPECT_EQ(pick(a, 4), Ids{});
+    ASSERT_TRUE(quiet(a) && quiet(b));
     // Written back still pending: its own vCPU looks again, not the other.
+    vgic_writeback(b, LrEntry{1, 0, true, false, false});
+    EXPECT_TRUE(quiet(a));
+    EXPECT_FALSE(quiet(b));
+    EXPECT_EQ(pick(b, 4), Ids{1});
     done(b, 1);
     EXPECT_EQ(pick(b, 4), Ids{});
     ASSERT_TRUE(quiet(a) && quiet(b));
@@ -520,7 +526,7 @@ TEST(Vgic, InjectionWakesABlockedVcpuAndKicksARunningOne) {
 // core is handling (its timer, its self-IPI), with nothing else waiting for
 // it, goes straight into a free list register: no pick at its entry, and the
 // vGIC's generation stays. Every other case takes the slow way (the model,
-// the generation moved, a pick at entry), each tried from a quiet start:
+// the vCPU's quiet look ended, a pick at entry), each tried from a quiet start:
 // from another core, not in its exit (a scheduling decision already began),
 // not loaded, something else waiting, no register free, not enabled, level.
 // A scheduling decision hands what was placed back to the model, still
@@ -564,9 +570,10 @@ TEST(Vgic, AnInterruptForTheVcpuInItsExitGoesStraightToAListRegister) {
     vgic_inject(v0, 2); // a self-IPI: the next register
     ASSERT_EQ(m.placed.size(), 2u);
     EXPECT_EQ(v0.lrs_used, 2u);
-    EXPECT_EQ(generation(), g);    // nobody has anything new to look at
-    EXPECT_EQ(pick(v0, 4), Ids{}); // nothing left for the entry to pick
-    vgic_inject(v0, 2);            // again, while in a register: latched in the model
+    EXPECT_EQ(generation(), g);     // nobody has anything new to look at
+    EXPECT_EQ(v0.vgic.quiet_at, g); // (not even v0)
+    EXPECT_EQ(pick(v0, 4), Ids{});  // nothing left for the entry to pick
+    vgic_inject(v0, 2);             // again, while in a register: latched in the model
     EXPECT_EQ(m.placed.size(), 2u);
     EXPECT_NE(generation(), v0.vgic.quiet_at); // (its next entry looks)
 

@@ -3,6 +3,7 @@
 
 #include <atomic>
 
+#include "relaxed_peek.hpp"
 #include "vm.hpp"
 
 namespace tessera::arch {
@@ -28,14 +29,15 @@ void vgic_save_lrs(Vcpu& v);
 
 /// The list registers touched only when something changed: on the common
 /// exit, nothing was in them and nothing new waits for `v` (the vGIC's
-/// generation is the one at which its last look found nothing), and both
+/// generation is the one at which its last look found nothing, and no
+/// private interrupt of its own moved its quiet_at since), and both
 /// steps cost a few loads inline.
 [[gnu::always_inline]] inline void vgic_sync_lrs_on_exit(Vcpu& v) {
     if (v.lrs_used != 0 || v.lr_underflow) vgic_save_lrs(v);
 }
 [[gnu::always_inline]] inline void vgic_sync_lrs_on_entry(Vcpu& v) {
     // (A change racing with this peek kicks the vCPU: its next entry looks again.)
-    if (v.vm->vgic.generation.load(std::memory_order_acquire) != v.vgic.quiet_at) vgic_load_lrs(v);
+    if (v.vm->vgic.generation.load(std::memory_order_acquire) != relaxed_peek_word(v.vgic.quiet_at)) vgic_load_lrs(v);
 }
 
 } // namespace tessera::arch
