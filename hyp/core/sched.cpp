@@ -115,6 +115,29 @@ Vcpu* decide(PerCore& core, u64 now) {
     return next;
 }
 
+/// Whether `w`, ready on `core` while `cur` runs there, cannot want the
+/// core before the core's timer fires (which unsettles it): a lower
+/// priority, or cur's with the timer armed for cur's slice end at the
+/// latest. Any core, the lock held (the timer and slice end are the core's
+/// own to write, hence the relaxed loads).
+bool waits_for_timer(const PerCore& core, const Vcpu& cur, const Vcpu& w) {
+    if (w.priority != cur.priority) return w.priority < cur.priority;
+    const u64 at = relaxed_peek_word(core.timer_at);
+    return at != 0 && at <= relaxed_peek_word(core.slice_end);
+}
+
+/// Whether `v`, just queued on `core` while `cur` runs there, may wait
+/// without a decision: waits_for_timer(), or — its own core queuing a vCPU
+/// of cur's priority, as a vCPU waking its sibling does — once the timer is
+/// armed here and now for the slice's end, the one thing a decision would
+/// have done (the lock held).
+bool may_wait(PerCore& core, const Vcpu& cur, const Vcpu& v) {
+    if (waits_for_timer(core, cur, v)) return true;
+    if (v.priority != cur.priority || v.core != arch::this_core()) return false;
+    arch::set_core_timer(core.slice_end);
+    return true;
+}
+
 } // namespace
 
 void let_go_of_stopped(PerCore& core) {
@@ -134,7 +157,9 @@ void core_enqueue(Vcpu& v) {
     {
         LockGuard guard(core.queue_lock);
         // The core's current vCPU is looked at again before anything queued.
-        if (core.current.load(std::memory_order_relaxed) != &v) core.ready.push(v); // (lock held)
+        Vcpu* cur = core.current.load(std::memory_order_relaxed); // (lock held)
+        if (cur != &v) core.ready.push(v);
+        if (cur != nullptr && cur != &v && is(*cur, VcpuState::runnable) && may_wait(core, *cur, v)) return;
         unsettle(core);
     }
     arch::kick_core(v.core);
@@ -183,13 +208,16 @@ void vcpu_yield(Vcpu& v) {
 namespace {
 
 /// After a decision for `next` (lock held, the core's timer armed): whether
-/// its exits may skip the next one — nothing else queued, throttled or
+/// its exits may skip the next one — nothing queued that could take the
+/// core before its timer fires (waits_for_timer), nothing throttled or
 /// asleep with a timer here, `next` has no budget to charge, and any restart
 /// or watchdog due is one the core's timer is armed for already (its firing
 /// unsettles the core).
 bool quiet_after(const PerCore& core, const Vcpu* next, u64 health) {
-    return next != nullptr && !next->budgeted && !core.yield && core.ready.empty() && core.throttled.empty() &&
-           core.timers.empty() && (health == 0 || (core.timer_at != 0 && core.timer_at <= health));
+    if (next == nullptr || next->budgeted || core.yield || !core.throttled.empty() || !core.timers.empty()) return false;
+    if (health != 0 && (core.timer_at == 0 || core.timer_at > health)) return false;
+    const Vcpu* waiting = core.ready.peek();
+    return waiting == nullptr || waits_for_timer(core, *next, *waiting);
 }
 
 /// The scheduling decision itself, when the quick look found one to make:

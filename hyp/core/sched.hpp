@@ -36,9 +36,11 @@ struct PerCore {
     u64 slice_end = 0;  ///< counter value at which the current vCPU's slice ends
     u64 run_start = 0;  ///< counter value when the current vCPU was last charged
     bool yield = false; ///< the current vCPU asked to give way (WFE)
-    /// Nothing besides the running vCPU wants this core and no decision is
-    /// due: set by a decision that finds it so (sched.cpp), cleared
-    /// (unsettle()) by whatever could change the next one — a vCPU queued, a
+    /// Nothing besides the running vCPU wants this core before the core's
+    /// timer fires (nothing queued, or only what waits for that: a lower
+    /// priority, or its own with the timer armed for its slice's end) and
+    /// no decision is due: set by a decision that finds it so (sched.cpp), cleared
+    /// (unsettle()) by whatever could change the next one — a vCPU queued that may take the core, a
     /// sleeper's timer, a yield, a restart or watchdog brought forward, the
     /// core's timer firing. An exit that finds it set and its vCPU still
     /// runnable needs no decision (nothing_to_decide). (False, the zero of
@@ -59,7 +61,10 @@ static_assert(offsetof(PerCore, current_regs) == 0, "entry.S loads the save area
 extern constinit PerCore g_cores[MAX_CORES];
 extern constinit unsigned g_core_count;
 
-/// Makes a runnable `v` wait for its core (from any core) and wakes that core.
+/// Makes a runnable `v` wait for its core (from any core). The core is
+/// unsettled and kicked only if `v` may take it before its timer fires (a
+/// higher priority, an idle core, or cur's priority with no timer armed for
+/// the slice's end: on its own core, the queuing arms it instead).
 void core_enqueue(Vcpu& v);
 
 /// This `core`'s current vCPU, if no longer runnable (its VM stopped or

@@ -98,8 +98,16 @@ public:
     }
 
     /// Lets `core` decide what it runs next: the vCPU it enters, or nullptr if it idles.
+    /// Its timer, if due by now, fires first (as the hardware's would have:
+    /// disarmed, and the core unsettled).
     static Vcpu* run(unsigned core) {
-        arch::fake::machine().core = core;
+        arch::fake::Machine& m = arch::fake::machine();
+        m.core = core;
+        if (m.timer[core] != ~0ull && m.ticks >= m.timer[core]) {
+            m.timer[core] = ~0ull;
+            g_cores[core].timer_at = 0;
+            unsettle(g_cores[core]);
+        }
         try {
             schedule(g_cores[core]);
         } catch (const arch::fake::Entered& e) {

@@ -95,6 +95,65 @@ TEST(Sched, EqualPrioritiesRoundRobinWhenTheSliceEnds) {
     EXPECT_EQ(FakeSystem::run(1), &a);
 }
 
+// A vCPU woken onto a busy core by a vCPU of that core needs no decision
+// unless it may take the core before the core's timer fires: one of the
+// running vCPU's priority only has the timer armed for the slice's end (the
+// one thing a decision would do), one of a lower priority nothing; neither
+// kicks. From another core, one of the same priority with no timer armed
+// for the slice's end unsettles the core and kicks it; then the round robin
+// goes on at the slice's end as ever.
+TEST(Sched, AWokenVcpuThatMustWaitForTheTimerLeavesTheCoreSettled) {
+    FakeSystem sys({{"a", {1}, 3}, {"b", {1}, 3}, {"lo", {1}, 1}});
+    Vcpu& a = sys.vcpu(0, 0);
+    Vcpu& b = sys.vcpu(1, 0);
+    Vcpu& lo = sys.vcpu(2, 0);
+    PerCore& core = g_cores[1];
+    ASSERT_EQ(FakeSystem::run(1), &a);
+    wfi(a);
+    ASSERT_EQ(FakeSystem::run(1), &b);
+    wfi(b);
+    ASSERT_EQ(FakeSystem::run(1), &lo);
+    wfi(lo);
+    ASSERT_EQ(FakeSystem::run(1), nullptr);
+    vcpu_wake(a);
+    ASSERT_EQ(FakeSystem::run(1), &a); // alone: no timer, settled
+    ASSERT_EQ(timer(1), NO_TIMER);
+    ASSERT_TRUE(nothing_to_decide(core, a));
+    const u64 slice_end = core.slice_end;
+
+    at_us(10);
+    const unsigned before = kicks(1);
+    arch::fake::machine().core = 1; // (a sends b an interrupt)
+    vcpu_wake(b);
+    EXPECT_EQ(timer(1), slice_end);
+    vcpu_wake(lo);
+    EXPECT_TRUE(nothing_to_decide(core, a));
+    EXPECT_EQ(kicks(1), before);
+    EXPECT_EQ(FakeSystem::run(1), &a);
+    arch::fake::machine().ticks = slice_end; // the timer fires: b's turn
+    EXPECT_EQ(FakeSystem::run(1), &b);
+    EXPECT_EQ(timer(1), core.slice_end);
+
+    // From another core, with no timer armed for the slice's end: a decision.
+    wfi(b);
+    ASSERT_EQ(FakeSystem::run(1), &a);
+    wfi(a);
+    ASSERT_EQ(FakeSystem::run(1), &lo);
+    ASSERT_EQ(timer(1), NO_TIMER);
+    vcpu_wake(a); // (a higher priority: at once)
+    EXPECT_FALSE(nothing_to_decide(core, lo));
+    ASSERT_EQ(FakeSystem::run(1), &a);
+    ASSERT_EQ(timer(1), NO_TIMER);
+    arch::fake::machine().core = 0;
+    const unsigned before_remote = kicks(1);
+    vcpu_wake(b);
+    EXPECT_EQ(kicks(1), before_remote + 1);
+    EXPECT_FALSE(nothing_to_decide(core, a));
+    EXPECT_EQ(FakeSystem::run(1), &a);
+    EXPECT_EQ(timer(1), core.slice_end);
+    EXPECT_TRUE(nothing_to_decide(core, a));
+}
+
 // WFE gives way to a vCPU of the same priority before the slice ends.
 TEST(Sched, WfeYieldsToTheSamePriority) {
     FakeSystem sys({{"a", {1}, 3}, {"b", {1}, 3}});

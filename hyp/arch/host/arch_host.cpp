@@ -142,7 +142,10 @@ bool board_has_mte() { return fake::machine().mte; }
 
 unsigned sve_vector_granules(unsigned vq) { return vq < fake::machine().sve_vq ? vq : fake::machine().sve_vq; }
 
-void set_core_timer(u64 deadline) { fake::machine().timer[fake::machine().core] = deadline; }
+void set_core_timer(u64 deadline) {
+    fake::machine().timer[fake::machine().core] = deadline;
+    g_cores[fake::machine().core].timer_at = deadline == ~0ull ? 0 : deadline; // (as the hardware's arch keeps it)
+}
 
 void wait_event() {
     fake::Machine& m = fake::machine();
