@@ -18,9 +18,13 @@ namespace {
 
 bool is(const Vcpu& v, VcpuState s) { return v.state.load(std::memory_order_acquire) == s; }
 
-[[gnu::always_inline]] inline Budget* budget_of(Vcpu& v) {
-    Budget& b = v.vm->budget[v.core];
-    return b.limited() ? &b : nullptr;
+[[gnu::always_inline]] inline Budget* budget_of(Vcpu& v) { return v.budgeted ? &v.vm->budget[v.core] : nullptr; }
+
+/// A time slice in counter ticks (the counter's rate is read once: every core's is the same).
+u64 slice_ticks() {
+    static constinit u64 ticks = 0;
+    if (ticks == 0) ticks = arch::us_to_ticks(SLICE_US);
+    return ticks;
 }
 
 /// Moves blocked vCPUs whose timer is due, and throttled ones whose budget
@@ -33,6 +37,7 @@ void release_due(PerCore& core, u64 now) {
             core.ready.push(*v);
         }
     }
+    if (core.throttled.empty()) return; // (most cores have nothing throttled)
     Fifo<Vcpu> still;
     while (Vcpu* v = core.throttled.pop()) {
         if (!is(*v, VcpuState::runnable)) continue;
@@ -111,7 +116,7 @@ Vcpu* decide(PerCore& core, u64 now) {
     core.yield = false;
     if (keep) return cur;
     Vcpu* next = best != nullptr ? core.ready.pop() : nullptr;
-    if (next != nullptr) core.slice_end = now + arch::us_to_ticks(SLICE_US);
+    if (next != nullptr) core.slice_end = now + slice_ticks();
     return next;
 }
 
@@ -214,7 +219,8 @@ namespace {
 /// or watchdog due is one the core's timer is armed for already (its firing
 /// unsettles the core).
 bool quiet_after(const PerCore& core, const Vcpu* next, u64 health) {
-    if (next == nullptr || next->budgeted || core.yield || !core.throttled.empty() || !core.timers.empty()) return false;
+    if (next == nullptr || next->budgeted || core.yield || !core.throttled.empty() || !core.timers.empty())
+        return false;
     if (health != 0 && (core.timer_at == 0 || core.timer_at > health)) return false;
     const Vcpu* waiting = core.ready.peek();
     return waiting == nullptr || waits_for_timer(core, *next, *waiting);

@@ -47,8 +47,9 @@ struct Vcpu {
     u32 stalls = 0;             ///< exits in a row that left it at stall_pc
     bool queued = false;        ///< on its core's ready queue or throttled list
     bool on_timer_list = false;
-    u8 priority = 0;       ///< its VM's priority (higher runs first)
-    bool budgeted = false; ///< its VM's time on its core is limited (Budget): every exit of it asks the scheduler
+    u8 priority = 0; ///< its VM's priority (higher runs first)
+    bool budgeted =
+        false; ///< its VM's time on its core is limited (a Budget, set): every exit of it asks the scheduler
     std::atomic<bool> reload{false};              ///< its EL1 state was reset: load it even if its core still has it
     u16 index = 0;                                ///< vCPU number within its VM
     u8 core = 0;                                  ///< physical core it runs on

@@ -1,7 +1,6 @@
-// mmu.cpp (aarch64) — EL2 stage-1 translation with W^X, and the trap configuration for guests.
+// mmu.cpp (aarch64) — EL2 stage-1 translation with W^X, and the trap configuration for guests. Boot-only
+// (link.ld): so is the EL2 table's mapping code it instantiates.
 #include "mmu.hpp"
-
-#include "boot_only.hpp"
 
 #include "id_regs.hpp"
 #include "sysreg.hpp"
@@ -39,7 +38,7 @@ constexpr u64 HCR_API = 1ull << 41;   // pointer authentication instructions run
 
 } // namespace
 
-TESSERA_BOOT_ONLY Status el2_map_image(El2Table& table, PageAllocator& alloc) {
+Status el2_map_image(El2Table& table, PageAllocator& alloc) {
     using Mem = MapAttrs::Mem;
     const MapAttrs rx{true, false, true, Mem::normal};
     const MapAttrs ro{true, false, false, Mem::normal};
@@ -62,7 +61,7 @@ TESSERA_BOOT_ONLY Status el2_map_image(El2Table& table, PageAllocator& alloc) {
     return Status::ok;
 }
 
-TESSERA_BOOT_ONLY void el2_mmu_enable(const El2Table& table) {
+void el2_mmu_enable(const El2Table& table) {
     mair_el2::write(El2Format::MAIR);
     const u64 tcr = (1ull << 31) | (1ull << 23)  // RES1
                     | (pa_size_field() << 16)    // PS
@@ -80,7 +79,7 @@ TESSERA_BOOT_ONLY void el2_mmu_enable(const El2Table& table) {
     isb();
 }
 
-TESSERA_BOOT_ONLY void virt_init_core() {
+void virt_init_core() {
     // (Bits of features the core lacks are RES0: set only where they exist.)
     const u64 pauth = has_pauth(g_id_regs) ? HCR_APK | HCR_API : 0;
     const u64 tlor = id_field(g_id_regs[idreg::AA64MMFR1 - idreg::FIRST], 16) != 0 ? HCR_TLOR : 0;

@@ -1,0 +1,105 @@
+// vm_load.cpp — loading a VM: its RAM written as a fresh boot finds it (images and zeros, cleaned), its devices
+// and vCPUs reset, its vCPU 0 queued.
+//
+// Apart from vm.cpp because only the boot and a restart load a VM: the
+// minimal build, which cannot restart one, keeps it boot-only (link.ld).
+#include "arch.hpp"
+#include "boot_only.hpp"
+#include "entropy.hpp"
+#include "sched.hpp"
+#include "string.hpp"
+#include "vm.hpp"
+
+namespace tessera {
+
+void vm_load_begin(Vm& vm) {
+    // Its model devices first: a peer's frame or message in flight into the
+    // old rings must not land in the RAM scrubbed below (the reset takes
+    // the device's lock, so a copy under way ends before it).
+    for (unsigned i = 0; i < vm.model_count; ++i) vm.models[i].reset(vm.models[i].self);
+}
+
+namespace {
+
+/// Writes bytes [off, off + n) of `vm`'s RAM as a fresh boot finds them,
+/// cleaned to the point of coherency (its vCPUs start with their caches off
+/// and must read its images and zeros, not what the last run left): the
+/// parts of its images that fall there copied, everything else zeroed. Each
+/// byte is written once and each line cleaned once.
+void fill_piece(Vm& vm, u8* ram, u64 off, u64 n) {
+    const VmDesc& d = *vm.desc;
+    struct Part {
+        u64 start; // offset in its RAM (vm_layout checked that it is inside, and that none overlap)
+        const Blob* blob;
+    } parts[3];
+    unsigned count = 0;
+    parts[count++] = {vm.kernel_ipa - vm.ram.base, &d.image};
+    if (d.initrd.size() != 0) parts[count++] = {vm.initrd_ipa - vm.ram.base, &d.initrd};
+    if (d.dtb.size() != 0) parts[count++] = {vm.dtb_ipa - vm.ram.base, &d.dtb};
+    // In address order, so that the zeros between them are one range each.
+    for (unsigned i = 1; i < count; ++i) {
+        for (unsigned j = i; j > 0 && parts[j].start < parts[j - 1].start; --j) {
+            const Part t = parts[j];
+            parts[j] = parts[j - 1];
+            parts[j - 1] = t;
+        }
+    }
+    const u64 end = off + n;
+    u64 at = off;
+    for (unsigned i = 0; i < count; ++i) {
+        const u64 lo = parts[i].start > at ? parts[i].start : at;
+        const u64 hi = parts[i].start + parts[i].blob->size() < end ? parts[i].start + parts[i].blob->size() : end;
+        if (lo >= hi) continue;
+        if (at < lo) arch::zero_to_poc(ram + at, lo - at);
+        memcpy(ram + lo, parts[i].blob->begin + (lo - parts[i].start), hi - lo);
+        arch::clean_dcache_to_poc(ram + lo, hi - lo);
+        at = hi;
+    }
+    if (at < end) arch::zero_to_poc(ram + at, end - at);
+}
+
+} // namespace
+
+u64 vm_scrub(Vm& vm, u64 from, u64 until) {
+    u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
+    while (from < vm.ram.size) {
+        const u64 n = vm.ram.size - from < SCRUB_PIECE ? vm.ram.size - from : SCRUB_PIECE;
+        fill_piece(vm, ram, from, n);
+        from += n;
+        if (arch::now_ticks() >= until) break;
+    }
+    return from;
+}
+
+void vm_load_finish(Vm& vm) {
+    const VmDesc& d = *vm.desc;
+    // A seed of its own for this boot (the payload's tree holds zeros there).
+    if (vm.seed_offset != 0) {
+        u8* seed = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa)) + (vm.dtb_ipa - vm.ram.base) + vm.seed_offset;
+        entropy_fill(seed, VM_SEED_BYTES);
+        arch::clean_dcache_to_poc(seed, VM_SEED_BYTES);
+    }
+    vgic_reset(vm);
+    vpl011_reset(vm.uart);
+    vsp805_reset(vm.watchdog);
+    vm.unknown_sysreg = ~0u;
+    for (u16 i = 0; i < d.vcpu_count; ++i) {
+        Vcpu& v = vm.vcpus[i];
+        arch::vcpu_reset(v, Ipa(0), 0);
+        v.stall_pc = 0;
+        v.stalls = 0;
+        v.state.store(VcpuState::off, std::memory_order_release);
+    }
+    Vcpu& boot = vm.vcpus[0];
+    arch::vcpu_reset(boot, vm.kernel_ipa, vm.dtb_ipa.raw());
+    boot.state.store(VcpuState::runnable, std::memory_order_release);
+    core_enqueue(boot);
+}
+
+TESSERA_BOOT_ONLY void vm_load(Vm& vm) {
+    vm_load_begin(vm);
+    (void)vm_scrub(vm, 0, ~0ull);
+    vm_load_finish(vm);
+}
+
+} // namespace tessera
