@@ -55,6 +55,10 @@ template <class Fn> void with_fp_borrowed(Fn fn) {
 /// Whether the board has MTE with tag memory for its guests.
 [[nodiscard]] bool board_has_mte();
 
+/// Whether this build lends the PMU to guests (false in the minimal build,
+/// hyp/modules/absent.cpp: a PMU access is undefined, and none is shown).
+[[nodiscard]] bool pmu_lent();
+
 /// Zeroes `size` bytes at `p` and cleans them to the point of coherency, in
 /// one pass (a whole cache block per instruction where it can): what a guest
 /// that starts with its MMU and caches off reads there is zeros.

@@ -77,6 +77,10 @@ u64 id_register_view(unsigned reg, u64 hw, const CpuPolicy& policy, unsigned ipa
     } else if (reg == idreg::AA64PFR1) {
         // MTE: up to MTE3 (asymmetric checks: SCTLR_EL1's TCF, switched).
         if (policy.mte) v = set_field(v, 8, min(id_field(hw, 8), 3));
+    } else if (reg == idreg::AA64DFR0) {
+        // PMUVer 0, no PMU, in a build without PMU lending: its registers are
+        // undefined there, and a guest must not find one it cannot use.
+        if (!policy.pmu) v = set_field(v, 8, 0);
     } else if (reg == idreg::AA64MMFR0) {
         // No wider than the board, and just wide enough for every address
         // stage 2 can map (39 bits: 40); beyond what is mapped, nothing is there.

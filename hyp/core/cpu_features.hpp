@@ -25,6 +25,7 @@ inline constexpr unsigned DEBUG_MAX_POINTS = 16;
 struct CpuPolicy {
     bool sve = false; ///< SVE shown (ID_AA64PFR0.SVE, ID_AA64ZFR0), its state switched with each vCPU
     bool mte = false; ///< MTE shown (ID_AA64PFR1.MTE), its registers switched, tag access allowed (HCR_EL2.ATA)
+    bool pmu = true;  ///< the PMU shown (ID_AA64DFR0.PMUVer): the build lends it (arch::pmu_lent)
 };
 
 /// ID register numbers: CRm * 8 + op2 of S3_0_C0_C<CRm>_<op2>.

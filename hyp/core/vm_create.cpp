@@ -237,6 +237,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
                 vm.budget[v.core].period = arch::us_to_ticks(d.period_us);
             }
         }
+        vm.cpu.pmu = arch::pmu_lent();
         if (d.mte) {
             vm.cpu.mte = arch::board_has_mte();
             if (vm.cpu.mte)

@@ -6,6 +6,7 @@
 // register that does not exist (an undefined instruction), a call that is not supported. A packed description that
 // asks for a part this build lacks is refused at boot, saying which (absent_boot.cpp).
 #include "arch.hpp"
+#include "boot_only.hpp"
 #include "console_rx.hpp"
 #include "entropy.hpp"
 #include "failover.hpp"
@@ -65,6 +66,7 @@ u64 pmu_mdcr(const PmuRegs&) {
     return MDCR_TPM | MDCR_TPMCR;
 }
 bool pmu_claim(PmuRegs&) { return false; }
+TESSERA_BOOT_ONLY bool pmu_lent() { return false; }
 void pmu_save(PmuRegs&) {}
 void pmu_load(const PmuRegs&) {}
 

@@ -111,6 +111,17 @@ TEST(CpuFeatures, EveryBreakpointAndWatchpointIsShownAndSwitched) {
     EXPECT_EQ(view(idreg::AA64DFR0, a57), a57);
 }
 
+// A build without PMU lending (the minimal one) shows no PMU: its registers
+// are undefined there. The debug fields stay (every core has them).
+TEST(CpuFeatures, NoPmuIsShownWhereTheBuildDoesNotLendIt) {
+    const u64 a57 = field(0, 6) | field(8, 1) | field(12, 5) | field(20, 3) | field(28, 1);
+    CpuPolicy none;
+    none.pmu = false;
+    EXPECT_EQ(id_field(id_register_view(idreg::AA64DFR0, a57, none, IPA_BITS), 8), 0u);
+    EXPECT_EQ(id_register_view(idreg::AA64DFR0, a57, none, IPA_BITS), a57 & ~field(8, 0xf));
+    EXPECT_EQ(id_field(id_register_view(idreg::AA64DFR0, a57, CpuPolicy{}, IPA_BITS), 8), 1u);
+}
+
 TEST(CpuFeatures, PhysicalAddressSizeIsWhatStage2Maps) {
     EXPECT_EQ(id_field(view(idreg::AA64MMFR0, 5), 0), 2u); // 48 bits -> 40: holds every 39-bit IPA
     EXPECT_EQ(id_field(view(idreg::AA64MMFR0, 0), 0), 0u); // 32 bits stays 32

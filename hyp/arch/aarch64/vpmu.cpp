@@ -9,6 +9,8 @@
 // its virtual counter already tells it.
 #include "vpmu.hpp"
 
+#include "arch.hpp"
+#include "boot_only.hpp"
 #include "sysreg.hpp"
 
 namespace tessera::arch {
@@ -30,6 +32,8 @@ void pmu_init_core() {
     const unsigned n = (pmcr_el0::read() >> 11) & 0x1f;
     g_counters = n < PMU_MAX_COUNTERS ? n : PMU_MAX_COUNTERS;
 }
+
+TESSERA_BOOT_ONLY bool pmu_lent() { return true; }
 
 u64 pmu_mdcr(const PmuRegs& pmu) { return (pmu.owned ? 0 : MDCR_TPM | MDCR_TPMCR) | g_counters; }
 

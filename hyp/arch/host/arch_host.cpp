@@ -140,6 +140,8 @@ void fp_borrow() {}
 
 bool board_has_mte() { return fake::machine().mte; }
 
+bool pmu_lent() { return true; }
+
 unsigned sve_vector_granules(unsigned vq) { return vq < fake::machine().sve_vq ? vq : fake::machine().sve_vq; }
 
 void set_core_timer(u64 deadline) {

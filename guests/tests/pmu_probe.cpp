@@ -1,0 +1,35 @@
+// pmu_probe.cpp — the PMU a guest is shown is one it can use, and none is shown where it cannot.
+//
+// ID_AA64DFR0_EL1.PMUVer says whether there is a PMU. Where it says so,
+// reading PMCR_EL0 must work (the hypervisor lends the counters); where it
+// says none (a build without PMU lending), the same read must be an
+// undefined instruction, once, as on a core without a PMU.
+#include "kit.hpp"
+
+namespace {
+
+unsigned g_undefined = 0; // (counted by the exception handler, read after)
+
+/// Undefined instruction (EC 0): count it and step over the MRS.
+bool on_exception(kit::ExceptionFrame& f, kit::u64) {
+    if ((f.esr >> 26) != 0) return false;
+    g_undefined = g_undefined + 1;
+    f.elr += 4;
+    return true;
+}
+
+} // namespace
+
+int main() {
+    kit::set_exception_handler(on_exception);
+    kit::u64 dfr0 = 0;
+    asm volatile("mrs %0, id_aa64dfr0_el1" : "=r"(dfr0));
+    const unsigned pmuver = (dfr0 >> 8) & 0xf;
+    const bool shown = pmuver != 0 && pmuver != 0xf; // (0xf: an IMPLEMENTATION DEFINED PMU, not the architecture's)
+    kit::u64 pmcr = 0;
+    asm volatile("mrs %0, pmcr_el0" : "=r"(pmcr)::"memory"); // (the handler counts in memory)
+    kit::print("pmu probe: PMUVer %u, reading PMCR_EL0: %s\n", pmuver, g_undefined == 0 ? "works" : "undefined");
+    kit::check(shown == (g_undefined == 0), "a PMU is shown exactly when it can be used");
+    kit::print("pmu probe: %s\n", shown ? "a PMU shown, and usable" : "no PMU shown, none usable");
+    kit::pass();
+}
