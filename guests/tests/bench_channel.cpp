@@ -37,7 +37,7 @@ bool on_irq(kit::ExceptionFrame&, u64 kind) {
 }
 
 void wait_ring(u32 seen) {
-    while (g_rings == seen) asm volatile("wfi");
+    kit::gic::sleep_until([&] { return g_rings != seen; });
 }
 
 /// Side 0: a message out and back, each way with a doorbell.

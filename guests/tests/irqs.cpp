@@ -46,13 +46,15 @@ bool on_irq(kit::ExceptionFrame&, u64 kind) {
     return true;
 }
 
-/// Waits for an interrupt handler to count up to `value` (sleeping in WFI).
+/// Waits for an interrupt handler to count up to `value` (sleeping in WFI;
+/// `what` is volatile: the handler counts it up). Every wake-up counts
+/// towards the bound, which only a flood of other interrupts would reach.
 void wait_for(volatile u32& what, u32 value, const char* name) {
-    u64 spin = 0;
-    while (what < value) { // (`what` is volatile: the handler counts it up)
-        asm volatile("wfi");
-        if (++spin > 100'000'000) kit::check(false, name);
-    }
+    u64 wakes = 0;
+    kit::gic::sleep_until([&] {
+        if (++wakes > 100'000'000) kit::check(false, name);
+        return what >= value;
+    });
 }
 
 /// Waits for another vCPU to set a flag: no interrupt comes, so poll.
@@ -69,7 +71,7 @@ void cpu1_main(u64) {
     kit::gic::enable(SGI_PING, 1);
     kit::gic::irq_on();
     g_cpu1_ready = 1;
-    while (g_pings == 0) asm volatile("wfi");
+    kit::gic::sleep_until([] { return g_pings != 0; });
     kit::print("vcpu 1: ping received, pong sent\n");
     kit::gic::irq_off();
 }

@@ -1,6 +1,7 @@
 // releases.hpp — a periodic task's releases on the virtual timer, for the test guests that keep deadlines.
 #pragma once
 
+#include "gic.hpp"
 #include "kit.hpp"
 
 namespace releases {
@@ -22,7 +23,7 @@ tessera::u64 run(tessera::u64 start, tessera::u64 period, tessera::u64 count, co
         }
         const tessera::u64 before = fired;
         asm volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(release), "r"(1ull));
-        while (fired == before) asm volatile("wfi");
+        kit::gic::sleep_until([&] { return fired != before; });
         body();
         if (kit::counter() > release + period) ++missed;
     }

@@ -47,7 +47,8 @@ void use_the_clock() {
     rtc(RTCMR) = now + 1;
     rtc(RTCIMSC) = 1;
     const u64 end = kit::counter() + 4 * kit::counter_frequency();
-    while (g_alarms == before && kit::counter() < end) asm volatile("wfi");
+    // (No timer is armed: the bound is only looked at when something wakes it.)
+    kit::gic::sleep_until([&] { return g_alarms != before || kit::counter() >= end; });
     kit::check(g_alarms != before, "the clock's alarm interrupt arrives within 4 s");
     kit::print("active: the clock reads %u s; its alarm interrupt arrived\n", now);
 }
@@ -72,13 +73,16 @@ int main() {
     const bool first_run = !st.standby && st.takeovers == 0 && kit::vm_info().restarts == 0;
     if (st.standby) {
         kit::print("standby: waiting for vm %llu\n", static_cast<unsigned long long>(st.partner));
-        for (st = kit::ha_status(); st.standby; st = kit::ha_status()) {
-            if (!st.partner_alive) {
+        // (Looked at with IRQs masked up to the WFI: a notice that came
+        // between a look and the WFI would leave it asleep for good.)
+        kit::gic::sleep_until([&] {
+            st = kit::ha_status();
+            if (st.standby && !st.partner_alive) {
                 kit::print("standby: vm %llu has ended, so do I\n", static_cast<unsigned long long>(st.partner));
                 kit::poweroff();
             }
-            asm volatile("wfi");
-        }
+            return !st.standby;
+        });
         kit::print("active: took over from vm %llu\n", static_cast<unsigned long long>(st.partner));
     } else {
         kit::print("active\n");
@@ -91,12 +95,9 @@ int main() {
     u32 served = 0;
     for (;;) {
         char req[64];
-        const u32 n = kit::channel_receive(c, req, sizeof req - 1);
+        u32 n = 0;
+        kit::gic::sleep_until([&] { return (n = kit::channel_receive(c, req, sizeof req - 1)) != kit::CHANNEL_EMPTY; });
         kit::check(n != kit::CHANNEL_BROKEN, "the client's ring makes sense");
-        if (n == kit::CHANNEL_EMPTY) {
-            asm volatile("wfi");
-            continue;
-        }
         req[n] = 0;
         char reply[96];
         tessera::format_to(reply, sizeof reply, "%s served by vm %llu", req, static_cast<unsigned long long>(me));

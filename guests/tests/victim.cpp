@@ -58,7 +58,7 @@ int main() {
     const u64 missed = releases::run(5 * period, period, RELEASES, g_fired, [&] {
         const u64 sgis = g_sgis;
         kit::gic::send_sgi(SGI, 0);
-        while (g_sgis == sgis) asm volatile("wfi");
+        kit::gic::sleep_until([&] { return g_sgis != sgis; });
         if (!secret_intact()) ++secret_broken;
     });
     kit::gic::irq_off();
