@@ -8,10 +8,10 @@ branch into that code, or an address of that data formed by resident code,
 would fault the first time a guest makes that path run, perhaps years
 later. Disassembles the image (aarch64-linux-gnu-objdump) and fails on
 every `b`/`bl`/`cbz`/`tbz`-style branch from outside the boot-only code
-into it, except from the two entries that are boot themselves (start.S's
-boot_core and secondary_entry), and on every `adr`/`adrp` of resident code
-whose address (or page) is boot-only data, except in arch::leave_boot,
-which takes the bounds to unmap them. Pointers stored by boot code
+into it, except from the image's first instruction's slot (entry.S's
+boot_entry: a cold boot goes on into start.S, boot-only), and on every
+`adr`/`adrp` of resident code whose address (or page) is boot-only data,
+except in arch::leave_boot, which takes the bounds to unmap them. Pointers stored by boot code
 are not seen here; system.panic_call_boot_code and the rest of the suite
 run with the boot-only parts unmapped.
 """
@@ -19,7 +19,7 @@ import re
 import subprocess
 import sys
 
-ENTRIES = {"boot_core", "secondary_entry"}
+ENTRIES = {"boot_entry"}  # the image's first instruction: a cold boot goes on into start.S
 # Takes the boot-only parts' bounds to unmap them: it reads no byte there.
 UNMAPPER = "_ZN7tessera4arch10leave_bootERNS_7PerCoreERNS_9PageTableINS_9El2FormatEEE"
 BRANCH = re.compile(r"^\s*([0-9a-f]+):\s+(b|bl|b\.\w+|cbn?z|tbn?z)\s+(?:[^,\s]+,\s*)*([0-9a-f]+) <")

@@ -123,10 +123,12 @@ static_assert(TESSERA_MAX_CORES <= 32, "g_started has a bit per core");
 /// Starts every other core; they come up while this one goes on with the
 /// boot, and sleep until it is over (arch::leave_boot).
 void start_secondaries() {
-    // Secondaries start with caches off and read the image's data, bss and
-    // their stacks before their MMU is on: made visible. (The EL2 tables are
-    // read only by the table walker, which their MMU enable makes cacheable:
-    // TCR_EL2 inner write-back and shareable, SCTLR_EL2.M and C set together.)
+    // Secondaries start with caches off and read the boot core's MMU
+    // settings (g_el2_mmu_regs, in .bss) before their MMU is on: made
+    // visible, with the image's data, bss and stacks. (They store nothing
+    // before their MMU is on: start.S. The EL2 tables are read only by the
+    // table walker, which their MMU enable makes cacheable: TCR_EL2 inner
+    // write-back and shareable, SCTLR_EL2.M and C set together.)
     arch::clean_dcache_to_poc(__payload_region_end, sym(__stacks_end) - sym(__payload_region_end));
     for (unsigned i = 1; i < g_core_count; ++i) {
         const i64 r = arch::psci_cpu_on(g_cores[i].mpidr, sym(secondary_entry), i);
@@ -309,7 +311,8 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
 extern "C" [[noreturn]] void secondary_main(u64 index) {
     arch::tpidr_el2::write(reinterpret_cast<u64>(&g_cores[index])); // (its fields: init_cores())
     PerCore& core = g_cores[index];
-    arch::el2_mmu_enable(g_el2);
+    // (start.S turned its MMU on before its first store: see there why.)
+    if ((arch::sctlr_el2::read() & 1) == 0) arch::panic("core %u entered C++ with its MMU off", core.index);
     if (!arch::gic_init_cpu(core.mpidr)) arch::panic("no GIC redistributor for core %u", core.index);
     arch::virt_init_core();
     log("core %u up (MPIDR %#llx)", core.index, static_cast<unsigned long long>(core.mpidr));

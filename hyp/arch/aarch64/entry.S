@@ -32,11 +32,13 @@ _start:
 // A loader enters with the EL2 MMU off; once Tessera runs it is on, so an
 // exception that ever landed in this slot is reported, not a second boot.
 // (No stack yet at boot: x9, scratch, holds the test, and shows SCTLR_EL2
-// in the report of an exception that lands here.)
+// in the report of an exception that lands here. start.S is boot-only, past
+// TBZ's reach: a B goes there.)
 boot_entry:
     mrs     x9, sctlr_el2
-    tbz     x9, #0, boot_core
-    stp     x0, x1, [sp, #-16]!
+    tbnz    x9, #0, 1f
+    b       boot_core
+1:  stp     x0, x1, [sp, #-16]!
     mov     x1, #EXIT_SYNC
     b       el2_unexpected
     ventry  el2_unexpected, EXIT_IRQ

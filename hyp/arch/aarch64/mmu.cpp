@@ -61,6 +61,14 @@ Status el2_map_image(El2Table& table, PageAllocator& alloc) {
     return Status::ok;
 }
 
+/// What el2_mmu_enable() wrote last (MAIR_EL2, TCR_EL2, TTBR0_EL2,
+/// SCTLR_EL2), for start.S: a secondary core turns its MMU on from these
+/// before it touches memory (read with its MMU off: the boot core cleans
+/// them to the point of coherency before it starts the secondaries).
+extern "C" {
+constinit u64 g_el2_mmu_regs[4] = {};
+}
+
 void el2_mmu_enable(const El2Table& table) {
     mair_el2::write(El2Format::MAIR);
     const u64 tcr = (1ull << 31) | (1ull << 23)  // RES1
@@ -77,6 +85,10 @@ void el2_mmu_enable(const El2Table& table) {
     constexpr u64 M = 1ull << 0, C = 1ull << 2, SA = 1ull << 3, I = 1ull << 12, WXN = 1ull << 19;
     sctlr_el2::write(sctlr_el2::read() | M | C | SA | I | WXN);
     isb();
+    g_el2_mmu_regs[0] = El2Format::MAIR;
+    g_el2_mmu_regs[1] = tcr;
+    g_el2_mmu_regs[2] = table.root().raw();
+    g_el2_mmu_regs[3] = sctlr_el2::read();
 }
 
 void virt_init_core() {

@@ -15,7 +15,8 @@ namespace tessera::arch {
 Status el2_map_image(El2Table& table, PageAllocator& alloc);
 
 /// Turns on this core's EL2 MMU and caches with `table` (WXN set: nothing
-/// writable is ever executable).
+/// writable is ever executable). The boot core's; a secondary turns its own
+/// on the same way in start.S, before it touches memory.
 void el2_mmu_enable(const El2Table& table);
 
 /// The end of this core's boot (it never returns): counted as past its boot

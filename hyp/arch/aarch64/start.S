@@ -1,4 +1,5 @@
-// start.S — entry at EL2 for the boot core (from QEMU/firmware) and for secondaries (PSCI CPU_ON).
+// start.S — entry at EL2 for the boot core (from QEMU/firmware) and for secondaries (PSCI CPU_ON). Boot-only
+// (link.ld): unmapped with the rest once guests run.
 #include "layout.hpp"
 
 .section .text.boot, "ax"
@@ -32,7 +33,25 @@ secondary_entry:
     msr     daifset, #0xf
     msr     spsel, #1
     mov     x20, x0
-    bl      cpu_common_setup
+    bl      cpu_common_setup        // (no memory written: its stack is not used yet)
+    // Its MMU and caches on before its first store: with them off, its
+    // stores would go around the caches, where the boot core, whose caches
+    // are on, may hold older copies of the same lines (its stack's among
+    // them) that a later cacheable read of this core could be served.
+    // The boot core's own settings (mmu.cpp: g_el2_mmu_regs), read uncached.
+    adrp    x1, g_el2_mmu_regs
+    add     x1, x1, :lo12:g_el2_mmu_regs
+    ldp     x2, x3, [x1]            // MAIR_EL2, TCR_EL2
+    msr     mair_el2, x2
+    msr     tcr_el2, x3
+    ldp     x2, x3, [x1, #16]       // TTBR0_EL2, SCTLR_EL2
+    msr     ttbr0_el2, x2
+    isb
+    tlbi    alle2
+    dsb     sy
+    isb
+    msr     sctlr_el2, x3
+    isb
     mov     x0, x20
     bl      secondary_main          // never returns
 
