@@ -20,11 +20,17 @@ bool is(const Vcpu& v, VcpuState s) { return v.state.load(std::memory_order_acqu
 
 [[gnu::always_inline]] inline Budget* budget_of(Vcpu& v) { return v.budgeted ? &v.vm->budget[v.core] : nullptr; }
 
-/// A time slice in counter ticks (the counter's rate is read once: every core's is the same).
+/// A time slice in counter ticks (the counter's rate is read once: every
+/// core's is the same, so whichever core stores it first stores the value
+/// all would).
 u64 slice_ticks() {
     static constinit u64 ticks = 0;
-    if (ticks == 0) ticks = arch::us_to_ticks(SLICE_US);
-    return ticks;
+    u64 t = __atomic_load_n(&ticks, __ATOMIC_RELAXED);
+    if (t == 0) {
+        t = arch::us_to_ticks(SLICE_US);
+        __atomic_store_n(&ticks, t, __ATOMIC_RELAXED);
+    }
+    return t;
 }
 
 /// Moves blocked vCPUs whose timer is due, and throttled ones whose budget
@@ -123,8 +129,11 @@ Vcpu* decide(PerCore& core, u64 now) {
 /// Whether `w`, ready on `core` while `cur` runs there, cannot want the
 /// core before the core's timer fires (which unsettles it): a lower
 /// priority, or cur's with the timer armed for cur's slice end at the
-/// latest. Any core, the lock held (the timer and slice end are the core's
-/// own to write, hence the relaxed loads).
+/// latest. Any core, the lock held. (The timer and slice end are the core's
+/// own to write, under the lock but for two writes, hence the relaxed
+/// loads: its timer firing disarms it and then unsettles the core, so a
+/// stale deadline seen here only defers the wake-up to that decision; a
+/// restart's scrub moves the slice end later, never earlier.)
 bool waits_for_timer(const PerCore& core, const Vcpu& cur, const Vcpu& w) {
     if (w.priority != cur.priority) return w.priority < cur.priority;
     const u64 at = relaxed_peek_word(core.timer_at);

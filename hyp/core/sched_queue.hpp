@@ -67,9 +67,8 @@ public:
         if (level_[p].empty()) set_nonempty(nonempty_.load(std::memory_order_relaxed) & ~(1u << p));
         return v;
     }
-    /// Also read without the lock by the owning core's fast path: a vCPU
-    /// queued right after is followed by a kick, so nothing waits long.
-    /// (Read without the lock by the core itself, for its fast path.)
+    /// (Read without the lock by the core itself, for its fast path: a
+    /// change that must be decided on unsettles it, sched.cpp.)
     [[nodiscard]] bool empty() const { return relaxed_peek(nonempty_) == 0; }
 
 private:

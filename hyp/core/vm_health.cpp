@@ -86,7 +86,7 @@ u64 restart_step(Vm& vm, PerCore& core) {
     if (budget.budget != 0) budget.charge(now, took);
     // Not the interrupted vCPU's time, nor its turn's.
     core.run_start += took;
-    core.slice_end += took;
+    __atomic_store_n(&core.slice_end, core.slice_end + took, __ATOMIC_RELAXED); // (other cores read it: sched.cpp)
     if (h.scrub_next < vm.ram.size) {
         u64 next = others_want(core) ? now + took : now;
         if (budget.budget != 0 && budget.remaining(now) == 0) next = budget.next_period(now);

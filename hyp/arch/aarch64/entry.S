@@ -111,6 +111,7 @@ boot_entry:
     mov     x1, #EXIT_SYNC
     b       el2_unexpected
 slot 1
+el2_sp0_irq:                        // (names for the profile: what follows in a slot is another routine)
     ventry  el2_unexpected, EXIT_IRQ
 
 // void arch_enter_guest(GuestRegs* regs, u64 stack_top) — load and eret.
@@ -136,6 +137,7 @@ enter_guest_regs:                   // (x0 = regs, with this exit's frames gone)
     isb
 
 slot 2
+el2_sp0_fiq:
     ventry  el2_unexpected, EXIT_FIQ
 
 // The ends of the short exits (below) that go on the long way.
@@ -152,6 +154,7 @@ short_exit_decide:                  // handled; a scheduling decision follows
     bl      tessera_short_exit_decide // never returns: ends in arch_enter_guest
 
 slot 3
+el2_sp0_serror:
     ventry  el2_unexpected, EXIT_SERROR
 
 trap_exit_full:
@@ -169,6 +172,7 @@ trap_exit_decide:                  // (ELR and SPSR are saved, and stepped)
 
 slot 4
     // Current EL with SP_EL2: a fault in the hypervisor itself.
+el2_sync:
     stp     x0, x1, [sp, #-16]!
     mov     x1, #EXIT_SYNC
 // An exception taken from EL2 itself: save all registers in a frame on this

@@ -108,9 +108,9 @@ u64 us_to_ticks(u64 us) { return tessera::us_to_ticks(us, cntfrq_el0::read()); }
 
 void set_core_timer(u64 deadline) {
     PerCore& core = *reinterpret_cast<PerCore*>(tpidr_el2::read());
-    if (deadline == ~0ull) deadline = 0;   // 0: disarmed (no deadline is at the counter's start)
-    if (deadline == core.timer_at) return; // timer writes are slow under emulation
-    core.timer_at = deadline;
+    if (deadline == ~0ull) deadline = 0;                          // 0: disarmed (no deadline is at the counter's start)
+    if (deadline == core.timer_at) return;                        // timer writes are slow under emulation
+    __atomic_store_n(&core.timer_at, deadline, __ATOMIC_RELAXED); // (other cores read it: sched.cpp)
     if (deadline == 0) {
         cnthp_ctl_el2::write(0);
         return;
