@@ -25,7 +25,7 @@ bool is(const Vcpu& v, VcpuState s) { return v.state.load(std::memory_order_acqu
 /// all would).
 u64 slice_ticks() {
     static constinit u64 ticks = 0;
-    u64 t = __atomic_load_n(&ticks, __ATOMIC_RELAXED);
+    u64 t = relaxed_peek_word(ticks);
     if (t == 0) {
         t = arch::us_to_ticks(SLICE_US);
         __atomic_store_n(&ticks, t, __ATOMIC_RELAXED);
