@@ -155,6 +155,26 @@ VmInfo vm_info() {
 
 void set_exception_handler(ExceptionHandler handler) { g_handler = handler; }
 
+namespace {
+
+volatile unsigned g_undefined = 0;
+
+bool step_over_undefined(ExceptionFrame& f, u64 kind) {
+    if (kind != 0 || (f.esr >> 26) != 0) return false; // (only a synchronous exception, EC 0)
+    g_undefined = g_undefined + 1;
+    f.elr += 4;
+    return true;
+}
+
+} // namespace
+
+void count_undefined_instructions() {
+    g_undefined = 0;
+    set_exception_handler(step_over_undefined);
+}
+
+unsigned undefined_instructions() { return g_undefined; }
+
 void set_frame_switch(FrameSwitch choose) { g_switch = choose; }
 
 void check(bool ok, const char* what) {

@@ -87,6 +87,15 @@ static_assert(sizeof(ExceptionFrame) == 288, "vectors.S reserves 288 bytes");
 using ExceptionHandler = bool (*)(ExceptionFrame& frame, u64 kind);
 void set_exception_handler(ExceptionHandler handler);
 
+/// From now on, steps over each undefined instruction (a synchronous
+/// exception with EC 0) and counts it, instead of failing the VM: for
+/// probes of what a register or an instruction does where the hypervisor
+/// hides it. Installs its own exception handler; any other exception still
+/// fails the VM. The count starts at zero.
+void count_undefined_instructions();
+/// How many undefined instructions were stepped over since.
+unsigned undefined_instructions();
+
 /// After a handled exception, picks the frame to resume: the interrupted
 /// one, or one saved earlier on another stack (a thread switch; the frame
 /// lives at the top of its stack, as the vectors left it). For in-guest

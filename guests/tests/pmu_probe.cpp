@@ -6,30 +6,17 @@
 // undefined instruction, once, as on a core without a PMU.
 #include "kit.hpp"
 
-namespace {
-
-unsigned g_undefined = 0; // (counted by the exception handler, read after)
-
-/// Undefined instruction (EC 0): count it and step over the MRS.
-bool on_exception(kit::ExceptionFrame& f, kit::u64) {
-    if ((f.esr >> 26) != 0) return false;
-    g_undefined = g_undefined + 1;
-    f.elr += 4;
-    return true;
-}
-
-} // namespace
-
 int main() {
-    kit::set_exception_handler(on_exception);
+    kit::count_undefined_instructions();
     kit::u64 dfr0 = 0;
     asm volatile("mrs %0, id_aa64dfr0_el1" : "=r"(dfr0));
     const unsigned pmuver = (dfr0 >> 8) & 0xf;
     const bool shown = pmuver != 0; // (0xf, an IMPLEMENTATION DEFINED PMU, is a PMU too)
     kit::u64 pmcr = 0;
-    asm volatile("mrs %0, pmcr_el0" : "=r"(pmcr)::"memory"); // (the handler counts in memory)
-    kit::print("pmu probe: PMUVer %u, reading PMCR_EL0: %s\n", pmuver, g_undefined == 0 ? "works" : "undefined");
-    kit::check(shown == (g_undefined == 0), "a PMU is shown exactly when it can be used");
+    asm volatile("mrs %0, pmcr_el0" : "=r"(pmcr)::"memory");
+    const bool usable = kit::undefined_instructions() == 0;
+    kit::print("pmu probe: PMUVer %u, reading PMCR_EL0: %s\n", pmuver, usable ? "works" : "undefined");
+    kit::check(shown == usable, "a PMU is shown exactly when it can be used");
     kit::print("pmu probe: %s\n", shown ? "a PMU shown, and usable" : "no PMU shown, none usable");
     kit::pass();
 }

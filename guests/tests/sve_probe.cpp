@@ -13,16 +13,6 @@ using tessera::u8;
 constexpr unsigned MAX_BYTES = 32 * 256 + 16 * 32; // Z and P registers at 2048 bits
 alignas(16) u8 g_put[MAX_BYTES];
 alignas(16) u8 g_got[MAX_BYTES];
-unsigned g_undefined = 0; // (counted by the exception handler)
-
-/// Undefined instruction (EC 0): count it and step over it.
-bool on_exception(kit::ExceptionFrame& f, u64) {
-    if ((f.esr >> 26) != 0) return false;
-    g_undefined = g_undefined + 1;
-    f.elr += 4;
-    return true;
-}
-
 u64 vector_bytes() {
     u64 vl = 0;
     asm volatile(".arch_extension sve\n\trdvl %0, #1" : "=r"(vl)::"memory");
@@ -57,7 +47,7 @@ unsigned hold_registers(u64 seed, u64 bytes, unsigned rounds) {
 } // namespace
 
 int main() {
-    kit::set_exception_handler(on_exception);
+    kit::count_undefined_instructions();
     // CPACR_EL1.ZEN and FPEN = 0b11: SVE and FP at EL1 and EL0 (the guest's
     // own traps, which the hardware checks before the hypervisor's).
     u64 cpacr = 0;
@@ -67,8 +57,8 @@ int main() {
     asm volatile("mrs %0, id_aa64pfr0_el1" : "=r"(pfr0));
     if (((pfr0 >> 32) & 0xf) == 0) {
         (void)vector_bytes();
-        kit::print("SVE hidden: ID_AA64PFR0.SVE 0, RDVL undefined %u time(s)\n", g_undefined);
-        kit::check(g_undefined == 1, "an SVE instruction is undefined where SVE is hidden");
+        kit::print("SVE hidden: ID_AA64PFR0.SVE 0, RDVL undefined %u time(s)\n", kit::undefined_instructions());
+        kit::check(kit::undefined_instructions() == 1, "an SVE instruction is undefined where SVE is hidden");
         kit::pass();
     }
     asm volatile("msr S3_0_C1_C2_0, %0; isb" ::"r"(u64{15})); // ZCR_EL1.LEN: the longest vector allowed
@@ -76,6 +66,7 @@ int main() {
     kit::print("SVE: %llu-bit vectors\n", static_cast<unsigned long long>(vl) * 8);
     const unsigned away = hold_registers(kit::counter(), vl * 32 + vl / 8 * 16, 40);
     kit::print("SVE registers kept across %s\n", away > 0 ? "other vCPUs' time slices" : "no switch at all");
-    kit::check(away > 0 && g_undefined == 0, "other vCPUs ran on this core, and SVE never trapped to the guest");
+    kit::check(away > 0 && kit::undefined_instructions() == 0,
+               "other vCPUs ran on this core, and SVE never trapped to the guest");
     kit::pass();
 }
