@@ -147,7 +147,8 @@ const char* packed_system_load(const u8* blob, u64 mapped, PageAllocator& alloc,
                              (r.flags & sysimg::VM_FLASH_WRITABLE) != 0,
                              (r.flags & sysimg::VM_MTE) != 0,
                              {r.on_failure, r.max_restarts, r.restart_window_ms, r.restart_backoff_ms, r.partner,
-                              (r.flags & sysimg::VM_STANDBY) != 0}};
+                              (r.flags & sysimg::VM_STANDBY) != 0},
+                             (r.flags & sysimg::VM_SCRUB_EAGER) != 0};
     }
     // Failover pairs: each VM names the other, one of them the standby.
     for (u32 i = 0; i < h.vm_count; ++i) {

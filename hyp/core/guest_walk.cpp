@@ -1,10 +1,6 @@
 // guest_walk.cpp — a guest's own stage-1 translation, walked in software through its RAM only (4 KiB granule).
 #include "guest_walk.hpp"
 
-#include "arch.hpp"
-#include "arch_mem.hpp"
-#include "checked_range.hpp"
-
 namespace tessera {
 
 namespace {
@@ -12,16 +8,16 @@ namespace {
 constexpr u64 OUTPUT_ADDRESS = 0x0000'ffff'ffff'f000ull; // a descriptor's or TTBR's address bits (48-bit)
 
 /// The 8-byte descriptor at `ipa`, if it lies in the VM's RAM.
-bool read_descriptor(const Vm& vm, u64 ipa, u64& out) {
-    if ((ipa & 7) != 0 || !fits_inside(ipa, 8, vm.ram.base.raw(), vm.ram.size)) return false;
-    out =
-        *reinterpret_cast<const u64*>(static_cast<const u8*>(arch::phys_to_ptr(vm.ram_pa)) + (ipa - vm.ram.base.raw()));
+bool read_descriptor(Vm& vm, u64 ipa, u64& out) {
+    const u8* p = (ipa & 7) == 0 ? vm_ram_at(vm, ipa, 8) : nullptr;
+    if (p == nullptr) return false;
+    out = *reinterpret_cast<const u64*>(p);
     return true;
 }
 
 } // namespace
 
-bool guest_va_to_ipa(const Vm& vm, const Stage1Regs& r, u64 va, u64& ipa) {
+bool guest_va_to_ipa(Vm& vm, const Stage1Regs& r, u64 va, u64& ipa) {
     constexpr u64 SCTLR_M = 1, SCTLR_EE = 1ull << 25;
     if ((r.sctlr & SCTLR_M) == 0) {
         ipa = va;

@@ -15,6 +15,7 @@ struct Stage1Regs {
 /// table read from `vm`'s RAM: the VA itself with the MMU off. False if it
 /// does not translate, a table lies outside the VM's RAM, or the regime is
 /// one this walk does not do (a 16 or 64 KiB granule, big-endian tables).
-[[nodiscard]] bool guest_va_to_ipa(const Vm& vm, const Stage1Regs& r, u64 va, u64& ipa);
+/// Tables are read through vm_ram_at (what the guest never touched is filled first).
+[[nodiscard]] bool guest_va_to_ipa(Vm& vm, const Stage1Regs& r, u64 va, u64& ipa);
 
 } // namespace tessera

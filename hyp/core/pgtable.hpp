@@ -105,6 +105,32 @@ public:
         return Status::ok;
     }
 
+    /// Makes every table map() of [va, va+size) to [pa, pa+size) would walk
+    /// through, and maps nothing: map() of any part of it later, split where
+    /// that map() would split it (whole leaves), takes no memory. For a VM's
+    /// RAM mapped piece by piece while it runs (ram_fill.cpp), when the
+    /// hypervisor allocates nothing. Same alignment rules as map().
+    Status prepare(In in, PhysAddr pa, u64 size, PageAllocator& alloc) {
+        u64 va = in.raw();
+        if (!is_aligned(va | pa.raw() | size, PAGE_SIZE) || size == 0) return Status::invalid;
+        if (va + size < va || va + size > (1ull << pt::INPUT_BITS)) return Status::invalid;
+        while (size > 0) {
+            const unsigned level = leaf_level(va, pa, size);
+            if (auto table = table_for(va, level, alloc); !table.ok()) return table.status();
+            // Over this table's leaves of this size (one walk for them all):
+            // to the table's end, or to the last whole leaf of the range
+            // (a ragged end takes pages, in a table of its own).
+            const u64 span = pt::level_size(level);
+            const u64 table_span = span * pt::ENTRIES;
+            u64 step = table_span - (va & (table_span - 1));
+            if (step > size) step = size & ~(span - 1);
+            va += step;
+            pa = pa + step;
+            size -= step;
+        }
+        return Status::ok;
+    }
+
     /// Removes the mappings of [va, va+size), which must be whole leaves
     /// (blocks or pages as map() made them); the tables stay, so mapping the
     /// same range again needs no allocation. The caller invalidates the TLBs.

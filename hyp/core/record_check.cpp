@@ -42,7 +42,8 @@ const char* check_vm_record(const sysimg::VmRecord& r) {
     } else if (r.flash.size != 0 || (r.flags & sysimg::VM_FLASH_WRITABLE) != 0) {
         return "flash contents without a flash region";
     }
-    if ((r.flags & ~(sysimg::VM_FIRMWARE_DT | sysimg::VM_FLASH_WRITABLE | sysimg::VM_MTE | sysimg::VM_STANDBY)) != 0 ||
+    if ((r.flags & ~(sysimg::VM_FIRMWARE_DT | sysimg::VM_FLASH_WRITABLE | sysimg::VM_MTE | sysimg::VM_STANDBY |
+                     sysimg::VM_SCRUB_EAGER)) != 0 ||
         r.reserved0 != 0 || r.reserved2 != 0)
         return "unknown VM flags";
     if (r.on_failure > sysimg::FAILURE_FAILOVER) return "an unknown failure policy";

@@ -26,6 +26,7 @@ set(TESSERA_CORE_OPTIONAL
     entropy.cpp     # guests' random seeds and TRNG
     failover.cpp    # failover pairs
     hypercall_optional.cpp # the calls of the modules below and above
+    ram_fill.cpp    # VMs' RAM scrubbed on first touch
     vm_health.cpp   # restarts, SYSTEM_RESET, the watchdog's expiry
     vpl011.cpp      # the virtual UART
     vsp805.cpp)     # the virtual watchdog

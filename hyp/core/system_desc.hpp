@@ -52,6 +52,7 @@ struct VmDesc {
     bool flash_writable = false;
     bool mte = false; ///< may use MTE where the board has it
     FailurePolicy failure{};
+    bool scrub_eager = false; ///< its RAM scrubbed whole before each run, not on first touch (ram_fill.hpp)
 };
 
 /// A channel: shared memory between two VMs, and a doorbell each way.

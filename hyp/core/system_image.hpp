@@ -60,7 +60,7 @@ struct VmRecord {
     Range flash; ///< the flash region's initial contents (size 0: erased)
     u64 flash_ipa;
     u64 flash_size; ///< 0: no flash region
-    u32 flags;      ///< VM_FIRMWARE_DT, VM_FLASH_WRITABLE, VM_MTE
+    u32 flags;      ///< VM_FIRMWARE_DT, VM_FLASH_WRITABLE, VM_MTE, VM_STANDBY, VM_SCRUB_EAGER
     u8 on_failure;  ///< FAILURE_STOP, FAILURE_RESTART or FAILURE_FAILOVER
     u8 reserved0;
     u16 partner;            ///< FAILURE_FAILOVER: the other VM of its pair, by index + 1; else 0
@@ -121,6 +121,9 @@ inline constexpr u32 VM_FLASH_WRITABLE = 1u << 1;
 inline constexpr u32 VM_MTE = 1u << 2;
 /// The standby of a failover pair: it boots and waits; the pair's channels are its partner's.
 inline constexpr u32 VM_STANDBY = 1u << 3;
+/// Its RAM is scrubbed whole before each run starts, not 2 MiB at a time on
+/// first touch: no first-touch delays once it runs (a real-time VM).
+inline constexpr u32 VM_SCRUB_EAGER = 1u << 4;
 
 /// The 256 entries of a table-driven CRC-32 (IEEE 802.3, reflected: the
 /// polynomial zlib's crc32() and the Arm CRC32 instructions use).

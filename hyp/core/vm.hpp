@@ -11,6 +11,7 @@
 #include "model_device.hpp"
 #include "pgtable.hpp"
 #include "sched_queue.hpp"
+#include "spinlock.hpp"
 #include "system_desc.hpp"
 #include "vcpu_context.hpp"
 #include "vgic.hpp"
@@ -71,12 +72,15 @@ struct Vm {
     Vpl011 uart;
     Vsp805 watchdog;
     VmHealth health;
-    Ipa kernel_ipa{};     ///< where the image (or a Linux kernel) is loaded
-    Ipa initrd_ipa{};     ///< Linux: where the initramfs goes (from its device tree)
-    Ipa dtb_ipa{};        ///< Linux: where its device tree goes; 0 for bare-metal guests
-    u32 seed_offset = 0;  ///< where its device tree's /chosen rng-seed is, 0: none
-    CpuPolicy cpu{};      ///< what its ID registers show beyond the base features
-    u8 channel_count = 0; ///< its channels, in its own numbering: indexes into g_channels (a takeover adds some)
+    bool fill_lazily = false; ///< its RAM is scrubbed 2 MiB at a time on first touch (ram_fill.hpp)
+    Spinlock fill_lock;       ///< held while a piece of its RAM is filled (lazily scrubbed VMs)
+    u64* filled = nullptr;    ///< lazily scrubbed VMs: a bit per 2 MiB of its RAM, set once written and mapped
+    Ipa kernel_ipa{};         ///< where the image (or a Linux kernel) is loaded
+    Ipa initrd_ipa{};         ///< Linux: where the initramfs goes (from its device tree)
+    Ipa dtb_ipa{};            ///< Linux: where its device tree goes; 0 for bare-metal guests
+    u32 seed_offset = 0;      ///< where its device tree's /chosen rng-seed is, 0: none
+    CpuPolicy cpu{};          ///< what its ID registers show beyond the base features
+    u8 channel_count = 0;     ///< its channels, in its own numbering: indexes into g_channels (a takeover adds some)
     u8 channels[vplat::MAX_CHANNELS_PER_VM] = {};
     const ModelDevice* models = nullptr; ///< device models of modules in its address space (virtio)
     u8 model_count = 0;
@@ -135,7 +139,8 @@ void vm_refuse(Vm& vm, const char* why);
 /// Logs the final verdict and powers off if no VM is running (any core).
 void vms_power_off_if_all_stopped();
 
-/// Loads `vm` whole: vm_load_begin, vm_scrub of all its RAM, vm_load_finish (boot).
+/// Loads `vm` whole: vm_load_begin, vm_scrub of all its RAM (none for a VM
+/// scrubbed on first touch), vm_load_finish (boot).
 void vm_load(Vm& vm);
 
 /// A (re)load's first step: its model devices back to power-on, so that
@@ -151,9 +156,21 @@ inline constexpr u64 SCRUB_PIECE = 256 * KiB;
 /// core run other vCPUs in between.
 u64 vm_scrub(Vm& vm, u64 from, u64 until);
 
-/// A (re)load's last step, its RAM rewritten: a fresh RNG seed in its
-/// device tree, its devices and vCPUs reset, vCPU 0 runnable at the image's entry.
+/// Writes bytes [off, off + n) of `vm`'s RAM as a fresh boot finds them —
+/// the parts of its images there, zeros elsewhere, a fresh RNG seed in its
+/// device tree — cleaned to the point of coherency. vm_scrub's and a lazy
+/// fill's one writer (ram_fill.cpp).
+void vm_fill_bytes(Vm& vm, u64 off, u64 n);
+
+/// A (re)load's last step, its RAM rewritten (or to be written on first
+/// touch): its devices and vCPUs reset, vCPU 0 runnable at the image's entry.
 void vm_load_finish(Vm& vm);
+
+/// The hypervisor's way into `vm`'s RAM: where guest-physical [ipa, ipa +
+/// len) is, nullptr if not wholly inside its RAM. What a lazily scrubbed VM
+/// has not touched yet is filled first (ram_fill.hpp): nothing its last run
+/// (or whatever the board held before) left there is ever read or kept.
+[[nodiscard]] u8* vm_ram_at(Vm& vm, u64 ipa, u64 len);
 
 /// The VM the board's device `device` belongs to (nullptr: none), and
 /// giving it one (at boot, and to a failover standby that takes over).

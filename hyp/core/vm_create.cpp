@@ -10,6 +10,7 @@
 #include "checked_range.hpp"
 #include "failover.hpp"
 #include "image_header.hpp"
+#include "ram_fill.hpp"
 #include "sched.hpp"
 #include "string.hpp"
 #include "vm.hpp"
@@ -64,6 +65,28 @@ const char* vm_layout(Vm& vm) {
         !clear_of_kernel) {
         return "its initramfs does not fit beside the kernel (see its device tree's linux,initrd-start)";
     }
+    return nullptr;
+}
+
+/// Maps `vm`'s RAM into its stage 2 — or, scrubbed on first touch
+/// (ram_fill.hpp), only makes the tables for it, and the bitmap of what is
+/// filled. Returns why it cannot have it, or nullptr.
+const char* give_ram(Vm& vm, PageAllocator& alloc) {
+    const VmDesc& d = *vm.desc;
+    vm.fill_lazily = !d.scrub_eager && ram_fill_lent();
+    if (vm.fill_lazily) {
+        const u64 pieces = (vm.ram.size + RAM_FILL_PIECE - 1) / RAM_FILL_PIECE;
+        auto bits = alloc.alloc(align_up(pieces, 64) / 8);
+        if (!bits.ok()) return "the board has no free memory for its RAM's map";
+        vm.filled = static_cast<u64*>(arch::phys_to_ptr(bits.value()));
+        memset(vm.filled, 0, align_up(pieces, 64) / 8);
+        if (vm.stage2.prepare(d.ram_ipa, vm.ram_pa, vm.ram.size, alloc) != Status::ok)
+            return "its RAM cannot be mapped at its guest-physical address";
+        return nullptr;
+    }
+    const MapAttrs ram_attrs{true, true, true, MapAttrs::Mem::normal};
+    if (vm.stage2.map(d.ram_ipa, vm.ram_pa, vm.ram.size, ram_attrs, alloc) != Status::ok)
+        return "its RAM cannot be mapped at its guest-physical address";
     return nullptr;
 }
 
@@ -167,9 +190,7 @@ const char* accept(Vm& vm, PageAllocator& alloc) {
     if (!ram.ok()) return "the board has no free memory for its RAM";
     vm.ram_pa = ram.value();
     if (Status s = vm.stage2.init(alloc); s != Status::ok) return "no memory for its stage-2 table";
-    const MapAttrs ram_attrs{true, true, true, MapAttrs::Mem::normal};
-    if (Status s = vm.stage2.map(d.ram_ipa, vm.ram_pa, vm.ram.size, ram_attrs, alloc); s != Status::ok)
-        return "its RAM cannot be mapped at its guest-physical address";
+    if (const char* why = give_ram(vm, alloc); why != nullptr) return why;
     const char* why = give_devices(vm, alloc);
     if (why == nullptr) why = give_flash(vm, alloc);
     if (why == nullptr) why = give_sve(vm, alloc);

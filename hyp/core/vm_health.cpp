@@ -5,6 +5,7 @@
 #include "failover.hpp"
 #include "format.hpp"
 #include "page_alloc.hpp"
+#include "ram_fill.hpp"
 #include "sched.hpp"
 #include "string.hpp"
 #include "system_image.hpp"
@@ -76,6 +77,11 @@ u64 restart_step(Vm& vm, PerCore& core) {
         arch::vm_release_hw(vm);
         vm_load_begin(vm);
         h.scrub_next = 0;
+        if (vm.fill_lazily) {
+            // Its RAM forgotten, to be filled again on first touch: nothing to scrub now.
+            vm_unfill(vm);
+            h.scrub_next = vm.ram.size;
+        }
     }
     Budget& budget = vm.budget[core.index];
     u64 slice = arch::us_to_ticks(SLICE_US);

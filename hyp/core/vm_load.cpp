@@ -1,5 +1,5 @@
-// vm_load.cpp — loading a VM: its RAM written as a fresh boot finds it (images and zeros, cleaned), its devices
-// and vCPUs reset, its vCPU 0 queued.
+// vm_load.cpp — loading a VM: its RAM written as a fresh boot finds it (images and zeros, cleaned; now, or on
+// first touch: ram_fill.hpp), its devices and vCPUs reset, its vCPU 0 queued.
 //
 // Apart from vm.cpp because only the boot and a restart load a VM: the
 // minimal build, which cannot restart one, keeps it boot-only (link.ld).
@@ -19,15 +19,19 @@ void vm_load_begin(Vm& vm) {
     for (unsigned i = 0; i < vm.model_count; ++i) vm.models[i].reset(vm.models[i].self);
 }
 
-namespace {
+u64 vm_scrub(Vm& vm, u64 from, u64 until) {
+    while (from < vm.ram.size) {
+        const u64 n = vm.ram.size - from < SCRUB_PIECE ? vm.ram.size - from : SCRUB_PIECE;
+        vm_fill_bytes(vm, from, n);
+        from += n;
+        if (arch::now_ticks() >= until) break;
+    }
+    return from;
+}
 
-/// Writes bytes [off, off + n) of `vm`'s RAM as a fresh boot finds them,
-/// cleaned to the point of coherency (its vCPUs start with their caches off
-/// and must read its images and zeros, not what the last run left): the
-/// parts of its images that fall there copied, everything else zeroed. Each
-/// byte is written once and each line cleaned once.
-void fill_piece(Vm& vm, u8* ram, u64 off, u64 n) {
+void vm_fill_bytes(Vm& vm, u64 off, u64 n) {
     const VmDesc& d = *vm.desc;
+    u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
     struct Part {
         u64 start; // offset in its RAM (vm_layout checked that it is inside, and that none overlap)
         const Blob* blob;
@@ -44,6 +48,8 @@ void fill_piece(Vm& vm, u8* ram, u64 off, u64 n) {
             parts[j - 1] = t;
         }
     }
+    // Each byte written once, each line cleaned once: its vCPUs start with
+    // their caches off and must read these, not what the last run left.
     const u64 end = off + n;
     u64 at = off;
     for (unsigned i = 0; i < count; ++i) {
@@ -56,29 +62,20 @@ void fill_piece(Vm& vm, u8* ram, u64 off, u64 n) {
         at = hi;
     }
     if (at < end) arch::zero_to_poc(ram + at, end - at);
-}
-
-} // namespace
-
-u64 vm_scrub(Vm& vm, u64 from, u64 until) {
-    u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
-    while (from < vm.ram.size) {
-        const u64 n = vm.ram.size - from < SCRUB_PIECE ? vm.ram.size - from : SCRUB_PIECE;
-        fill_piece(vm, ram, from, n);
-        from += n;
-        if (arch::now_ticks() >= until) break;
+    // A seed of its own for this run (the payload's tree holds zeros there),
+    // written whole by the piece that holds its last byte: the pieces before
+    // it wrote the tree's zeros, none after it writes there again.
+    if (vm.seed_offset != 0) {
+        const u64 seed = (vm.dtb_ipa - vm.ram.base) + vm.seed_offset;
+        if (seed + VM_SEED_BYTES - 1 >= off && seed + VM_SEED_BYTES - 1 < end) {
+            entropy_fill(ram + seed, VM_SEED_BYTES);
+            arch::clean_dcache_to_poc(ram + seed, VM_SEED_BYTES);
+        }
     }
-    return from;
 }
 
 void vm_load_finish(Vm& vm) {
     const VmDesc& d = *vm.desc;
-    // A seed of its own for this boot (the payload's tree holds zeros there).
-    if (vm.seed_offset != 0) {
-        u8* seed = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa)) + (vm.dtb_ipa - vm.ram.base) + vm.seed_offset;
-        entropy_fill(seed, VM_SEED_BYTES);
-        arch::clean_dcache_to_poc(seed, VM_SEED_BYTES);
-    }
     vgic_reset(vm);
     vpl011_reset(vm.uart);
     vsp805_reset(vm.watchdog);
@@ -98,7 +95,7 @@ void vm_load_finish(Vm& vm) {
 
 TESSERA_BOOT_ONLY void vm_load(Vm& vm) {
     vm_load_begin(vm);
-    (void)vm_scrub(vm, 0, ~0ull);
+    if (!vm.fill_lazily) (void)vm_scrub(vm, 0, ~0ull); // (else on first touch: ram_fill.hpp)
     vm_load_finish(vm);
 }
 

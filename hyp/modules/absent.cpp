@@ -1,6 +1,6 @@
 // absent.cpp — what the minimal build links instead of its optional modules (hyp/CMakeLists.txt): the virtual
 // PL011 and console input, PMU and debug-register lending, SVE, the SP805 watchdog, restarts and failover, channels
-// and virtio, and the entropy for guests' seeds and TRNG.
+// and virtio, the entropy for guests' seeds and TRNG, and RAM scrubbed on first touch.
 //
 // Each entry point answers as a board without that part would: a device that is not there (an external abort), a
 // register that does not exist (an undefined instruction), a call that is not supported. A packed description that
@@ -12,6 +12,7 @@
 #include "failover.hpp"
 #include "hypercall.hpp"
 #include "pl011.hpp"
+#include "ram_fill.hpp"
 #include "vdebug.hpp"
 #include "vm.hpp"
 #include "vm_health.hpp"
@@ -37,6 +38,13 @@ bool vm_restart_request(Vm& vm, const char*, bool) {
 void vm_health_changed(Vm&) {}
 void vm_health_run(PerCore&) {}
 void failover_partner_ended(Vm&) {}
+
+// RAM scrubbed on first touch: every VM's is scrubbed whole before it runs
+// (vm_load), so no fault is a first touch and there is nothing to fill.
+TESSERA_BOOT_ONLY bool ram_fill_lent() { return false; }
+bool vm_fill_touched(Vm&, Ipa) { return false; }
+void vm_fill_range(Vm&, u64, u64) {}
+void vm_unfill(Vm&) {}
 
 // Entropy: guests get no seed and no TRNG (the hypercall says NOT_SUPPORTED).
 bool entropy_seeded() { return false; }

@@ -12,7 +12,7 @@
    that hangs with interrupts masked is caught by its SP805 watchdog,
    restarted once, caught again and stopped; a periodic task on core 0
    meets every deadline.
-3. test_restart_shared (-icount): a 256 MiB VM that faults at once shares
+3. test_restart_shared (-icount): a 256 MiB VM scrubbed eagerly that faults at once shares
    its core with a periodic task (10 ms): each restart scrubs its RAM in
    slices of about 1 ms with the task's turns in between, so the task meets
    every deadline with a worst release latency of a few slices, while

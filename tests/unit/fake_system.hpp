@@ -30,9 +30,10 @@ struct VmSpec {
     Blob image{}; ///< default: a tiny image of nops
     Blob dtb{};   ///< non-empty: a Linux guest (image is its kernel)
     Blob initrd{};
-    FailurePolicy failure{}; ///< default: stopped on failure
-    u32 devices = 0;         ///< the board's devices it owns (bit i: board::DEVICES[i])
-    u64 flash_size = 0;      ///< a flash region of this size at IPA 0 (0: none)
+    FailurePolicy failure{};  ///< default: stopped on failure
+    u32 devices = 0;          ///< the board's devices it owns (bit i: board::DEVICES[i])
+    u64 flash_size = 0;       ///< a flash region of this size at IPA 0 (0: none)
+    bool scrub_eager = false; ///< its RAM scrubbed whole before it runs (default: on first touch)
 };
 
 /// The fake machine with `cores` cores and the VMs of `specs`, each with
@@ -50,6 +51,7 @@ public:
                                     s.priority, s.budget_us, s.period_us, s.devices});
             descs_.back().failure = s.failure;
             descs_.back().flash_size = s.flash_size;
+            descs_.back().scrub_eager = s.scrub_eager;
         }
         vms_create(SystemDesc{descs_.data(), static_cast<u16>(descs_.size()), channels_.data(),
                               static_cast<u16>(channels_.size())},

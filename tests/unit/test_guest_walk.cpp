@@ -17,7 +17,7 @@ constexpr u64 TABLE = 3, PAGE = 3, BLOCK = 1;
 constexpr u64 T0SZ_39 = 25, T1SZ_39 = 25ull << 16, TG1_4K = 2ull << 30, EPD0 = 1ull << 7;
 
 u64& entry(Vm& vm, u64 ipa) {
-    return *reinterpret_cast<u64*>(static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa)) + (ipa - RAM));
+    return *reinterpret_cast<u64*>(vm_ram_at(vm, ipa, 8)); // (as the guest writes it: filled first)
 }
 
 } // namespace

@@ -166,3 +166,30 @@ TEST_F(PageTableTest, UnmapRemovesWholeLeavesAndKeepsTheTables) {
 }
 
 } // namespace
+
+namespace {
+
+// prepare() makes exactly the tables map() of the range would, and maps
+// nothing: its pieces — whole blocks, and the pages of a ragged end in a
+// table of their own, across a level-1 boundary too — are then mapped one
+// by one from an empty pool.
+TEST_F(PageTableTest, PrepareMakesTheTablesAndMapsNothing) {
+    const u64 base = 0x7fa0'0000; // 6 MiB below a 1 GiB boundary
+    const u64 size = 8 * MiB + 12 * KiB;
+    ASSERT_EQ(s2.prepare(Ipa(base), PhysAddr(0x1'0000'0000), size, alloc), Status::ok);
+    // Root, two level-2 tables (either side of 2 GiB), one level-3 table for the 12 KiB.
+    EXPECT_EQ(s2.table_pages(), 4u);
+    for (u64 off = 0; off < size; off += 4 * KiB) ASSERT_FALSE(s2.lookup(Ipa(base + off)).ok()) << off;
+    PageAllocator none;
+    for (u64 off = 0; off < size; off += 2 * MiB) {
+        const u64 n = size - off < 2 * MiB ? size - off : 2 * MiB;
+        ASSERT_EQ(s2.map(Ipa(base + off), PhysAddr(0x1'0000'0000 + off), n, rwx, none), Status::ok) << off;
+    }
+    EXPECT_EQ(s2.table_pages(), 4u);
+    EXPECT_EQ(s2.lookup(Ipa(base + 7 * MiB)).value().level, 2u);
+    EXPECT_EQ(s2.lookup(Ipa(base + 8 * MiB + 8 * KiB)).value().pa.raw(), 0x1'0080'2000u);
+    EXPECT_EQ(s2.lookup(Ipa(base + 8 * MiB + 8 * KiB)).value().level, 3u);
+    EXPECT_EQ(s2.prepare(Ipa(base + 1), PhysAddr(0), 4 * KiB, alloc), Status::invalid);
+}
+
+} // namespace

@@ -194,6 +194,37 @@ TEST_F(SystemConfigTest, FirmwareGuestsAndFlashRegions) {
     EXPECT_EQ(error_of("    mte: 2\n"), "8: vm 'fw': mte must be true or false, not '2'");
 }
 
+// scrub: lazy (the default: each 2 MiB of RAM on first touch) or eager
+// (all of it before the VM runs), carried in the image's VM flags and shown
+// by inspect; anything else is an error on its line.
+TEST_F(SystemConfigTest, ScrubIsLazyUnlessAVmAsksForEager) {
+    SystemConfig sys;
+    const auto ok = load(std::string(kHead) + "  - {name: rt, image: guest.bin, memory: 4M, cores: 1, scrub: eager}\n"
+                                              "  - {name: gp, image: guest.bin, memory: 4M, cores: 2}\n"
+                                              "  - {name: gq, image: guest.bin, memory: 4M, cores: 3, scrub: lazy}\n",
+                         &sys);
+    ASSERT_TRUE(ok.empty()) << ok[0];
+    EXPECT_TRUE(sys.vms[0].scrub_eager);
+    EXPECT_FALSE(sys.vms[1].scrub_eager);
+    EXPECT_FALSE(sys.vms[2].scrub_eager);
+    const std::vector<uint8_t> hyp = fake_hypervisor();
+    std::vector<ConfigError> errors;
+    const std::vector<uint8_t> image = pack_system(sys, hyp, errors);
+    ASSERT_TRUE(errors.empty());
+    const std::string text = inspect_image(image);
+    const auto line_of = [&](const std::string& name) {
+        const auto at = text.find("  " + name + ": ");
+        return at == std::string::npos ? std::string() : text.substr(at, text.find('\n', at) - at);
+    };
+    EXPECT_NE(line_of("rt").find(", RAM scrubbed before it runs"), std::string::npos) << text;
+    EXPECT_EQ(line_of("gp").find("scrubbed"), std::string::npos) << text;
+    EXPECT_EQ(line_of("gq").find("scrubbed"), std::string::npos) << text;
+    EXPECT_EQ(load(std::string(kHead) + "  - name: a\n    image: guest.bin\n    memory: 4M\n    cores: 1\n"
+                                        "    scrub: never\n"),
+              (std::vector<std::string>{
+                  "8: vm 'a': scrub must be lazy (on first touch) or eager (before it runs), not 'never'"}));
+}
+
 TEST_F(SystemConfigTest, ChannelsBetweenTwoVms) {
     const std::string vms = std::string(kHead) + "  - {name: a, image: guest.bin, memory: 2M, cores: 1}\n"
                                                  "  - {name: b, image: guest.bin, memory: 2M, cores: 2}\n"

@@ -45,7 +45,8 @@ struct VirtioConsoleTest : ::testing::Test {
         queue(CONSOLE_TX, TX_DESC);
         set(R_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
     }
-    u8* ram(u64 ipa) { return static_cast<u8*>(arch::phys_to_ptr(linux_vm.ram_pa)) + (ipa - RAM); }
+    /// Its RAM at `ipa` as the guest sees it (filled first, as its own first touch would).
+    u8* ram(u64 ipa) { return vm_ram_at(linux_vm, ipa, 1); }
     MmioResult set(u64 off, u64 v) { return transport_access(linux_vm.vcpus[0], &link.dev, off, 4, true, v); }
     void queue(u16 q, u64 desc) {
         std::memset(ram(desc), 0, 0x3000);

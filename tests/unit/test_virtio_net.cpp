@@ -35,7 +35,8 @@ class Driver {
 public:
     Driver(Vm& vm, Transport& t) : vm_(vm), t_(t) {}
 
-    u8* ram(u64 ipa) { return static_cast<u8*>(arch::phys_to_ptr(vm_.ram_pa)) + (ipa - RAM); }
+    /// Its RAM at `ipa` as the guest sees it (filled first, as its own first touch would).
+    u8* ram(u64 ipa) { return vm_ram_at(vm_, ipa, 1); }
     u64 reg(u64 off) {
         u64 v = 0;
         EXPECT_EQ(transport_access(vm_.vcpus[0], &t_, off, 4, false, v), MmioResult::done);

@@ -117,9 +117,9 @@ TEST(VmHealth, WatchdogExpiryFailsOnlyItsVm) {
 TEST(VmHealth, RestartAfterBackoffScrubbedUntilTheLimit) {
     FakeSystem sys({{"svc", {1}, 0, 0, 0, 2 * MiB, {}, {}, {}, restart(2, 60'000, 50)}, {"other", {2}}});
     Vm& vm = sys.vm(0);
-    u8* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
     for (const u32 backoff_ms : {50u, 100u}) {
-        std::memset(ram + 0x10'0000, 0x5a, 4096); // a secret of this run
+        u8* ram = vm_ram_at(vm, vm.ram.base.raw(), vm.ram.size); // (as its guest sees it: filled on first touch)
+        std::memset(ram + 0x10'0000, 0x5a, 4096);                // a secret of this run
         linux_start(sys.vcpu(0, 0), 30);
         vm_stop(vm, StopReason::fault, 0, "bad access");
         EXPECT_EQ(vm.state, VmState::restarting);
@@ -132,6 +132,7 @@ TEST(VmHealth, RestartAfterBackoffScrubbedUntilTheLimit) {
         EXPECT_EQ(FakeSystem::run(1), &sys.vcpu(0, 0)); // the scheduler restarts it and runs it
         EXPECT_EQ(vm.state, VmState::running);
         EXPECT_EQ(vm.watchdog.deadline.load(), ~0ull); // a restarted VM's watchdog is off
+        ASSERT_EQ(vm_ram_at(vm, vm.ram.base.raw(), vm.ram.size), ram);
         for (unsigned i = 0; i < 4096; ++i) ASSERT_EQ(ram[0x10'0000 + i], 0) << "the last run's secret survived";
         EXPECT_EQ(std::memcmp(ram, FakeSystem::image(), sizeof FakeSystem::image()), 0);
     }
@@ -162,13 +163,14 @@ TEST(VmHealth, WindowForgetsOldRestartsAndCleanEndsStay) {
     EXPECT_EQ(again.vm(0).state, VmState::ended);
 }
 
-// A large VM's restart scrubs its RAM a slice (1 ms) at a time on its home
-// core, and a VM sharing the core runs between the slices as long again: the
-// restart holds the core for no more than a slice at a time, and the slices
-// are not charged to the budget of the vCPU they interrupt.
+// A large VM scrubbed eagerly: its restart scrubs its RAM a slice (1 ms) at
+// a time on its home core, and a VM sharing the core runs between the slices
+// as long again: the restart holds the core for no more than a slice at a
+// time, and the slices are not charged to the budget of the vCPU they interrupt.
 TEST(VmHealth, ALargeVmsScrubIsSlicedAndItsCoreSharesOn) {
-    FakeSystem sys(
-        {{"big", {1}, 0, 0, 0, 16 * MiB, {}, {}, {}, restart(3, 60'000, 0)}, {"small", {1}, 0, 50'000, 100'000}});
+    VmSpec big_spec{"big", {1}, 0, 0, 0, 16 * MiB, {}, {}, {}, restart(3, 60'000, 0)};
+    big_spec.scrub_eager = true;
+    FakeSystem sys({big_spec, {"small", {1}, 0, 50'000, 100'000}});
     Vm& big = sys.vm(0);
     Vcpu& small = sys.vcpu(1, 0);
     u8* ram = static_cast<u8*>(arch::phys_to_ptr(big.ram_pa));

@@ -86,7 +86,7 @@ TEST(VmLayout, AKernelLandsTwoMegabytesUpPlusItsTextOffset) {
     Vm& vm = sys.vm(0);
     EXPECT_EQ(vm.kernel_ipa.raw(), FakeSystem::RAM_IPA + 2 * MiB + 0x1000);
     EXPECT_EQ(vm.dtb_ipa.raw(), FakeSystem::RAM_IPA);
-    const auto* ram = static_cast<const u8*>(arch::phys_to_ptr(vm.ram_pa));
+    const auto* ram = vm_ram_at(vm, vm.ram.base.raw(), vm.ram.size); // (as its guest sees it: filled first)
     EXPECT_EQ(std::memcmp(ram + 2 * MiB + 0x1000, k.data(), k.size()), 0);
     EXPECT_EQ(std::memcmp(ram, dtb.data(), 64), 0);
 }
@@ -162,42 +162,55 @@ std::vector<unsigned> cleaned_per_byte(Vm& vm) {
 // Linux VM's RAM once, whatever the last run left there: its kernel, device
 // tree and initramfs where they go, zeros everywhere else; and cleans each
 // byte to the point of coherency exactly once, the images' included (its
-// vCPUs start with their caches off). Ragged ends on purpose.
+// vCPUs start with their caches off). Ragged ends on purpose. Scrubbed
+// eagerly, all of it before vCPU 0 runs; lazily, none of it until it is
+// touched (the last run's bytes still there, unmapped), then the same.
 TEST(VmLayout, AReloadWritesAndCleansEveryByteOfRamOnce) {
-    auto k = kernel(8192 + 100, 0x1000, 65536);
-    for (usize i = 64; i < k.size(); ++i) k[i] = 0x77;
-    const u64 initrd_at = 6 * MiB + 24;
-    const auto dtb = device_tree(FakeSystem::RAM_IPA + initrd_at);
-    const std::vector<u8> initrd(5003, 0x5a);
-    VmSpec spec{"linux", {1}};
-    spec.ram = 8 * MiB;
-    spec.image = blob(k);
-    spec.dtb = blob(dtb);
-    spec.initrd = blob(initrd);
-    FakeSystem sys({spec});
-    Vm& vm = sys.vm(0);
-    auto* ram = static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa));
-    std::memset(ram, 0xab, vm.ram.size); // what its last run left
-    arch::fake::machine().cleaned.clear();
+    for (const bool eager : {true, false}) {
+        SCOPED_TRACE(eager ? "scrubbed eagerly" : "scrubbed on first touch");
+        auto k = kernel(8192 + 100, 0x1000, 65536);
+        for (usize i = 64; i < k.size(); ++i) k[i] = 0x77;
+        const u64 initrd_at = 6 * MiB + 24;
+        const auto dtb = device_tree(FakeSystem::RAM_IPA + initrd_at);
+        const std::vector<u8> initrd(5003, 0x5a);
+        VmSpec spec{"linux", {1}};
+        spec.ram = 8 * MiB;
+        spec.image = blob(k);
+        spec.dtb = blob(dtb);
+        spec.initrd = blob(initrd);
+        spec.scrub_eager = eager;
+        FakeSystem sys({spec});
+        Vm& vm = sys.vm(0);
+        auto* ram = vm_ram_at(vm, vm.ram.base.raw(), vm.ram.size);
+        std::memset(ram, 0xab, vm.ram.size); // what its last run left
+        arch::fake::machine().cleaned.clear();
 
-    arch::fake::machine().core = 1;
-    vm_reset(vm);
-    arch::fake::machine().ticks += 1000;
-    ASSERT_EQ(FakeSystem::run(1), &vm.vcpus[0]);
+        arch::fake::machine().core = 1;
+        vm_reset(vm);
+        arch::fake::machine().ticks += 1000;
+        ASSERT_EQ(FakeSystem::run(1), &vm.vcpus[0]);
+        if (!eager) {
+            EXPECT_EQ(ram[0], 0xab); // not written yet, and unmapped
+            EXPECT_EQ(ram[vm.ram.size - 1], 0xab);
+            EXPECT_FALSE(vm.stage2.lookup(vm.ram.base).ok());
+            EXPECT_FALSE(vm.stage2.lookup(vm.ram.base + (vm.ram.size - 1)).ok());
+            EXPECT_EQ(vm_ram_at(vm, vm.ram.base.raw(), vm.ram.size), ram); // every piece touched
+        }
 
-    const u64 kernel_at = 2 * MiB + 0x1000;
-    EXPECT_EQ(std::memcmp(ram + kernel_at, k.data(), k.size()), 0);
-    EXPECT_EQ(std::memcmp(ram, dtb.data(), dtb.size()), 0);
-    EXPECT_EQ(std::memcmp(ram + initrd_at, initrd.data(), initrd.size()), 0);
-    u64 stale = 0;
-    for (u64 a = 0; a < vm.ram.size; ++a) {
-        const bool image = a < dtb.size() || (a >= kernel_at && a < kernel_at + k.size()) ||
-                           (a >= initrd_at && a < initrd_at + initrd.size());
-        if (!image && ram[a] != 0) ++stale;
+        const u64 kernel_at = 2 * MiB + 0x1000;
+        EXPECT_EQ(std::memcmp(ram + kernel_at, k.data(), k.size()), 0);
+        EXPECT_EQ(std::memcmp(ram, dtb.data(), dtb.size()), 0);
+        EXPECT_EQ(std::memcmp(ram + initrd_at, initrd.data(), initrd.size()), 0);
+        u64 stale = 0;
+        for (u64 a = 0; a < vm.ram.size; ++a) {
+            const bool image = a < dtb.size() || (a >= kernel_at && a < kernel_at + k.size()) ||
+                               (a >= initrd_at && a < initrd_at + initrd.size());
+            if (!image && ram[a] != 0) ++stale;
+        }
+        EXPECT_EQ(stale, 0u);
+        const auto cleaned = cleaned_per_byte(vm);
+        u64 wrong = 0;
+        for (const unsigned c : cleaned) wrong += c != 1 ? 1 : 0;
+        EXPECT_EQ(wrong, 0u) << "bytes not cleaned exactly once";
     }
-    EXPECT_EQ(stale, 0u);
-    const auto cleaned = cleaned_per_byte(vm);
-    u64 wrong = 0;
-    for (const unsigned c : cleaned) wrong += c != 1 ? 1 : 0;
-    EXPECT_EQ(wrong, 0u) << "bytes not cleaned exactly once";
 }

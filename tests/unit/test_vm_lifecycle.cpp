@@ -19,7 +19,8 @@ namespace hv = tessera::abi;
 namespace {
 
 bool has(const std::string& what) { return FakeSystem::console().find(what) != std::string::npos; }
-u8* ram(Vm& vm) { return static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa)); }
+/// The first 2 MiB of its RAM as its guest sees it (filled first, as its first touch would).
+u8* ram(Vm& vm) { return vm_ram_at(vm, vm.ram.base.raw(), 2 * MiB); }
 
 // Stopping one VM stops its vCPUs (none runs again, a core holding one is
 // kicked) and leaves the others running; nothing powers off.

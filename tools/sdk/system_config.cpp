@@ -303,9 +303,10 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
         return;
     }
     const std::string where = n["name"] ? "vm '" + Checker::scalar(n["name"]) + "': " : "";
-    c.keys(n,
-           {"name", "image", "linux", "memory", "base", "vcpus", "cores", "priority", "budget", "devices", "sve", "mte",
-            "device_tree", "flash", "on_failure", "standby", "max_restarts", "restart_window_s", "restart_backoff_ms"},
+    c.keys(n, {"name",       "image",   "linux",        "memory",           "base",
+               "vcpus",      "cores",   "priority",     "budget",           "devices",
+               "sve",        "mte",     "scrub",        "device_tree",      "flash",
+               "on_failure", "standby", "max_restarts", "restart_window_s", "restart_backoff_ms"},
            where);
     if (!n["name"]) {
         c.error(n, "a VM needs a name");
@@ -437,6 +438,13 @@ void load_vm(Checker& c, const YAML::Node& n, const fs::path& dir, const std::ve
         } catch (const YAML::Exception&) {
             c.error(m, where + "mte must be true or false, not '" + Checker::scalar(m) + "'");
         }
+    }
+    if (const YAML::Node m = n["scrub"]; m) {
+        const std::string how = Checker::scalar(m);
+        if (how == "eager")
+            vm.scrub_eager = true;
+        else if (how != "lazy")
+            c.error(m, where + "scrub must be lazy (on first touch) or eager (before it runs), not '" + how + "'");
     }
     // SVE's vector length: a whole number of 128-bit granules up to 2048 bits.
     if (n["sve"] && c.integer(n["sve"], 128, 2048, v, where + "sve (the vector length in bits)")) {

@@ -29,6 +29,7 @@ struct VmConfig {
     unsigned priority = 0;
     unsigned sve_bits = 0;    ///< SVE vector length; 0: SVE hidden from the VM
     bool mte = false;         ///< MTE for this VM (tagged memory, tag checks), where the board has it
+    bool scrub_eager = false; ///< its RAM scrubbed whole before each run, not 2 MiB at a time on first touch
     bool device_tree = false; ///< image: a firmware-style guest: the board's device tree at its RAM base, x0 = it,
                               ///< the image 2 MiB above (the QEMU virt convention U-Boot expects)
     uint64_t flash_base = 0;  ///< its flash region (size 0: none), below the RAM window

@@ -203,6 +203,7 @@ std::vector<uint8_t> pack_system(const SystemConfig& sys, const std::vector<uint
             }
         }
         if (vm.mte) r.flags |= sysimg::VM_MTE;
+        if (vm.scrub_eager) r.flags |= sysimg::VM_SCRUB_EAGER;
         if (vm.flash_size != 0) {
             r.flash_ipa = vm.flash_base;
             r.flash_size = vm.flash_size;
@@ -423,6 +424,7 @@ std::string inspect_image(const std::vector<uint8_t>& image, const PublicKey* si
         out << cores << ", priority " << unsigned(r.priority);
         if (r.sve_vq != 0) out << ", SVE " << 128u * r.sve_vq << "-bit";
         if ((r.flags & sysimg::VM_MTE) != 0) out << ", MTE";
+        if ((r.flags & sysimg::VM_SCRUB_EAGER) != 0) out << ", RAM scrubbed before it runs";
         if (r.budget_us != 0) out << ", budget " << r.budget_us << " us per " << r.period_us << " us";
         if (r.on_failure == sysimg::FAILURE_RESTART)
             out << ", restarted on failure (at most " << r.max_restarts << " in " << r.restart_window_ms / 1000

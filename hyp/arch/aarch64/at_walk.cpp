@@ -1,8 +1,6 @@
 // at_walk.cpp (aarch64) — an AT instruction whose stage-1 walk left the VM's memory: answered in PAR_EL1.
 #include "at_walk.hpp"
 
-#include "arch_mem.hpp"
-#include "checked_range.hpp"
 #include "guest_walk.hpp"
 #include "sysreg.hpp"
 
@@ -14,14 +12,15 @@ namespace {
 /// (its EL1 registers are live: it is loaded) walked in software through its
 /// RAM: false if that fails. (Not an AT at EL2: another vCPU may have moved
 /// a table meanwhile to where a walk takes an external abort, at EL2.)
-bool guest_instruction(const Vcpu& v, u32& insn) {
+bool guest_instruction(Vcpu& v, u32& insn) {
     const u64 pc = v.ctx.regs.elr;
     const Stage1Regs regs{sctlr_el1::read(), tcr_el1::read(), ttbr0_el1::read(), ttbr1_el1::read()};
     u64 ipa = 0;
-    const Vm& vm = *v.vm;
+    Vm& vm = *v.vm;
     if (!guest_va_to_ipa(vm, regs, pc, ipa)) return false;
-    if (!fits_inside(ipa, sizeof insn, vm.ram.base.raw(), vm.ram.size)) return false;
-    insn = *reinterpret_cast<const u32*>(static_cast<const u8*>(phys_to_ptr(vm.ram_pa)) + (ipa - vm.ram.base.raw()));
+    const u8* p = vm_ram_at(vm, ipa, sizeof insn);
+    if (p == nullptr) return false;
+    insn = *reinterpret_cast<const u32*>(p);
     return true;
 }
 

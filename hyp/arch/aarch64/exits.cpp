@@ -11,6 +11,7 @@
 #include "mmio.hpp"
 #include "pgtable.hpp"
 #include "progress.hpp"
+#include "ram_fill.hpp"
 #include "sched.hpp"
 #include "smp.hpp"
 #include "sysreg.hpp"
@@ -318,6 +319,7 @@ void dispatch_sync(Vcpu& v, u64 esr) {
         const u64 far = far_el2::read();
         const Ipa ipa((hpfar_el2::read() >> 4) << 12 | (far & 0xfff));
         if (on_mmio(v, ipa, esr)) return;
+        if (vm_fill_touched(*v.vm, ipa)) return; // (its first touch of that RAM, a walk's too: ram_fill.hpp)
         // A stage-1 walk that left its memory: for an AT a result in
         // PAR_EL1 (ISS.CM), otherwise an external abort (a walk reads).
         const bool walk = (iss & ISS_S1PTW) != 0;
@@ -327,7 +329,9 @@ void dispatch_sync(Vcpu& v, u64 esr) {
     }
     case ec::iabt_lower: {
         const u64 far = far_el2::read();
-        on_guest_abort(v, Ipa((hpfar_el2::read() >> 4) << 12 | (far & 0xfff)), far, v.ctx.regs.elr, true, false);
+        const Ipa ipa((hpfar_el2::read() >> 4) << 12 | (far & 0xfff));
+        if (vm_fill_touched(*v.vm, ipa)) return;
+        on_guest_abort(v, ipa, far, v.ctx.regs.elr, true, false);
         return;
     }
     default: stop_unhandled(v, esr); return;

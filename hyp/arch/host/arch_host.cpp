@@ -34,6 +34,7 @@ void reset() {
     m.ticks_per_zeroed_mib = 0;
     m.cleaned.clear();
     m.scrubbed = 0;
+    m.tlb_flushes = 0;
     m.lr_count = 4;
     m.placed.clear();
     m.finished.clear();

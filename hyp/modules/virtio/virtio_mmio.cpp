@@ -156,7 +156,7 @@ TESSERA_BOOT_ONLY void transport_init(Transport& t, const DeviceOps& ops, Vm& vm
     t.ops = &ops;
     t.vm = &vm;
     if (vm.stage2.root().raw() != 0) // (a VM refused at boot has no RAM: its device never comes up)
-        t.ram = GuestRam{vm.ram.base.raw(), vm.ram.size, static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa))};
+        t.ram = GuestRam{vm.ram.base.raw(), vm.ram.size, static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa)), &vm};
     t.lock = &lock;
     t.device = device;
     t.intid = intid;

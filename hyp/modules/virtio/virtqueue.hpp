@@ -10,17 +10,23 @@
 
 #include "checked_range.hpp"
 #include "types.hpp"
+#include "vm.hpp"
 
 namespace tessera::virtio {
 
-/// A VM's RAM as its devices see it: guest-physical [base, base + size) at `host`.
+/// A VM's RAM as its devices see it: guest-physical [base, base + size) at
+/// `host`, or, with `vm`, that VM's RAM as vm_ram_at() gives it (what the
+/// guest never touched is filled first: a device never reads or keeps what
+/// the VM's last run left there).
 struct GuestRam {
     u64 base = 0;
     u64 size = 0;
     u8* host = nullptr;
+    Vm* vm = nullptr;
 
     /// Where [ipa, ipa + len) is, if wholly inside this RAM; nullptr otherwise.
     [[nodiscard]] u8* at(u64 ipa, u64 len) const {
+        if (vm != nullptr) return vm_ram_at(*vm, ipa, len);
         if (!fits_inside(ipa, len, base, size)) return nullptr;
         return host + (ipa - base);
     }

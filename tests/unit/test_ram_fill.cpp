@@ -1,0 +1,163 @@
+// test_ram_fill.cpp — a VM's RAM scrubbed on first touch (ram_fill.hpp): each 2 MiB piece unmapped until a fault or
+// the hypervisor's own access fills and maps it, a restart forgetting them all, and eager VMs left as they were.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include "fake_system.hpp"
+#include "guest_walk.hpp"
+#include "ram_fill.hpp"
+#include "virtqueue.hpp"
+
+using namespace tessera;
+using tessera::test::FakeSystem;
+using tessera::test::VmSpec;
+
+namespace {
+
+constexpr u64 RAM = FakeSystem::RAM_IPA;
+
+bool has_line(const std::string& what) { return FakeSystem::console().find(what) != std::string::npos; }
+
+/// Its RAM as the board holds it, not as its guest sees it: what a fill must overwrite.
+u8* raw(Vm& vm) { return static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa)); }
+
+/// Whether guest-physical `ipa` is mapped in `vm`'s stage 2, to its own RAM.
+bool mapped(Vm& vm, u64 ipa) {
+    const auto t = vm.stage2.lookup(Ipa(ipa));
+    return t.ok() && t.value().pa == vm.ram_pa + (ipa - RAM) && t.value().attrs.write && t.value().attrs.exec;
+}
+
+/// Whether bytes [off, off + n) of `vm`'s RAM, as the board holds them, are all `b`.
+bool all(Vm& vm, u64 off, u64 n, u8 b) {
+    for (u64 i = 0; i < n; ++i) {
+        if (raw(vm)[off + i] != b) return false;
+    }
+    return true;
+}
+
+/// A lazily scrubbed VM of `ram` bytes whose RAM holds, as the board's last
+/// boot left it, 0xab everywhere (written under the fill, not through it).
+VmSpec lazy(u64 ram) {
+    VmSpec s{"lazy", {1}};
+    s.ram = ram;
+    return s;
+}
+
+} // namespace
+
+// Nothing of a lazy VM's RAM is mapped when it starts; a stage-2 fault in it
+// fills that 2 MiB piece alone (its image where the image goes, zeros over
+// whatever was there) and maps it, and the access is tried again. Faults
+// outside its RAM are not fills.
+TEST(RamFill, AFirstTouchFillsAndMapsThatPieceAlone) {
+    FakeSystem sys({lazy(5 * MiB)}); // two whole pieces and a ragged one
+    Vm& vm = sys.vm(0);
+    ASSERT_TRUE(vm.fill_lazily);
+    std::memset(raw(vm), 0xab, vm.ram.size);
+    for (const u64 off : {u64{0}, 2 * MiB, 4 * MiB, 5 * MiB - 4096}) EXPECT_FALSE(mapped(vm, RAM + off)) << off;
+
+    EXPECT_TRUE(vm_fill_touched(vm, Ipa(RAM + 2 * MiB + 0x123)));
+    EXPECT_TRUE(mapped(vm, RAM + 2 * MiB));
+    EXPECT_TRUE(mapped(vm, RAM + 4 * MiB - 1));
+    EXPECT_TRUE(all(vm, 2 * MiB, 2 * MiB, 0));
+    EXPECT_FALSE(mapped(vm, RAM));
+    EXPECT_TRUE(all(vm, 0, 2 * MiB, 0xab)); // the others untouched
+    EXPECT_TRUE(all(vm, 4 * MiB, MiB, 0xab));
+
+    EXPECT_TRUE(vm_fill_touched(vm, Ipa(RAM + 5 * MiB - 1))); // the ragged end: pages
+    EXPECT_TRUE(mapped(vm, RAM + 4 * MiB));
+    EXPECT_TRUE(all(vm, 4 * MiB, MiB, 0));
+    EXPECT_TRUE(vm_fill_touched(vm, Ipa(RAM)));
+    EXPECT_EQ(std::memcmp(raw(vm), FakeSystem::image(), sizeof FakeSystem::image()), 0);
+    EXPECT_TRUE(all(vm, sizeof FakeSystem::image(), 2 * MiB - sizeof FakeSystem::image(), 0));
+
+    // A second fault on a filled piece (another vCPU's, raced): retried, not refilled.
+    raw(vm)[2 * MiB] = 0x42;
+    EXPECT_TRUE(vm_fill_touched(vm, Ipa(RAM + 2 * MiB)));
+    EXPECT_EQ(raw(vm)[2 * MiB], 0x42);
+    EXPECT_FALSE(vm_fill_touched(vm, Ipa(RAM + 5 * MiB)));
+    EXPECT_FALSE(vm_fill_touched(vm, Ipa(RAM - 4096)));
+    EXPECT_FALSE(vm_fill_touched(vm, Ipa(0x0900'0000))); // a device's page
+}
+
+// The hypervisor's own accesses (vm_ram_at: a device's rings and buffers,
+// the software walk of a guest's tables) fill every piece they reach first:
+// none of them reads what the last run left, nor writes where a later fill
+// would wipe it.
+TEST(RamFill, TheHypervisorsOwnAccessesFillWhatTheyReach) {
+    FakeSystem sys({lazy(6 * MiB)});
+    Vm& vm = sys.vm(0);
+    std::memset(raw(vm), 0xab, vm.ram.size);
+    const u8* p = vm_ram_at(vm, RAM + 2 * MiB - 8, 16); // straddles pieces 0 and 1
+    ASSERT_EQ(p, raw(vm) + 2 * MiB - 8);
+    EXPECT_TRUE(all(vm, 0x1000, 4 * MiB - 0x1000, 0));
+    EXPECT_TRUE(mapped(vm, RAM) && mapped(vm, RAM + 2 * MiB));
+    EXPECT_FALSE(mapped(vm, RAM + 4 * MiB));
+    EXPECT_EQ(vm_ram_at(vm, RAM + 6 * MiB - 8, 16), nullptr); // past its end: nothing filled
+    EXPECT_FALSE(mapped(vm, RAM + 4 * MiB));
+
+    // A virtio device's view of its RAM is the same.
+    const virtio::GuestRam ram{RAM, vm.ram.size, raw(vm), &vm};
+    ASSERT_EQ(ram.at(RAM + 4 * MiB + 64, 64), raw(vm) + 4 * MiB + 64);
+    EXPECT_TRUE(all(vm, 4 * MiB, 2 * MiB, 0));
+    EXPECT_TRUE(mapped(vm, RAM + 4 * MiB));
+}
+
+// A guest's stage-1 tables in a piece it never touched are zeros to the
+// software walk, not the valid-looking descriptors the last run left there.
+TEST(RamFill, AWalkReadsNoStaleTables) {
+    FakeSystem sys({lazy(4 * MiB)});
+    Vm& vm = sys.vm(0);
+    constexpr u64 L1 = 2 * MiB, L2 = L1 + 0x1000, L3 = L1 + 0x2000; // offsets in its RAM, piece 1
+    auto entry = [&](u64 off) -> u64& { return *reinterpret_cast<u64*>(raw(vm) + off); };
+    entry(L1) = (RAM + L2) | 3;
+    entry(L2) = (RAM + L3) | 3;
+    entry(L3) = (RAM + 0x5000) | 3; // VA 0 -> IPA RAM + 0x5000, if these were read
+    const Stage1Regs regs{1, 25 | 25ull << 16 | 2ull << 30, RAM + L1, RAM + L1};
+    u64 ipa = 0;
+    EXPECT_FALSE(guest_va_to_ipa(vm, regs, 0x123, ipa));
+    EXPECT_EQ(entry(L1), 0u);
+}
+
+// A restart of a lazy VM rewrites nothing: every piece is unmapped and
+// forgotten at once (each core's TLBs flushed), in one step however large
+// the VM, and its next touches fill them again — its images back, the last
+// run's secrets gone.
+TEST(RamFill, ARestartForgetsEveryPieceAtOnce) {
+    FakeSystem sys({lazy(16 * MiB), {"other", {2}}});
+    Vm& vm = sys.vm(0);
+    u8* ram = vm_ram_at(vm, RAM, vm.ram.size);
+    std::memset(ram, 0x5a, vm.ram.size); // this run's secrets, everywhere
+    arch::fake::machine().ticks_per_zeroed_mib = arch::us_to_ticks(1000);
+    const unsigned flushes = arch::fake::machine().tlb_flushes;
+    arch::fake::machine().core = 1;
+    vm_reset(vm);
+    arch::fake::machine().ticks += 1000;
+    ASSERT_EQ(FakeSystem::run(1), &vm.vcpus[0]); // one step: no slices
+    EXPECT_EQ(vm.state, VmState::running);
+    EXPECT_EQ(arch::fake::machine().tlb_flushes, flushes + 1);
+    for (u64 off = 0; off < vm.ram.size; off += 2 * MiB) EXPECT_FALSE(mapped(vm, RAM + off)) << off;
+    EXPECT_TRUE(all(vm, 0, vm.ram.size, 0x5a)); // not written, and unreachable
+
+    EXPECT_EQ(vm_ram_at(vm, RAM, vm.ram.size), ram);
+    EXPECT_EQ(std::memcmp(ram, FakeSystem::image(), sizeof FakeSystem::image()), 0);
+    EXPECT_TRUE(all(vm, sizeof FakeSystem::image(), vm.ram.size - sizeof FakeSystem::image(), 0));
+    EXPECT_TRUE(has_line("vm lazy: restarted from its original images, its RAM scrubbed"));
+    EXPECT_EQ(sys.vm(1).state, VmState::running);
+}
+
+// `scrub: eager`: all of its RAM written and mapped before it runs, and no
+// fault is a fill.
+TEST(RamFill, AnEagerVmIsWholeAndMappedBeforeItRuns) {
+    VmSpec spec = lazy(4 * MiB);
+    spec.scrub_eager = true;
+    FakeSystem sys({spec});
+    Vm& vm = sys.vm(0);
+    EXPECT_FALSE(vm.fill_lazily);
+    EXPECT_TRUE(mapped(vm, RAM) && mapped(vm, RAM + 4 * MiB - 1));
+    EXPECT_EQ(std::memcmp(raw(vm), FakeSystem::image(), sizeof FakeSystem::image()), 0);
+    EXPECT_TRUE(all(vm, sizeof FakeSystem::image(), 4 * MiB - sizeof FakeSystem::image(), 0));
+    EXPECT_FALSE(vm_fill_touched(vm, Ipa(RAM)));
+}
