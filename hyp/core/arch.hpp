@@ -68,6 +68,11 @@ void zero_to_poc(void* p, u64 size);
 /// caches off, and to its instruction fetches.
 void clean_dcache_to_poc(const void* p, u64 size);
 
+/// Makes every core's instruction cache forget what it holds, after a VM's
+/// RAM was rewritten with zeros only: none of its last run's instructions
+/// may still be fetched from there.
+void forget_instructions();
+
 /// Puts `e` into a free list register of `v` — the vCPU loaded on this core
 /// and in EL2 here, between its exit and its entry — so that its entry needs
 /// no pick. False if none is free. (What is placed stays until the vCPU's
@@ -95,6 +100,11 @@ void idle_wait();
 /// Makes every core forget stage-2 translations it cached, after a mapping
 /// was removed from a VM's table (a failover moving a channel: rare).
 void stage2_unmapped();
+
+/// Makes every core forget the translations it cached for `vm` (its VMID's
+/// stage-2 and stage-1 entries), after mappings were removed from its table
+/// (its restart: ram_fill.hpp). Other VMs' entries stay.
+void stage2_forget(const Vm& vm);
 
 /// Forgets hardware state a VM's vCPUs left on their cores (a forwarded
 /// timer interrupt still active), before the VM restarts.

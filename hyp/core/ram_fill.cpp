@@ -24,6 +24,7 @@ void fill_piece(Vm& vm, u64 piece) {
     const u64 off = piece * RAM_FILL_PIECE;
     const u64 n = vm.ram.size - off < RAM_FILL_PIECE ? vm.ram.size - off : RAM_FILL_PIECE;
     vm_fill_bytes(vm, off, n);
+    arch::forget_instructions(); // (a piece of zeros cleans no image part, which would have done it)
     // The tables were made at boot (vm_create: Stage2Table::prepare), so an
     // empty pool is enough: the hypervisor takes no memory once VMs run.
     PageAllocator none;
@@ -41,8 +42,8 @@ TESSERA_BOOT_ONLY bool ram_fill_lent() { return true; }
 bool vm_fill_touched(Vm& vm, Ipa ipa) {
     if (!vm.fill_lazily || ipa < vm.ram.base || ipa - vm.ram.base >= vm.ram.size) return false;
     // (Filled already: another core filled it since this access faulted,
-    // and the access now finds it mapped. A stage-2 fault on a mapped
-    // piece cannot happen otherwise: RAM is mapped with every right.)
+    // and the access now finds it mapped. The caller passes translation
+    // faults only, which a mapped piece does not make.)
     fill_piece(vm, (ipa - vm.ram.base) / RAM_FILL_PIECE);
     return true;
 }
@@ -62,11 +63,15 @@ void vm_unfill(Vm& vm) {
         if (!is_filled(vm, piece)) continue;
         const u64 off = piece * RAM_FILL_PIECE;
         const u64 n = vm.ram.size - off < RAM_FILL_PIECE ? vm.ram.size - off : RAM_FILL_PIECE;
-        (void)vm.stage2.unmap(vm.ram.base + off, n); // (whole leaves: fill_piece mapped exactly these)
+        // (Whole leaves: fill_piece mapped exactly these. A piece left
+        // mapped while marked unfilled would keep the last run's bytes.)
+        if (vm.stage2.unmap(vm.ram.base + off, n) != Status::ok)
+            arch::panic("vm %s: its RAM at IPA %#llx cannot be unmapped", vm.name(),
+                        static_cast<unsigned long long>((vm.ram.base + off).raw()));
         any = true;
     }
     for (u64 w = 0; w < (pieces + 63) / 64; ++w) __atomic_store_n(&vm.filled[w], 0, __ATOMIC_RELEASE);
-    if (any) arch::stage2_unmapped();
+    if (any) arch::stage2_forget(vm);
 }
 
 } // namespace tessera

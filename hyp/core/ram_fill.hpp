@@ -19,21 +19,14 @@
 
 namespace tessera {
 
-/// The piece of RAM a first touch fills and maps: one stage-2 block.
-inline constexpr u64 RAM_FILL_PIECE = 2 * MiB;
-
 /// Whether this build scrubs VMs lazily at all (the minimal one does not). Boot only.
 [[nodiscard]] bool ram_fill_lent();
 
-/// A stage-2 fault of `vm` at `ipa` that nothing else claimed: if `ipa` is
+/// A stage-2 translation fault of `vm` at `ipa` that nothing else claimed: if `ipa` is
 /// in its RAM and `vm` is lazily scrubbed, the piece holding it is filled
 /// and mapped (unless another core just did) and the access is to be tried
 /// again: true. False for anything else (an abort for the guest). Any core.
 [[nodiscard]] bool vm_fill_touched(Vm& vm, Ipa ipa);
-
-/// Fills (and maps) every piece of a lazily scrubbed `vm`'s RAM that bytes
-/// [off, off + len) of it reach and that is not filled yet (vm_ram_at). Any core.
-void vm_fill_range(Vm& vm, u64 off, u64 len);
 
 /// A lazily scrubbed `vm` restarts: every piece of its RAM is unmapped and
 /// forgotten (each core's TLBs too), to be filled again on its next touch.

@@ -9,7 +9,6 @@
 #include "entropy.hpp"
 #include "failover.hpp"
 #include "format.hpp"
-#include "ram_fill.hpp"
 #include "sched.hpp"
 #include "string.hpp"
 
@@ -195,13 +194,6 @@ bool device_irq_forward(u32 intid) {
         return true;
     }
     return false;
-}
-
-u8* vm_ram_at(Vm& vm, u64 ipa, u64 len) {
-    if (!fits_inside(ipa, len, vm.ram.base.raw(), vm.ram.size)) return nullptr;
-    const u64 off = ipa - vm.ram.base.raw();
-    if (vm.fill_lazily) vm_fill_range(vm, off, len);
-    return static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa)) + off;
 }
 
 bool vm_memory_private(const Vm& vm, u64& audited) {

@@ -4,6 +4,8 @@
 #include <atomic>
 
 #include "addr.hpp"
+#include "arch_mem.hpp"
+#include "checked_range.hpp"
 #include "console.hpp"
 #include "cpu_features.hpp"
 #include "layout.hpp"
@@ -79,8 +81,9 @@ struct Vm {
     Ipa initrd_ipa{};         ///< Linux: where the initramfs goes (from its device tree)
     Ipa dtb_ipa{};            ///< Linux: where its device tree goes; 0 for bare-metal guests
     u32 seed_offset = 0;      ///< where its device tree's /chosen rng-seed is, 0: none
-    CpuPolicy cpu{};          ///< what its ID registers show beyond the base features
-    u8 channel_count = 0;     ///< its channels, in its own numbering: indexes into g_channels (a takeover adds some)
+    u8 seed[vplat::RNG_SEED_BYTES] = {}; ///< this run's seed: drawn by vm_load_begin, written by its piece's fill
+    CpuPolicy cpu{};                     ///< what its ID registers show beyond the base features
+    u8 channel_count = 0; ///< its channels, in its own numbering: indexes into g_channels (a takeover adds some)
     u8 channels[vplat::MAX_CHANNELS_PER_VM] = {};
     const ModelDevice* models = nullptr; ///< device models of modules in its address space (virtio)
     u8 model_count = 0;
@@ -166,11 +169,29 @@ void vm_fill_bytes(Vm& vm, u64 off, u64 n);
 /// touch): its devices and vCPUs reset, vCPU 0 runnable at the image's entry.
 void vm_load_finish(Vm& vm);
 
+/// The piece of RAM a first touch fills and maps (ram_fill.hpp): one stage-2 block.
+inline constexpr u64 RAM_FILL_PIECE = 2 * MiB;
+
+/// Fills (and maps) every piece of a lazily scrubbed `vm`'s RAM that bytes
+/// [off, off + len) of it reach and that is not filled yet (ram_fill.cpp). Any core.
+void vm_fill_range(Vm& vm, u64 off, u64 len);
+
 /// The hypervisor's way into `vm`'s RAM: where guest-physical [ipa, ipa +
 /// len) is, nullptr if not wholly inside its RAM. What a lazily scrubbed VM
 /// has not touched yet is filled first (ram_fill.hpp): nothing its last run
 /// (or whatever the board held before) left there is ever read or kept.
-[[nodiscard]] u8* vm_ram_at(Vm& vm, u64 ipa, u64 len);
+/// (Inline: the devices ask for every buffer; one filled piece is one bit.)
+[[nodiscard]] inline u8* vm_ram_at(Vm& vm, u64 ipa, u64 len) {
+    if (!fits_inside(ipa, len, vm.ram.base.raw(), vm.ram.size)) return nullptr;
+    const u64 off = ipa - vm.ram.base.raw();
+    if (vm.fill_lazily) {
+        const u64 piece = off / RAM_FILL_PIECE;
+        const bool one_filled = len != 0 && (off + len - 1) / RAM_FILL_PIECE == piece &&
+                                (__atomic_load_n(&vm.filled[piece / 64], __ATOMIC_ACQUIRE) >> (piece % 64) & 1) != 0;
+        if (!one_filled) vm_fill_range(vm, off, len);
+    }
+    return static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa)) + off;
+}
 
 /// The VM the board's device `device` belongs to (nullptr: none), and
 /// giving it one (at boot, and to a failover standby that takes over).

@@ -190,7 +190,10 @@ const char* accept(Vm& vm, PageAllocator& alloc) {
     if (!ram.ok()) return "the board has no free memory for its RAM";
     vm.ram_pa = ram.value();
     if (Status s = vm.stage2.init(alloc); s != Status::ok) return "no memory for its stage-2 table";
-    if (const char* why = give_ram(vm, alloc); why != nullptr) return why;
+    if (const char* why = give_ram(vm, alloc); why != nullptr) {
+        vm.stage2 = Stage2Table{}; // (refused: nothing reaches its RAM, as below)
+        return why;
+    }
     const char* why = give_devices(vm, alloc);
     if (why == nullptr) why = give_flash(vm, alloc);
     if (why == nullptr) why = give_sve(vm, alloc);

@@ -60,10 +60,11 @@ bool others_want(PerCore& core) {
 }
 
 /// One step of starting `vm` again from its images (its home core, its
-/// back-off over): off its cores first, then its RAM rewritten (zeros and
-/// its images) a slice at a time — the slice charged to its budget here,
-/// not to the vCPU it interrupted, and the core's other vCPUs given as long
-/// again before the next — then its devices and vCPU 0. It runs again after
+/// back-off over): off its cores first, then its RAM forgotten, to be
+/// scrubbed on first touch (ram_fill.hpp) — or, scrubbed eagerly, rewritten
+/// (zeros and its images) a slice at a time, the slice charged to its
+/// budget here, not to the vCPU it interrupted, and the core's other vCPUs
+/// given as long again before the next — then its devices and vCPU 0. It runs again after
 /// the last step (or has failed for good). Returns the ticks the step took.
 u64 restart_step(Vm& vm, PerCore& core) {
     VmHealth& h = vm.health;
@@ -107,15 +108,17 @@ u64 restart_step(Vm& vm, PerCore& core) {
     vm.state.store(VmState::running, std::memory_order_release);
     if (const char* who = h.requested_by; who != nullptr) {
         h.requested_by = nullptr;
-        log("vm %s: restarted from its original images, its RAM scrubbed, at %s request (hypervisor free memory "
+        log("vm %s: restarted from its original images, its RAM scrubbed%s, at %s request (hypervisor free memory "
             "%llu bytes)",
-            vm.name(), who, static_cast<unsigned long long>(g_vms.pool != nullptr ? g_vms.pool->free_bytes() : 0));
+            vm.name(), vm.fill_lazily ? " on first touch" : "", who,
+            static_cast<unsigned long long>(g_vms.pool != nullptr ? g_vms.pool->free_bytes() : 0));
         return took;
     }
     const u64 since = arch::now_ticks() - h.failed_at;
-    log("vm %s: restarted from its original images, its RAM scrubbed, %llu us after it failed (restart %u; "
+    log("vm %s: restarted from its original images, its RAM scrubbed%s, %llu us after it failed (restart %u; "
         "hypervisor free memory %llu bytes)",
-        vm.name(), static_cast<unsigned long long>(ticks_to_us(since, arch::us_to_ticks(1'000'000))), h.restarts,
+        vm.name(), vm.fill_lazily ? " on first touch" : "",
+        static_cast<unsigned long long>(ticks_to_us(since, arch::us_to_ticks(1'000'000))), h.restarts,
         static_cast<unsigned long long>(g_vms.pool != nullptr ? g_vms.pool->free_bytes() : 0));
     return took;
 }

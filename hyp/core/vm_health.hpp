@@ -3,7 +3,8 @@
 // A VM fails when it takes a fault it cannot handle, traps on something no
 // one emulates, exits with a non-zero code or lets its watchdog expire. Its
 // system file says what then: it stays stopped (the default) or it starts
-// again from its images in the payload, its RAM scrubbed first, at most
+// again from its images in the payload, its RAM scrubbed first (or, by
+// default, forgotten and scrubbed on first touch: ram_fill.hpp), at most
 // max_restarts times within a window and after a back-off that doubles.
 // Restarts and watchdog deadlines are timed events of the core its vCPU 0
 // lives on (its "home" core), handled by that core's scheduler: no other

@@ -17,6 +17,11 @@ void vm_load_begin(Vm& vm) {
     // old rings must not land in the RAM scrubbed below (the reset takes
     // the device's lock, so a copy under way ends before it).
     for (unsigned i = 0; i < vm.model_count; ++i) vm.models[i].reset(vm.models[i].self);
+    // The seed of this run, drawn now: a fill on first touch runs inside
+    // a guest's exit, where drawing one (ChaCha20 borrows the FP/SIMD
+    // registers, unloading the vCPU) would lose what the exit then writes
+    // to its EL1 registers.
+    if (vm.seed_offset != 0) entropy_fill(vm.seed, VM_SEED_BYTES);
 }
 
 u64 vm_scrub(Vm& vm, u64 from, u64 until) {
@@ -26,6 +31,7 @@ u64 vm_scrub(Vm& vm, u64 from, u64 until) {
         from += n;
         if (arch::now_ticks() >= until) break;
     }
+    if (from == vm.ram.size) arch::forget_instructions(); // (the zeros after its last image part, too)
     return from;
 }
 
@@ -62,13 +68,15 @@ void vm_fill_bytes(Vm& vm, u64 off, u64 n) {
         at = hi;
     }
     if (at < end) arch::zero_to_poc(ram + at, end - at);
-    // A seed of its own for this run (the payload's tree holds zeros there),
-    // written whole by the piece that holds its last byte: the pieces before
-    // it wrote the tree's zeros, none after it writes there again.
+    // Its seed for this run (vm_load_begin drew it; the payload's tree
+    // holds zeros there), written whole by the piece that holds its last
+    // byte. The tree is at the base of its RAM and at most 2 MiB
+    // (vm_layout), so a lazy fill's piece holds all of it; an eager scrub's
+    // pieces go in order, so none after this one writes there again.
     if (vm.seed_offset != 0) {
         const u64 seed = (vm.dtb_ipa - vm.ram.base) + vm.seed_offset;
         if (seed + VM_SEED_BYTES - 1 >= off && seed + VM_SEED_BYTES - 1 < end) {
-            entropy_fill(ram + seed, VM_SEED_BYTES);
+            memcpy(ram + seed, vm.seed, VM_SEED_BYTES);
             arch::clean_dcache_to_poc(ram + seed, VM_SEED_BYTES);
         }
     }

@@ -44,7 +44,8 @@ def boot(image, *args):
     return text
 
 
-RESTARTED = re.compile(r"vm (\S+): restarted from its original images, its RAM scrubbed, (\d+) us after it failed "
+RESTARTED = re.compile(r"vm (\S+): restarted from its original images, its RAM scrubbed(?: on first touch)?, (\d+) us "
+                       r"after it failed "
                        r"\(restart (\d+); hypervisor free memory (\d+) bytes\)")
 
 # 1. A thousand restarts in a row beside the RTOS.

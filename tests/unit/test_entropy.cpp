@@ -11,6 +11,7 @@ extern "C" {
 
 #include "entropy.hpp"
 #include "fake_system.hpp"
+#include "ram_fill.hpp"
 
 using namespace tessera;
 using tessera::test::FakeSystem;
@@ -99,6 +100,28 @@ TEST(Entropy, EveryVmAndEveryBootGetsItsOwnSeed) {
     const Seed again = seed_in_ram(sys.vm(0));
     EXPECT_NE(again, a);
     EXPECT_NE(again, Seed{});
+}
+
+// A lazily scrubbed VM's seed is drawn when it is loaded, and its piece's
+// fill — inside a guest's exit — only copies it: the fill borrows no FP/SIMD
+// registers (drawing one would, unloading the vCPU whose EL1 registers the
+// exit may then write, as an injected abort does).
+TEST(Entropy, AFirstTouchWritesTheSeedWithoutBorrowingTheFpRegisters) {
+    first_draw_after_boot(std::vector<u8>(32, 9), false);
+    std::vector<u8> kernel(4096, 0);
+    std::memcpy(&kernel[56], "ARM\x64", 4);
+    const auto tree = tree_with_seed_room();
+    VmSpec s{"lazy", {1}};
+    s.ram = 8 * MiB;
+    s.image = {kernel.data(), kernel.data() + kernel.size()};
+    s.dtb = {tree.data(), tree.data() + tree.size()};
+    FakeSystem sys({s});
+    Vm& vm = sys.vm(0);
+    ASSERT_TRUE(vm.fill_lazily);
+    const unsigned borrows = arch::fake::machine().fp_borrows;
+    ASSERT_TRUE(vm_fill_touched(vm, vm.dtb_ipa)); // the guest's first touch of its device tree
+    EXPECT_EQ(arch::fake::machine().fp_borrows, borrows);
+    EXPECT_NE(seed_in_ram(vm), Seed{});
 }
 
 } // namespace

@@ -204,6 +204,31 @@ TEST_F(LinkTest, AFrameCrossesIntactWithItsHeaderAndAnInterrupt) {
     EXPECT_EQ(a.ram(RX_BUF)[12], 1u);
 }
 
+// Receive buffers posted in RAM the receiver never touched (scrubbed on
+// first touch: ram_fill.hpp) are filled on the receiver's own notify, not
+// on the exit of the sender whose frame later lands there; only buffers
+// reached since the last notify are walked again.
+TEST_F(LinkTest, FreshReceiveBuffersAreFilledOnTheReceiversOwnNotify) {
+    ASSERT_TRUE(a.start());
+    ASSERT_TRUE(b.start());
+    Vm& vb = sys.vm(1);
+    const u64 fresh = RAM + 2 * MiB; // its second piece, never touched
+    ASSERT_TRUE(vb.fill_lazily);
+    ASSERT_FALSE(vb.stage2.lookup(Ipa(fresh)).ok());
+    for (u16 i = 0; i < 2; ++i) {
+        b.desc(NET_RX, i, fresh + u64{i} * BUF_STRIDE, BUF_STRIDE, 2);
+        b.offer(NET_RX, i);
+    }
+    EXPECT_FALSE(vb.stage2.lookup(Ipa(fresh)).ok()); // posted: not reached yet
+    EXPECT_EQ(b.set(R_NOTIFY, NET_RX), MmioResult::done);
+    EXPECT_TRUE(vb.stage2.lookup(Ipa(fresh)).ok()); // its notify, its time
+    EXPECT_EQ(link.port[1][0].q[NET_RX].reached, 2u);
+    a.send(0, 100, 7);
+    EXPECT_EQ(a.set(R_NOTIFY, NET_TX), MmioResult::done);
+    ASSERT_EQ(b.used_idx(NET_RX), 1u);
+    EXPECT_EQ(b.ram(fresh)[12], 7u);
+}
+
 TEST_F(LinkTest, ALargeFrameSpansMergeableBuffers) {
     ASSERT_TRUE(a.start());
     ASSERT_TRUE(b.start());

@@ -221,7 +221,8 @@ TEST(VmHealth, RestartOnRequestWhateverThePolicy) {
     EXPECT_FALSE(vm_restart_request(vm, "the test's"));
     EXPECT_EQ(FakeSystem::run(1), &sys.vcpu(0, 0));
     EXPECT_EQ(vm.state, VmState::running);
-    EXPECT_TRUE(has("vm svc: restarted from its original images, its RAM scrubbed, at the test's request"));
+    EXPECT_TRUE(
+        has("vm svc: restarted from its original images, its RAM scrubbed on first touch, at the test's request"));
     EXPECT_EQ(vm.health.restarts, 0u); // not a failure
 
     vm_stop(vm, StopReason::fault, 0, "bad access"); // policy: stop

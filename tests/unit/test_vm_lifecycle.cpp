@@ -153,7 +153,7 @@ TEST(VmLifecycle, ResetReloadsTheImageAndRestartsVcpu0) {
     EXPECT_EQ(arch::fake::machine().released, 1u);
     EXPECT_EQ(vm.vgic.spi_maybe, 0u); // no SPI pending any more
     EXPECT_EQ(vm.uart.rx_count, 0u);
-    EXPECT_TRUE(has("vm smp: restarted from its original images, its RAM scrubbed, at its own request"));
+    EXPECT_TRUE(has("vm smp: restarted from its original images, its RAM scrubbed on first touch, at its own request"));
     const std::string& log = FakeSystem::console();
     EXPECT_EQ(log.find("restarting at its own request"), log.rfind("restarting at its own request")); // once
     EXPECT_EQ(FakeSystem::run(2), nullptr);

@@ -67,6 +67,12 @@ void zero_to_poc(void* p, u64 size) {
     dsb_sy();
 }
 
+void forget_instructions() {
+    asm volatile("ic ialluis" ::: "memory");
+    dsb_sy();
+    isb();
+}
+
 void clean_dcache_to_poc(const void* p, u64 size) {
     clean_lines(reinterpret_cast<u64>(p), reinterpret_cast<u64>(p) + size);
     dsb_sy();

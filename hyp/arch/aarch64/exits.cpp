@@ -27,6 +27,11 @@ namespace {
 
 constexpr u32 ISS_WNR = 1u << 6, ISS_S1PTW = 1u << 7, ISS_CM = 1u << 8; // a data abort's syndrome
 
+/// Whether an abort's status code (DFSC/IFSC) is a translation fault, at
+/// any level: the only stage-2 fault a piece of RAM not filled yet makes
+/// (ram_fill.hpp). Any other fault in RAM is not one to fill and retry.
+constexpr bool translation_fault(u32 iss) { return (iss & 0x3c) == 0x04; }
+
 /// step_over() for a 32-bit process, out of line: the common case (AArch64,
 /// every instruction 4 bytes) costs one test.
 [[gnu::noinline]] void step_over_aarch32(GuestRegs& g, u64 esr) {
@@ -319,7 +324,8 @@ void dispatch_sync(Vcpu& v, u64 esr) {
         const u64 far = far_el2::read();
         const Ipa ipa((hpfar_el2::read() >> 4) << 12 | (far & 0xfff));
         if (on_mmio(v, ipa, esr)) return;
-        if (vm_fill_touched(*v.vm, ipa)) return; // (its first touch of that RAM, a walk's too: ram_fill.hpp)
+        // Its first touch of that RAM, a walk's too (ram_fill.hpp).
+        if (translation_fault(iss) && vm_fill_touched(*v.vm, ipa)) return;
         // A stage-1 walk that left its memory: for an AT a result in
         // PAR_EL1 (ISS.CM), otherwise an external abort (a walk reads).
         const bool walk = (iss & ISS_S1PTW) != 0;
@@ -330,7 +336,7 @@ void dispatch_sync(Vcpu& v, u64 esr) {
     case ec::iabt_lower: {
         const u64 far = far_el2::read();
         const Ipa ipa((hpfar_el2::read() >> 4) << 12 | (far & 0xfff));
-        if (vm_fill_touched(*v.vm, ipa)) return;
+        if (translation_fault(iss) && vm_fill_touched(*v.vm, ipa)) return;
         on_guest_abort(v, ipa, far, v.ctx.regs.elr, true, false);
         return;
     }

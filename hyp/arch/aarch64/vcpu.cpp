@@ -285,6 +285,19 @@ void stage2_unmapped() {
     asm volatile("dsb ishst\n\ttlbi alle1is\n\tdsb ish\n\tisb" ::: "memory");
 }
 
+void stage2_forget(const Vm& vm) {
+    // TLBI VMALLS12E1IS acts on the VMID in VTTBR_EL2: this VM's for the
+    // moment, then the core's own again (its vCPU, if any, is between
+    // exits: no EL1 translation runs meanwhile). As KVM does.
+    const u64 was = vttbr_el2::read();
+    asm volatile("dsb ishst" ::: "memory"); // (the unmapped entries, before the walkers forget)
+    vttbr_el2::write(vm.stage2.root().raw() | static_cast<u64>(vm.vmid) << 48);
+    isb();
+    asm volatile("tlbi vmalls12e1is\n\tdsb ish" ::: "memory");
+    vttbr_el2::write(was);
+    isb();
+}
+
 unsigned this_core() { return reinterpret_cast<const PerCore*>(tpidr_el2::read())->index; }
 
 void inject_undefined(Vcpu& v) { take_sync_exception(v, 1ull << 25); }

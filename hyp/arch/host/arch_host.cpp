@@ -35,6 +35,9 @@ void reset() {
     m.cleaned.clear();
     m.scrubbed = 0;
     m.tlb_flushes = 0;
+    m.vm_tlb_flushes = 0;
+    m.fp_borrows = 0;
+    m.icache_forgets = 0;
     m.lr_count = 4;
     m.placed.clear();
     m.finished.clear();
@@ -77,6 +80,8 @@ void zero_to_poc(void* p, u64 size) {
     scrub_time(size);
     fake::machine().cleaned.push_back({reinterpret_cast<u64>(p), size});
 }
+
+void forget_instructions() { ++fake::machine().icache_forgets; }
 
 void clean_dcache_to_poc(const void* p, u64 size) {
     scrub_time(size); // (a reload's copied part)
@@ -124,6 +129,7 @@ void idle_wait() { throw fake::Idled{fake::machine().core}; }
 void vm_release_hw(Vm&) { ++fake::machine().released; }
 
 void stage2_unmapped() { ++fake::machine().tlb_flushes; }
+void stage2_forget(const Vm&) { ++fake::machine().vm_tlb_flushes; }
 
 u64 now_us() { return fake::machine().ticks / TICKS_PER_US; }
 
@@ -137,7 +143,7 @@ bool hardware_random(u64& out) {
     return true;
 }
 
-void fp_borrow() {}
+void fp_borrow() { ++fake::machine().fp_borrows; }
 
 bool board_has_mte() { return fake::machine().mte; }
 

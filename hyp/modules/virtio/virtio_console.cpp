@@ -130,6 +130,8 @@ MmioResult console_notify(Transport& t, u16 q) {
     if (q == CONSOLE_TX) {
         if (to_server(l)) channel_doorbell(l.k, 1);
     } else {
+        // New receive buffers reached on Linux's own exit, not its server's.
+        queue_reach_posted(t.q[CONSOLE_RX], t.ram);
         to_linux(l);
     }
     return MmioResult::done; // (bounded: a queue's worth of buffers of at most 4 KiB each)

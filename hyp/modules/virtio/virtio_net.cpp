@@ -227,6 +227,8 @@ MmioResult net_notify(Transport& t, u16 q) {
         if (q == NET_TX) drop_all(t);
         return MmioResult::done;
     }
+    // New receive buffers reached on this VM's own exit, not the sender's.
+    if (q == NET_RX) queue_reach_posted(t.q[NET_RX], t.ram);
     const unsigned from = q == NET_TX ? side_of(t) : 1 - side_of(t);
     return net_pump(link_of(t), from) ? MmioResult::retry : MmioResult::done;
 }

@@ -95,6 +95,33 @@ bool Chain::next(Segment& s, Fault& why) {
     return true;
 }
 
+void queue_reach_posted(Virtqueue& q, const GuestRam& ram) {
+    if (ram.vm == nullptr || !ram.vm->fill_lazily) return;
+    const u16 avail = load16(q.avail + 2);
+    const u16 pending = static_cast<u16>(avail - q.next_avail);
+    if (pending > q.num) return; // (not valid: the device's own use of the queue says why)
+    // From the first entry not reached by an earlier call, unless the device
+    // has gone past it since (then all that is pending: bounded by the queue).
+    u16 k = static_cast<u16>(q.reached - q.next_avail) <= pending ? q.reached : q.next_avail;
+    // A lean walk, not Chain's: this runs on every receive notify, and
+    // checks nothing the device's use of a chain does not check again; a
+    // descriptor outside its RAM reaches nothing (ram.at: nullptr).
+    for (; k != avail; ++k) {
+        u32 i = load16(q.avail + 4 + usize{2} * (k & (q.num - 1)));
+        for (u32 steps = 0; i < q.num && steps < q.num; ++steps) {
+            // Two loads: the address, then length, flags and link together.
+            u64 addr = 0, rest = 0;
+            __builtin_memcpy(&addr, q.desc + DESC_BYTES * i, 8);
+            __builtin_memcpy(&rest, q.desc + DESC_BYTES * i + 8, 8);
+            const auto len = static_cast<u32>(rest);
+            if (len != 0 && len <= CHAIN_MAX_BYTES) (void)ram.at(addr, len);
+            if ((rest >> 32 & DESC_F_NEXT) == 0) break;
+            i = static_cast<u32>(rest >> 48);
+        }
+    }
+    q.reached = avail;
+}
+
 bool chain_bytes(const Virtqueue& q, const GuestRam& ram, u16 head, bool device_writes, u32& bytes, Fault& why) {
     Chain c(q, ram, head, device_writes);
     Segment s;

@@ -55,6 +55,7 @@ struct Virtqueue {
     // The device's own state, never read back from guest memory:
     u16 next_avail = 0; ///< the next available entry to take
     u16 used_idx = 0;   ///< the used index as the device last published it
+    u16 reached = 0;    ///< queue_reach_posted(): entries before this one were reached
 };
 
 /// One stretch of guest memory in a chain.
@@ -92,6 +93,16 @@ private:
     u32 bytes_ = 0; ///< bytes so far
     bool device_writes_;
 };
+
+/// Reaches every buffer the driver posted to `q` since the last call that
+/// the device has not taken yet: each chain walked through `ram`, so that
+/// what its VM never touched is filled now (vm_ram_at). Called on the
+/// driver's own notify of a queue the device writes into, so that the
+/// device's later writes there — on another VM's exit (a frame arriving, a
+/// console message) — never make that VM pay for this one's first touch.
+/// Nothing to do for a VM scrubbed eagerly. A chain that is not valid ends
+/// the walk (the device's own use of it says why).
+void queue_reach_posted(Virtqueue& q, const GuestRam& ram);
 
 /// Bytes in the chain at `head`; false, with `why`, if a descriptor is not valid.
 [[nodiscard]] bool chain_bytes(const Virtqueue& q, const GuestRam& ram, u16 head, bool device_writes, u32& bytes,
