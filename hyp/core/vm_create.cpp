@@ -68,18 +68,44 @@ const char* vm_layout(Vm& vm) {
     return nullptr;
 }
 
+/// The bitmaps of filled pieces of the lazily scrubbed VMs, packed into
+/// shared pages (a bit per 2 MiB: one page serves 128 GiB of RAM) rather
+/// than a page each.
+struct BitmapPages {
+    u64* at = nullptr;
+    u64 left = 0; ///< words free at `at`
+};
+
+/// `words` cleared words from `pages` (a new run of pages when they do not
+/// fit in what is left); nullptr if the board has no memory for them.
+u64* take_words(BitmapPages& pages, u64 words, PageAllocator& alloc) {
+    if (words > pages.left) {
+        const u64 bytes = align_up(words * sizeof(u64), PAGE_SIZE);
+        auto mem = alloc.alloc(bytes);
+        if (!mem.ok()) return nullptr;
+        pages.at = static_cast<u64*>(arch::phys_to_ptr(mem.value()));
+        pages.left = bytes / sizeof(u64);
+        memset(pages.at, 0, bytes);
+    }
+    u64* w = pages.at;
+    pages.at += words;
+    pages.left -= words;
+    return w;
+}
+
 /// Maps `vm`'s RAM into its stage 2 — or, scrubbed on first touch
-/// (ram_fill.hpp), only makes the tables for it, and the bitmap of what is
-/// filled. Returns why it cannot have it, or nullptr.
-const char* give_ram(Vm& vm, PageAllocator& alloc) {
+/// (ram_fill.hpp), only makes the tables for it, and gives it its bitmap of
+/// what is filled. Returns why it cannot have it, or nullptr.
+const char* give_ram(Vm& vm, PageAllocator& alloc, BitmapPages& bitmaps) {
     const VmDesc& d = *vm.desc;
     vm.fill_lazily = !d.scrub_eager && ram_fill_lent();
     if (vm.fill_lazily) {
         const u64 pieces = (vm.ram.size + RAM_FILL_PIECE - 1) / RAM_FILL_PIECE;
-        auto bits = alloc.alloc(align_up(pieces, 64) / 8);
-        if (!bits.ok()) return "the board has no free memory for its RAM's map";
-        vm.filled = static_cast<u64*>(arch::phys_to_ptr(bits.value()));
-        memset(vm.filled, 0, align_up(pieces, 64) / 8);
+        vm.filled = take_words(bitmaps, (pieces + 63) / 64, alloc);
+        if (vm.filled == nullptr) {
+            vm.fill_lazily = false;
+            return "the board has no free memory for its RAM's map";
+        }
         if (vm.stage2.prepare(d.ram_ipa, vm.ram_pa, vm.ram.size, alloc) != Status::ok)
             return "its RAM cannot be mapped at its guest-physical address";
         return nullptr;
@@ -179,7 +205,7 @@ const char* give_sve(Vm& vm, PageAllocator& alloc) {
 /// stage-2 table, devices, flash and SVE state. Returns why it cannot run,
 /// or nullptr: a description's numbers, however hostile, refuse this VM
 /// alone (tests/fuzz/fuzz_packed_boot.cpp holds it to that).
-const char* accept(Vm& vm, PageAllocator& alloc) {
+const char* accept(Vm& vm, PageAllocator& alloc, BitmapPages& bitmaps) {
     const VmDesc& d = *vm.desc;
     for (u16 i = 0; i < d.vcpu_count; ++i) {
         if (d.cores[i] >= g_core_count) return "a vCPU's core is not on this board";
@@ -190,7 +216,7 @@ const char* accept(Vm& vm, PageAllocator& alloc) {
     if (!ram.ok()) return "the board has no free memory for its RAM";
     vm.ram_pa = ram.value();
     if (Status s = vm.stage2.init(alloc); s != Status::ok) return "no memory for its stage-2 table";
-    if (const char* why = give_ram(vm, alloc); why != nullptr) {
+    if (const char* why = give_ram(vm, alloc, bitmaps); why != nullptr) {
         vm.stage2 = Stage2Table{}; // (refused: nothing reaches its RAM, as below)
         return why;
     }
@@ -218,6 +244,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
     g_vms.count = sys.vm_count;
     g_vms.pool = &alloc;
     bool any_refused = false;
+    BitmapPages bitmaps;
     for (unsigned i = 0; i < board::DEVICE_COUNT; ++i) set_device_owner(i, nullptr);
 
     // Every VM's vCPU objects first, before any VM's RAM: a large VM early
@@ -246,7 +273,7 @@ void vms_create(const SystemDesc& sys, PageAllocator& alloc) {
         }
         // What this VM's own description gets wrong, or the board cannot
         // give it, stops this VM alone (after the loop): the others run.
-        if (const char* why = accept(vm, alloc); why != nullptr) {
+        if (const char* why = accept(vm, alloc, bitmaps); why != nullptr) {
             vm_refuse(vm, why);
             any_refused = true;
             continue;

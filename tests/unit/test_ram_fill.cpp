@@ -162,3 +162,16 @@ TEST(RamFill, AnEagerVmIsWholeAndMappedBeforeItRuns) {
     EXPECT_TRUE(all(vm, sizeof FakeSystem::image(), 4 * MiB - sizeof FakeSystem::image(), 0));
     EXPECT_FALSE(vm_fill_touched(vm, Ipa(RAM)));
 }
+
+// The bitmaps of filled pieces share pages (a word serves 128 MiB): three
+// lazy VMs' take one page between them, not a page each, a word each.
+TEST(RamFill, TheVmsBitmapsShareAPage) {
+    VmSpec big = lazy(34 * MiB); // 17 pieces
+    big.name = "big";
+    FakeSystem sys({lazy(2 * MiB), big, {"third", {2}}}, 4);
+    const auto at = [&](unsigned i) { return reinterpret_cast<uintptr_t>(sys.vm(i).filled); };
+    ASSERT_TRUE(sys.vm(0).fill_lazily && sys.vm(1).fill_lazily && sys.vm(2).fill_lazily);
+    EXPECT_EQ(at(1), at(0) + 8);
+    EXPECT_EQ(at(2), at(1) + 8);
+    EXPECT_EQ(at(0) / 4096, at(2) / 4096);
+}
