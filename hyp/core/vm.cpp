@@ -203,7 +203,17 @@ bool vm_memory_private(const Vm& vm, u64& audited) {
     for (u16 i = 0; i < g_vms.count; ++i) {
         const Vm& other = g_vms.vms[i];
         if (&other == &vm || other.stage2.root().raw() == 0) continue; // (itself; a VM refused at boot)
+        // A VM scrubbed on first touch maps pieces of its RAM as it goes:
+        // all of that RAM is audited as one mapping, now, and its leaves
+        // there are not counted again (so the count does not move with them).
+        const PhysRange lazy{other.ram_pa, other.fill_lazily ? other.ram.size : 0};
+        if (lazy.size != 0) {
+            ++audited;
+            if (mine.overlaps(lazy)) alone = false;
+        }
         other.stage2.for_each_leaf([&](Ipa, PhysAddr pa, u64 size) {
+            if (lazy.size != 0 && pa >= lazy.base && size <= lazy.size && pa - lazy.base <= lazy.size - size)
+                return; // (within its RAM: audited above)
             ++audited;
             if (mine.overlaps({pa, size})) alone = false;
         });

@@ -175,3 +175,25 @@ TEST(RamFill, TheVmsBitmapsShareAPage) {
     EXPECT_EQ(at(2), at(1) + 8);
     EXPECT_EQ(at(0) / 4096, at(2) / 4096);
 }
+
+// The memory audit (MEMORY_PRIVATE) covers what a lazy VM will map, not only
+// what it has: its whole RAM counts as one mapping, however much of it is
+// filled, so the count stays the same as pieces fill.
+TEST(RamFill, TheAuditCoversRamNotFilledYet) {
+    FakeSystem sys({lazy(6 * MiB), {"other", {2}}});
+    u64 before = 0, after = 0;
+    EXPECT_TRUE(vm_memory_private(sys.vm(1), before));
+    EXPECT_EQ(before, 1u); // the lazy VM's RAM, none of it mapped yet
+    EXPECT_TRUE(vm_fill_touched(sys.vm(0), Ipa(RAM)));
+    EXPECT_TRUE(vm_fill_touched(sys.vm(0), Ipa(RAM + 2 * MiB)));
+    EXPECT_TRUE(vm_memory_private(sys.vm(1), after));
+    EXPECT_EQ(after, before);
+    // A VM whose RAM a lazy VM's would reach is told so before any fill:
+    // here the lazy VM itself, audited from the other's side, is alone too.
+    EXPECT_TRUE(vm_memory_private(sys.vm(0), after));
+    // (An overlap can only come from a broken allocator; pretend one.)
+    const PhysAddr real = sys.vm(1).ram_pa;
+    sys.vm(1).ram_pa = sys.vm(0).ram_pa + 4 * MiB; // as if other's RAM were in lazy's piece not filled yet
+    EXPECT_FALSE(vm_memory_private(sys.vm(1), after));
+    sys.vm(1).ram_pa = real;
+}
