@@ -59,6 +59,7 @@ void map_or_panic(u64 base, u64 size, MapAttrs attrs, const char* what) {
 
 const MapAttrs k_device{true, true, false, MapAttrs::Mem::device};
 const MapAttrs k_rw{true, true, false, MapAttrs::Mem::normal};
+const MapAttrs k_rw_tagged{true, true, false, MapAttrs::Mem::tagged};
 const MapAttrs k_ro{true, false, false, MapAttrs::Mem::normal};
 
 /// No usable device tree: say so on the board's fallback UART and stop.
@@ -88,7 +89,8 @@ void add_ram_piece(u64 start, u64 end) {
         if (hole_hi < end) add_ram_piece(hole_hi, end);
         return;
     }
-    map_or_panic(start, end - start, k_rw, "RAM");
+    // (Tagged where the board has tag memory: a VM's scrub clears its tags.)
+    map_or_panic(start, end - start, arch::el2_tags() ? k_rw_tagged : k_rw, "RAM");
     if (g_alloc.add_range({PhysAddr(start), end - start}) != Status::ok) arch::panic("too many RAM ranges");
 }
 

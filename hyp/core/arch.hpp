@@ -68,6 +68,17 @@ void zero_to_poc(void* p, u64 size);
 /// caches off, and to its instruction fetches.
 void clean_dcache_to_poc(const void* p, u64 size);
 
+/// Whether EL2 maps RAM as Tagged and may write its MTE allocation tags: the
+/// board has tag memory (ID_AA64PFR1_EL1.MTE ≥ 2). Read from the core, so
+/// that it is known before the boot maps RAM (before the ID registers' copy).
+[[nodiscard]] bool el2_tags();
+
+/// Sets the MTE allocation tags of [p, p + size) to 0 (whole zeroing blocks:
+/// the caller's ranges are page-aligned), data untouched, on a board where
+/// el2_tags(): a VM with MTE finds none of its last run's tags, as it finds
+/// none of its data.
+void clear_tags(void* p, u64 size);
+
 /// Makes every core's instruction cache forget what it holds, after a VM's
 /// RAM was rewritten with zeros only: none of its last run's instructions
 /// may still be fetched from there.

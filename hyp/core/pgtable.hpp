@@ -13,7 +13,9 @@ namespace tessera {
 
 /// What a mapping allows and what kind of memory it is.
 struct MapAttrs {
-    enum class Mem : u8 { normal, device };
+    /// tagged: normal memory whose MTE allocation tags EL2 may write (a
+    /// board with tag memory: the guests' RAM, scrubbed tags and all).
+    enum class Mem : u8 { normal, device, tagged };
     bool read = true;
     bool write = false;
     bool exec = false;
@@ -255,7 +257,7 @@ struct Stage2Format {
         u64 e = pt::SH_INNER;
         if (a.read) e |= S2AP_R;
         if (a.write) e |= S2AP_W;
-        e |= a.mem == MapAttrs::Mem::normal ? MEMATTR_NORMAL_WB : MEMATTR_DEVICE_nGnRE;
+        e |= a.mem != MapAttrs::Mem::device ? MEMATTR_NORMAL_WB : MEMATTR_DEVICE_nGnRE;
         if (!a.exec) e |= XN;
         return e;
     }
@@ -266,26 +268,33 @@ struct Stage2Format {
 };
 
 /// EL2 stage-1 leaf encoding (non-VHE, one range), with MAIR_EL2 index 0 =
-/// normal write-back, index 1 = Device-nGnRnE. AP[1] is RES1 at EL2.
+/// normal write-back, index 1 = Device-nGnRnE, index 2 = tagged normal
+/// write-back (MAIR_TAGGED: a board with MTE's tag memory only; the
+/// encoding is reserved elsewhere). AP[1] is RES1 at EL2.
 struct El2Format {
     using Input = VirtAddr;
     static constexpr u64 ATTR_NORMAL = 0ull << 2;
     static constexpr u64 ATTR_DEVICE = 1ull << 2;
+    static constexpr u64 ATTR_TAGGED = 2ull << 2;
     static constexpr u64 AP1 = 1ull << 6;
     static constexpr u64 AP_RO = 1ull << 7;
     static constexpr u64 XN = 1ull << 54;
-    static constexpr u64 MAIR = 0x00ffull; ///< attr0 = 0xff, attr1 = 0x00
+    static constexpr u64 MAIR = 0x00ffull;          ///< attr0 = 0xff, attr1 = 0x00
+    static constexpr u64 MAIR_TAGGED = 0xf000ffull; ///< and attr2 = 0xf0 (Tagged Normal WB)
 
     static constexpr u64 encode(MapAttrs a) {
         u64 e = pt::SH_INNER | AP1;
         if (!a.write) e |= AP_RO;
-        e |= a.mem == MapAttrs::Mem::normal ? ATTR_NORMAL : ATTR_DEVICE;
+        e |= a.mem == MapAttrs::Mem::normal ? ATTR_NORMAL : a.mem == MapAttrs::Mem::device ? ATTR_DEVICE : ATTR_TAGGED;
         if (!a.exec) e |= XN;
         return e;
     }
     static constexpr MapAttrs decode(u64 e) {
+        const u64 index = e & (7ull << 2);
         return MapAttrs{true, (e & AP_RO) == 0, (e & XN) == 0,
-                        (e & (7ull << 2)) == ATTR_NORMAL ? MapAttrs::Mem::normal : MapAttrs::Mem::device};
+                        index == ATTR_NORMAL   ? MapAttrs::Mem::normal
+                        : index == ATTR_TAGGED ? MapAttrs::Mem::tagged
+                                               : MapAttrs::Mem::device};
     }
 };
 

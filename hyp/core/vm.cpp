@@ -206,14 +206,15 @@ bool vm_memory_private(const Vm& vm, u64& audited) {
         // A VM scrubbed on first touch maps pieces of its RAM as it goes:
         // all of that RAM is audited as one mapping, now, and its leaves
         // there are not counted again (so the count does not move with them).
-        const PhysRange lazy{other.ram_pa, other.fill_lazily ? other.ram.size : 0};
-        if (lazy.size != 0) {
+        const u64 lazy = other.fill_lazily ? other.ram.size : 0;
+        if (lazy != 0) {
             ++audited;
-            if (mine.overlaps(lazy)) alone = false;
+            if (mine.overlaps({other.ram_pa, lazy})) alone = false;
         }
         other.stage2.for_each_leaf([&](Ipa, PhysAddr pa, u64 size) {
-            if (lazy.size != 0 && pa >= lazy.base && size <= lazy.size && pa - lazy.base <= lazy.size - size)
-                return; // (within its RAM: audited above)
+            // (A leaf that starts in its RAM is one of its pieces, which a
+            // fill maps whole and inside it: audited above.)
+            if (pa - other.ram_pa < lazy) return;
             ++audited;
             if (mine.overlaps({pa, size})) alone = false;
         });

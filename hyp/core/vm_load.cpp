@@ -54,6 +54,9 @@ void vm_fill_bytes(Vm& vm, u64 off, u64 n) {
             parts[j - 1] = t;
         }
     }
+    // A VM with MTE may read tags as well as data: none of its last run's
+    // survive either (the data below writes no tags).
+    if (vm.cpu.mte) arch::clear_tags(ram + off, n);
     // Each byte written once, each line cleaned once: its vCPUs start with
     // their caches off and must read these, not what the last run left.
     const u64 end = off + n;

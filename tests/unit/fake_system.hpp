@@ -34,6 +34,7 @@ struct VmSpec {
     u32 devices = 0;          ///< the board's devices it owns (bit i: board::DEVICES[i])
     u64 flash_size = 0;       ///< a flash region of this size at IPA 0 (0: none)
     bool scrub_eager = false; ///< its RAM scrubbed whole before it runs (default: on first touch)
+    bool mte = false;         ///< `mte: true` (it gets MTE where the fake board has it: machine().mte)
 };
 
 /// The fake machine with `cores` cores and the VMs of `specs`, each with
@@ -52,6 +53,7 @@ public:
             descs_.back().failure = s.failure;
             descs_.back().flash_size = s.flash_size;
             descs_.back().scrub_eager = s.scrub_eager;
+            descs_.back().mte = s.mte;
         }
         vms_create(SystemDesc{descs_.data(), static_cast<u16>(descs_.size()), channels_.data(),
                               static_cast<u16>(channels_.size())},
@@ -65,6 +67,7 @@ public:
     static void fresh_board(unsigned cores, PageAllocator& alloc) {
         g_channels = ChannelTable{};
         arch::fake::reset();
+        arch::fake::machine().mte = board_mte(); // (the board's tag memory, as a test asked for it)
         g_console.clear();
         console_init([](char c) { g_console += c; });
         static const bool ram = [] { // (once: what a VM had is never read before it is written)
@@ -83,6 +86,13 @@ public:
         }
         std::destroy_at(&g_vms);
         std::construct_at(&g_vms);
+    }
+
+    /// Whether the next fake boards have MTE's tag memory (a test that sets
+    /// it puts it back).
+    static bool& board_mte() {
+        static bool mte = false;
+        return mte;
     }
 
     Vm& vm(unsigned i) { return g_vms.vms[i]; }

@@ -197,3 +197,28 @@ TEST(RamFill, TheAuditCoversRamNotFilledYet) {
     EXPECT_FALSE(vm_memory_private(sys.vm(1), after));
     sys.vm(1).ram_pa = real;
 }
+
+// On a board with tag memory, a VM with MTE has the tags of each piece
+// cleared when it is filled (the data writes none): it reads none of its
+// last run's tags, lazily or eagerly scrubbed. A VM without MTE cannot
+// reach tags, and its fills leave them alone.
+TEST(RamFill, AVmWithMteHasItsTagsClearedWithItsData) {
+    FakeSystem::board_mte() = true;
+    for (const bool eager : {false, true}) {
+        SCOPED_TRACE(eager ? "eager" : "lazy");
+        VmSpec tagged = lazy(4 * MiB);
+        tagged.mte = true;
+        tagged.scrub_eager = eager;
+        VmSpec plain{"plain", {2}};
+        plain.scrub_eager = eager;
+        FakeSystem sys({tagged, plain});
+        ASSERT_TRUE(sys.vm(0).cpu.mte);
+        ASSERT_FALSE(sys.vm(1).cpu.mte);
+        EXPECT_EQ(arch::fake::machine().tags_cleared, eager ? 4 * MiB : 0);
+        arch::fake::machine().tags_cleared = 0;
+        (void)vm_ram_at(sys.vm(0), RAM + 2 * MiB, 1);
+        (void)vm_ram_at(sys.vm(1), RAM, 1);
+        EXPECT_EQ(arch::fake::machine().tags_cleared, eager ? 0 : 2 * MiB); // its piece, not the plain VM's
+    }
+    FakeSystem::board_mte() = false;
+}

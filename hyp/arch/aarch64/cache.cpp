@@ -67,6 +67,17 @@ void zero_to_poc(void* p, u64 size) {
     dsb_sy();
 }
 
+void clear_tags(void* p, u64 size) {
+    u64 dczid;
+    asm volatile("mrs %0, dczid_el0" : "=r"(dczid));
+    const u64 block = 4ull << (dczid & 0xf);
+    const auto a = reinterpret_cast<u64>(p);
+    // DC GVA (SYS #3, C7, C4, #3): the block's tags from the address's,
+    // which is 0 (EL2 addresses carry no tag). Only in Tagged memory.
+    each_block(a, a + size, block, [](u64 at) { asm volatile("sys #3, c7, c4, #3, %0" ::"r"(at) : "memory"); });
+    dsb_sy();
+}
+
 void forget_instructions() {
     asm volatile("ic ialluis" ::: "memory");
     dsb_sy();

@@ -69,8 +69,16 @@ extern "C" {
 constinit u64 g_el2_mmu_regs[4] = {};
 }
 
+bool el2_tags() {
+    u64 pfr1;
+    asm volatile("mrs %0, id_aa64pfr1_el1" : "=r"(pfr1));
+    return ((pfr1 >> 8) & 0xf) >= 2;
+}
+
 void el2_mmu_enable(const El2Table& table) {
-    mair_el2::write(El2Format::MAIR);
+    const bool tags = el2_tags();
+    const u64 mair = tags ? El2Format::MAIR_TAGGED : El2Format::MAIR;
+    mair_el2::write(mair);
     const u64 tcr = (1ull << 31) | (1ull << 23)  // RES1
                     | (pa_size_field() << 16)    // PS
                     | (3ull << 12)               // SH0 inner shareable
@@ -83,9 +91,11 @@ void el2_mmu_enable(const El2Table& table) {
     dsb_sy();
     isb();
     constexpr u64 M = 1ull << 0, C = 1ull << 2, SA = 1ull << 3, I = 1ull << 12, WXN = 1ull << 19;
-    sctlr_el2::write(sctlr_el2::read() | M | C | SA | I | WXN);
+    // ATA: EL2 may write allocation tags (its tag checks stay off: TCF 0).
+    constexpr u64 ATA = 1ull << 43;
+    sctlr_el2::write(sctlr_el2::read() | M | C | SA | I | WXN | (tags ? ATA : 0));
     isb();
-    g_el2_mmu_regs[0] = El2Format::MAIR;
+    g_el2_mmu_regs[0] = mair;
     g_el2_mmu_regs[1] = tcr;
     g_el2_mmu_regs[2] = table.root().raw();
     g_el2_mmu_regs[3] = sctlr_el2::read();

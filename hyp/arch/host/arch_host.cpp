@@ -38,6 +38,7 @@ void reset() {
     m.vm_tlb_flushes = 0;
     m.fp_borrows = 0;
     m.icache_forgets = 0;
+    m.tags_cleared = 0;
     m.lr_count = 4;
     m.placed.clear();
     m.finished.clear();
@@ -82,6 +83,8 @@ void zero_to_poc(void* p, u64 size) {
 }
 
 void forget_instructions() { ++fake::machine().icache_forgets; }
+bool el2_tags() { return fake::machine().mte; }
+void clear_tags(void*, u64 size) { fake::machine().tags_cleared += size; }
 
 void clean_dcache_to_poc(const void* p, u64 size) {
     scrub_time(size); // (a reload's copied part)

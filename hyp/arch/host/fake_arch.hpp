@@ -46,6 +46,7 @@ struct Machine {
     unsigned vm_tlb_flushes = 0;         ///< stage2_forget() calls
     unsigned fp_borrows = 0;             ///< fp_borrow() calls
     unsigned icache_forgets = 0;         ///< forget_instructions() calls
+    u64 tags_cleared = 0;                ///< bytes clear_tags() covered
     bool rndr = false;                   ///< the core has RNDR: hardware_random() gives words
     u64 rndr_draws = 0;                  ///< words it gave
     unsigned sve_vq = 0;                 ///< the board's longest SVE vector, in 128-bit granules (0: no SVE)
