@@ -6,7 +6,7 @@
 // 2 MiB pieces of its RAM — the one its image is in, and one nothing else
 // touches — checks that LDG reads each back, and fails (exit code 3): its
 // policy restarts it. The second run reads both tags: each must be 0, as on
-// a board just powered on.
+// a board just powered on; then sets and reads them again (tags still work).
 #include "kit.hpp"
 
 using tessera::u64;
@@ -49,6 +49,11 @@ int main() {
         kit::print("mte tags: granule %#llx has tag %llu\n", static_cast<unsigned long long>(at),
                    static_cast<unsigned long long>(tag));
         kit::check(tag == 0, "no tag of the last run survived");
+    }
+    // Tags still work in this run (0 read above is not tags turned off).
+    for (const u64 at : GRANULES) {
+        store_tag(at, 0x5);
+        kit::check(load_tag(at) == 0x5, "a tag set in the second run reads back");
     }
     kit::pass();
 }

@@ -243,7 +243,8 @@ extern "C" [[noreturn]] void boot_main(const void* fdt) {
         arch::el2_map_image(g_el2, g_alloc) != Status::ok) {
         arch::system_off(); // nothing to print with yet; cannot happen with a sane link
     }
-    map_or_panic(early, EARLY_POOL, k_rw, "boot pool");
+    // (Tagged like the rest of RAM: a small VM's RAM may be allocated here.)
+    map_or_panic(early, EARLY_POOL, arch::el2_tags() ? k_rw_tagged : k_rw, "boot pool");
     // A system packed by `tessera build` follows the boot pool (MMU off:
     // only its header's aligned words are read here).
     const u64 packed_at = early + EARLY_POOL;

@@ -26,6 +26,8 @@ void channels_create(const SystemDesc& sys, PageAllocator& alloc) {
             arch::panic("channel %s: no memory for its %llu KiB", d.name,
                         static_cast<unsigned long long>(d.size / KiB));
         memset(arch::phys_to_ptr(pages.value()), 0, d.size);
+        // Its MTE tags too: a VM with MTE reads none the board's last boot left.
+        if (arch::el2_tags()) arch::clear_tags(arch::phys_to_ptr(pages.value()), d.size);
         Channel& c = *new (&g_channels.channels[k]) Channel{pages.value(), d.size, {d.vm[0], d.vm[1]}};
         const Ipa at(vplat::CHANNEL_BASE + k * vplat::CHANNEL_SLOT);
         for (unsigned side = 0; side < 2; ++side) {

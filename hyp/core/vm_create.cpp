@@ -167,6 +167,7 @@ const char* give_flash(Vm& vm, PageAllocator& alloc) {
     if (!mem.ok()) return "the board has no free memory for its flash";
     auto* bytes = static_cast<u8*>(arch::phys_to_ptr(mem.value()));
     memset(bytes, 0xff, d.flash_size);
+    if (arch::el2_tags()) arch::clear_tags(bytes, d.flash_size); // (no tag of the board's last boot either)
     memcpy(bytes, d.flash.begin, d.flash.size());
     arch::clean_dcache_to_poc(bytes, d.flash_size);
     const MapAttrs attrs{true, d.flash_writable, false, MapAttrs::Mem::normal};

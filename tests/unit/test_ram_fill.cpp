@@ -203,7 +203,10 @@ TEST(RamFill, TheAuditCoversRamNotFilledYet) {
 // last run's tags, lazily or eagerly scrubbed. A VM without MTE cannot
 // reach tags, and its fills leave them alone.
 TEST(RamFill, AVmWithMteHasItsTagsClearedWithItsData) {
-    FakeSystem::board_mte() = true;
+    struct BoardWithMte { // (put back however the test ends)
+        BoardWithMte() { FakeSystem::board_mte() = true; }
+        ~BoardWithMte() { FakeSystem::board_mte() = false; }
+    } board;
     for (const bool eager : {false, true}) {
         SCOPED_TRACE(eager ? "eager" : "lazy");
         VmSpec tagged = lazy(4 * MiB);
@@ -220,5 +223,9 @@ TEST(RamFill, AVmWithMteHasItsTagsClearedWithItsData) {
         (void)vm_ram_at(sys.vm(1), RAM, 1);
         EXPECT_EQ(arch::fake::machine().tags_cleared, eager ? 0 : 2 * MiB); // its piece, not the plain VM's
     }
-    FakeSystem::board_mte() = false;
+    // A channel's pages and a flash region a guest can read are cleared at boot too.
+    VmSpec with_flash = lazy(2 * MiB);
+    with_flash.flash_size = 64 * KiB;
+    FakeSystem sys({with_flash, {"peer", {2}}}, 4, {ChannelDesc{"link", 16 * KiB, {0, 1}}});
+    EXPECT_EQ(arch::fake::machine().tags_cleared, 64 * KiB + 16 * KiB);
 }
