@@ -35,8 +35,7 @@ void channels_create(const SystemDesc& sys, PageAllocator& alloc) {
             Vm& vm = g_vms.vms[c.vm[side]];
             vm.channels[vm.channel_count++] = static_cast<u8>(k);
             if (vm.stage2.root().raw() == 0) continue; // (refused at boot)
-            const MapAttrs attrs{true, true, false, MapAttrs::Mem::normal};
-            if (Status s = vm.stage2.map(at, c.pa, c.size, attrs, alloc); s != Status::ok)
+            if (Status s = vm.stage2.map(at, c.pa, c.size, CHANNEL_ATTRS, alloc); s != Status::ok)
                 arch::panic("channel %s: stage-2 map in vm %s: %s", d.name, vm.name(), status_name(s));
             // Its failover partner may take it over: the tables for that now.
             if (const u16 p = vm.desc->failure.partner; p != 0) failover_prepare(g_vms.vms[p - 1], k, alloc);

@@ -8,11 +8,10 @@ namespace tessera {
 
 namespace {
 
-/// Its RAM, read-write-execute normal memory: what vm_create maps for an eager VM.
-constexpr MapAttrs RAM_ATTRS{true, true, true, MapAttrs::Mem::normal};
-
-bool is_filled(const Vm& vm, u64 piece) {
-    return (__atomic_load_n(&vm.filled[piece / 64], __ATOMIC_ACQUIRE) >> (piece % 64) & 1) != 0;
+/// Bytes of `vm`'s RAM piece `piece` covers from its start, `piece * RAM_FILL_PIECE`.
+u64 piece_bytes(const Vm& vm, u64 piece) {
+    const u64 off = piece * RAM_FILL_PIECE;
+    return vm.ram.size - off < RAM_FILL_PIECE ? vm.ram.size - off : RAM_FILL_PIECE;
 }
 
 /// Fills and maps piece `piece` of `vm`'s RAM, unless it is already. Under
@@ -20,15 +19,15 @@ bool is_filled(const Vm& vm, u64 piece) {
 /// piece fill it once, and neither goes on before it is whole.
 void fill_piece(Vm& vm, u64 piece) {
     LockGuard guard(vm.fill_lock);
-    if (is_filled(vm, piece)) return;
+    if (vm_piece_filled(vm, piece)) return;
     const u64 off = piece * RAM_FILL_PIECE;
-    const u64 n = vm.ram.size - off < RAM_FILL_PIECE ? vm.ram.size - off : RAM_FILL_PIECE;
+    const u64 n = piece_bytes(vm, piece);
     vm_fill_bytes(vm, off, n);
     arch::forget_instructions(); // (a piece of zeros cleans no image part, which would have done it)
     // The tables were made at boot (vm_create: Stage2Table::prepare), so an
     // empty pool is enough: the hypervisor takes no memory once VMs run.
     PageAllocator none;
-    if (vm.stage2.map(vm.ram.base + off, vm.ram_pa + off, n, RAM_ATTRS, none) != Status::ok)
+    if (vm.stage2.map(vm.ram.base + off, vm.ram_pa + off, n, VM_RAM_ATTRS, none) != Status::ok)
         arch::panic("vm %s: its RAM at IPA %#llx cannot be mapped", vm.name(),
                     static_cast<unsigned long long>((vm.ram.base + off).raw()));
     // (Published after the mapping: whoever sees the bit finds it mapped.)
@@ -51,18 +50,18 @@ bool vm_fill_touched(Vm& vm, Ipa ipa) {
 void vm_fill_range(Vm& vm, u64 off, u64 len) {
     if (len == 0) return;
     for (u64 piece = off / RAM_FILL_PIECE; piece <= (off + len - 1) / RAM_FILL_PIECE; ++piece) {
-        if (!is_filled(vm, piece)) fill_piece(vm, piece);
+        if (!vm_piece_filled(vm, piece)) fill_piece(vm, piece);
     }
 }
 
 void vm_unfill(Vm& vm) {
     LockGuard guard(vm.fill_lock);
-    const u64 pieces = (vm.ram.size + RAM_FILL_PIECE - 1) / RAM_FILL_PIECE;
+    const u64 pieces = vm_ram_pieces(vm);
     bool any = false;
     for (u64 piece = 0; piece < pieces; ++piece) {
-        if (!is_filled(vm, piece)) continue;
+        if (!vm_piece_filled(vm, piece)) continue;
         const u64 off = piece * RAM_FILL_PIECE;
-        const u64 n = vm.ram.size - off < RAM_FILL_PIECE ? vm.ram.size - off : RAM_FILL_PIECE;
+        const u64 n = piece_bytes(vm, piece);
         // (Whole leaves: fill_piece mapped exactly these. A piece left
         // mapped while marked unfilled would keep the last run's bytes.)
         if (vm.stage2.unmap(vm.ram.base + off, n) != Status::ok)

@@ -6,7 +6,8 @@
 // VM's RAM starts unmapped in its stage 2 (its tables made at boot: nothing
 // is allocated later); its first access to each 2 MiB piece is a stage-2
 // fault that fills the piece as vm_scrub would (zeros, its images' bytes
-// there, cleaned to the point of coherency), maps it and retries the access.
+// there, its MTE tags cleared, cleaned to the point of coherency), maps it
+// and retries the access.
 // The hypervisor's own reads and writes of a VM's RAM go through
 // vm_ram_at(), which fills what they reach first. Either way, nothing a
 // VM's last run or the board's last boot left there is ever seen. A VM
@@ -29,7 +30,8 @@ namespace tessera {
 [[nodiscard]] bool vm_fill_touched(Vm& vm, Ipa ipa);
 
 /// A lazily scrubbed `vm` restarts: every piece of its RAM is unmapped and
-/// forgotten (each core's TLBs too), to be filled again on its next touch.
+/// forgotten (its VMID's TLB entries on every core too), to be filled again
+/// on its next touch.
 /// Its vCPUs are off their cores and its devices reset.
 void vm_unfill(Vm& vm);
 

@@ -172,6 +172,18 @@ void vm_load_finish(Vm& vm);
 /// The piece of RAM a first touch fills and maps (ram_fill.hpp): one stage-2 block.
 inline constexpr u64 RAM_FILL_PIECE = 2 * MiB;
 
+/// How a VM's RAM is mapped in its stage 2: normal memory it may read, write and run.
+inline constexpr MapAttrs VM_RAM_ATTRS{true, true, true, MapAttrs::Mem::normal};
+
+/// How many pieces `vm`'s RAM has (the last one ragged if its size is not whole pieces).
+inline u64 vm_ram_pieces(const Vm& vm) { return (vm.ram.size + RAM_FILL_PIECE - 1) / RAM_FILL_PIECE; }
+
+/// Whether piece `piece` of a lazily scrubbed `vm`'s RAM is filled (and so
+/// mapped: its bit is set after its mapping). Any core.
+inline bool vm_piece_filled(const Vm& vm, u64 piece) {
+    return (__atomic_load_n(&vm.filled[piece / 64], __ATOMIC_ACQUIRE) >> (piece % 64) & 1) != 0;
+}
+
 /// Fills (and maps) every piece of a lazily scrubbed `vm`'s RAM that bytes
 /// [off, off + len) of it reach and that is not filled yet (ram_fill.cpp). Any core.
 void vm_fill_range(Vm& vm, u64 off, u64 len);
@@ -186,8 +198,7 @@ void vm_fill_range(Vm& vm, u64 off, u64 len);
     const u64 off = ipa - vm.ram.base.raw();
     if (vm.fill_lazily) {
         const u64 piece = off / RAM_FILL_PIECE;
-        const bool one_filled = len != 0 && (off + len - 1) / RAM_FILL_PIECE == piece &&
-                                (__atomic_load_n(&vm.filled[piece / 64], __ATOMIC_ACQUIRE) >> (piece % 64) & 1) != 0;
+        const bool one_filled = len != 0 && (off + len - 1) / RAM_FILL_PIECE == piece && vm_piece_filled(vm, piece);
         if (!one_filled) vm_fill_range(vm, off, len);
     }
     return static_cast<u8*>(arch::phys_to_ptr(vm.ram_pa)) + off;

@@ -100,8 +100,7 @@ const char* give_ram(Vm& vm, PageAllocator& alloc, BitmapPages& bitmaps) {
     const VmDesc& d = *vm.desc;
     vm.fill_lazily = !d.scrub_eager && ram_fill_lent();
     if (vm.fill_lazily) {
-        const u64 pieces = (vm.ram.size + RAM_FILL_PIECE - 1) / RAM_FILL_PIECE;
-        vm.filled = take_words(bitmaps, (pieces + 63) / 64, alloc);
+        vm.filled = take_words(bitmaps, (vm_ram_pieces(vm) + 63) / 64, alloc);
         if (vm.filled == nullptr) {
             vm.fill_lazily = false;
             return "the board has no free memory for its RAM's map";
@@ -110,8 +109,7 @@ const char* give_ram(Vm& vm, PageAllocator& alloc, BitmapPages& bitmaps) {
             return "its RAM cannot be mapped at its guest-physical address";
         return nullptr;
     }
-    const MapAttrs ram_attrs{true, true, true, MapAttrs::Mem::normal};
-    if (vm.stage2.map(d.ram_ipa, vm.ram_pa, vm.ram.size, ram_attrs, alloc) != Status::ok)
+    if (vm.stage2.map(d.ram_ipa, vm.ram_pa, vm.ram.size, VM_RAM_ATTRS, alloc) != Status::ok)
         return "its RAM cannot be mapped at its guest-physical address";
     return nullptr;
 }
